@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Rust pieces the build needs, skipping what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+rustup component add rustfmt clippy >/dev/null 2>&1 || rustup component add rustfmt clippy
+rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+# wasm-bindgen's CLI must match the library version in Cargo.lock exactly.
+want=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' Cargo.lock)
+have=$(wasm-bindgen --version 2>/dev/null | awk '{ print $2 }' || true)
+if [ -n "$want" ] && [ "$want" != "$have" ]; then
+  echo "installing wasm-bindgen-cli $want (had: ${have:-none})"
+  # Not --locked: a yanked transitive crate in its lock file breaks that.
+  cargo install wasm-bindgen-cli --version "$want"
+fi

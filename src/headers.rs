@@ -1,0 +1,35 @@
+//! Which HTTP header carries the signature.
+
+/// The header DigiVault signs with.
+pub const SIGNATURE_HEADER: &str = "X-DigiVault-Signature";
+
+/// A legacy spelling read by the guide's Node and PHP samples; accepted when the canonical
+/// header is absent.
+pub const LEGACY_SIGNATURE_HEADER: &str = "X-BitVault-Signature";
+
+/// Header names that carry the signature, canonical first.
+pub const SIGNATURE_HEADERS: [&str; 2] = [SIGNATURE_HEADER, LEGACY_SIGNATURE_HEADER];
+
+/// Finds the signature among `(name, value)` header pairs, names compared
+/// case-insensitively, the canonical header winning over the legacy one.
+///
+/// ```
+/// use digivault_webhooks::find_signature;
+/// let headers = [("content-type", "application/json"), ("x-bitvault-signature", "ab12")];
+/// assert_eq!(find_signature(headers), Some("ab12"));
+/// ```
+pub fn find_signature<'a, I>(headers: I) -> Option<&'a str>
+where
+    I: IntoIterator<Item = (&'a str, &'a str)>,
+{
+    let mut legacy = None;
+    for (name, value) in headers {
+        if name.eq_ignore_ascii_case(SIGNATURE_HEADER) {
+            return Some(value);
+        }
+        if legacy.is_none() && name.eq_ignore_ascii_case(LEGACY_SIGNATURE_HEADER) {
+            legacy = Some(value);
+        }
+    }
+    legacy
+}

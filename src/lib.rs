@@ -1,0 +1,17 @@
+#![doc = include_str!("../README.md")]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
+mod error;
+mod event;
+mod headers;
+mod signature;
+mod webhook;
+
+pub use error::{Error, SignatureFormat};
+pub use event::{
+    check_freshness, sample_event, Contact, Conversation, Event, EventData, EventObject, EventType,
+    Extra, Group, GroupMembership, Message, ObjectKind, SAMPLE_CREATED_AT,
+};
+pub use headers::{find_signature, LEGACY_SIGNATURE_HEADER, SIGNATURE_HEADER, SIGNATURE_HEADERS};
+pub use signature::{parse_signature, sign, Verifier, SIGNATURE_BYTES};
+pub use webhook::{Options, Webhook};

@@ -1,0 +1,131 @@
+//! HMAC-SHA256 signing and constant-time verification of `X-DigiVault-Signature`.
+
+use std::fmt;
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+
+use crate::error::{Error, SignatureFormat};
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// Length in bytes of an HMAC-SHA256 tag.
+pub const SIGNATURE_BYTES: usize = 32;
+
+/// Signs `payload` with `secret` (its UTF-8 bytes, as in the guide's samples) and
+/// returns the lowercase hex HMAC-SHA256, the value DigiVault sends in `X-DigiVault-Signature`.
+///
+/// An empty secret is allowed here so that any signature can be reproduced; [`Verifier`]
+/// refuses one.
+pub fn sign(secret: &[u8], payload: &[u8]) -> String {
+    hex::encode(keyed(secret).chain_update(payload).finalize().into_bytes())
+}
+
+fn keyed(secret: &[u8]) -> HmacSha256 {
+    // HMAC accepts keys of any length, so this cannot fail; the fallback keeps the
+    // library free of panics all the same.
+    HmacSha256::new_from_slice(secret).unwrap_or_else(|_| HmacSha256::new(&Default::default()))
+}
+
+/// Reads a signature header value into the 32 MAC bytes.
+///
+/// Surrounding whitespace and upper-case hex are accepted; everything else that is not
+/// exactly 64 hex digits is [`Error::MalformedSignature`], and an absent or blank value is
+/// [`Error::MissingSignature`].
+pub fn parse_signature(header: Option<&str>) -> Result<[u8; SIGNATURE_BYTES], Error> {
+    let text = header.map(str::trim).unwrap_or_default();
+    if text.is_empty() {
+        return Err(Error::MissingSignature);
+    }
+    let mut tag = [0u8; SIGNATURE_BYTES];
+    match hex::decode_to_slice(text, &mut tag) {
+        Ok(()) => Ok(tag),
+        Err(_) => Err(Error::MalformedSignature(classify_malformed(text))),
+    }
+}
+
+fn classify_malformed(text: &str) -> SignatureFormat {
+    let lower = text.to_ascii_lowercase();
+    if lower.starts_with("sha256=") || lower.starts_with("v1,") || lower.starts_with("v1=") {
+        return SignatureFormat::Prefix;
+    }
+    let all_hex = text.bytes().all(|b| b.is_ascii_hexdigit());
+    if all_hex && text.len() % 2 == 1 {
+        return SignatureFormat::OddLength;
+    }
+    if all_hex {
+        return SignatureFormat::WrongLength { digits: text.len() };
+    }
+    // 32 bytes in base64 are 43 characters plus one `=` of padding (44).
+    let base64_alphabet = text
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_' | b'='));
+    if base64_alphabet && (text.len() == 43 || text.len() == 44) {
+        return SignatureFormat::Base64;
+    }
+    SignatureFormat::NotHex
+}
+
+/// Verifies signatures against one or more secrets (the current one and, during a
+/// rotation, the previous one).
+///
+/// The HMAC key state of every secret is computed once, here, not per call.
+#[derive(Clone)]
+pub struct Verifier {
+    keys: Vec<HmacSha256>,
+}
+
+impl Verifier {
+    /// Builds a verifier from secrets, tried in order. Fails with [`Error::NoSecret`]
+    /// when the list is empty or any secret is empty.
+    pub fn new<S: AsRef<[u8]>>(secrets: &[S]) -> Result<Self, Error> {
+        if secrets.is_empty() || secrets.iter().any(|s| s.as_ref().is_empty()) {
+            return Err(Error::NoSecret);
+        }
+        Ok(Self {
+            keys: secrets.iter().map(|s| keyed(s.as_ref())).collect(),
+        })
+    }
+
+    /// Number of secrets this verifier accepts.
+    pub fn secret_count(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Verifies `payload` against a signature header value, in constant time per secret.
+    pub fn verify(&self, payload: &[u8], signature: Option<&str>) -> Result<(), Error> {
+        let tag = parse_signature(signature)?;
+        self.verify_tag(payload, &tag)
+    }
+
+    /// Verifies `payload` against already decoded MAC bytes.
+    pub fn verify_tag(&self, payload: &[u8], tag: &[u8; SIGNATURE_BYTES]) -> Result<(), Error> {
+        let mut matched = false;
+        // Every secret is tried, so timing does not reveal which one matched.
+        for key in &self.keys {
+            matched |= key.clone().chain_update(payload).verify_slice(tag).is_ok();
+        }
+        if matched {
+            Ok(())
+        } else {
+            Err(Error::InvalidSignature)
+        }
+    }
+
+    /// The expected lowercase hex signature of `payload` for each secret, in order.
+    /// Meant for diagnostics (the debugger page), not for comparing signatures.
+    pub fn expected_signatures(&self, payload: &[u8]) -> Vec<String> {
+        self.keys
+            .iter()
+            .map(|key| hex::encode(key.clone().chain_update(payload).finalize().into_bytes()))
+            .collect()
+    }
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field("secrets", &format_args!("[redacted; {}]", self.keys.len()))
+            .finish()
+    }
+}

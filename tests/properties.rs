@@ -1,0 +1,55 @@
+//! Property tests: sign then verify round-trips; any flipped bit fails.
+
+#![cfg(not(target_arch = "wasm32"))]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests may fail loudly
+
+use digivault_webhooks::{sign, Verifier};
+use proptest::prelude::*;
+
+proptest! {
+    #[test]
+    fn sign_then_verify_round_trips(secret in "[ -~]{1,64}", payload in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        let signature = sign(secret.as_bytes(), &payload);
+        let verifier = Verifier::new(&[&secret]).unwrap();
+        prop_assert!(verifier.verify(&payload, Some(&signature)).is_ok());
+        prop_assert!(verifier.verify(&payload, Some(&signature.to_uppercase())).is_ok());
+    }
+
+    #[test]
+    fn a_flipped_payload_bit_fails(secret in "[a-z0-9]{8,32}", payload in proptest::collection::vec(any::<u8>(), 1..1024), bit in any::<prop::sample::Index>()) {
+        let signature = sign(secret.as_bytes(), &payload);
+        let mut tampered = payload.clone();
+        let at = bit.index(payload.len() * 8);
+        tampered[at / 8] ^= 1 << (at % 8);
+        let verifier = Verifier::new(&[&secret]).unwrap();
+        prop_assert_eq!(verifier.verify(&tampered, Some(&signature)).unwrap_err().code(), "INVALID_SIGNATURE");
+    }
+
+    #[test]
+    fn a_flipped_signature_bit_fails(secret in "[a-z0-9]{8,32}", payload in proptest::collection::vec(any::<u8>(), 0..1024), bit in 0usize..256) {
+        let signature = sign(secret.as_bytes(), &payload);
+        let mut tag = hex::decode(&signature).unwrap();
+        tag[bit / 8] ^= 1 << (bit % 8);
+        let verifier = Verifier::new(&[&secret]).unwrap();
+        prop_assert_eq!(verifier.verify(&payload, Some(&hex::encode(tag))).unwrap_err().code(), "INVALID_SIGNATURE");
+    }
+
+    #[test]
+    fn every_truncation_fails(secret in "[a-z0-9]{8,32}", payload in proptest::collection::vec(any::<u8>(), 0..256), keep in 0usize..64) {
+        let signature = sign(secret.as_bytes(), &payload);
+        let verifier = Verifier::new(&[&secret]).unwrap();
+        prop_assert!(verifier.verify(&payload, Some(&signature[..keep])).is_err());
+    }
+
+    #[test]
+    fn arbitrary_headers_never_panic(header in ".{0,100}") {
+        let verifier = Verifier::new(&["secret"]).unwrap();
+        let result = verifier.verify(b"[]", Some(&header));
+        prop_assert!(result.is_err());
+    }
+
+    #[test]
+    fn arbitrary_payloads_never_panic(payload in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let _ = digivault_webhooks::Event::from_slice(&payload);
+    }
+}
