@@ -1,0 +1,83 @@
+// Builds the npm package into pkg/ from scratch: the wasm core (cargo + wasm-bindgen +
+// wasm-opt), the JS glue from src/js/, and a generated package.json.
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = join(root, 'pkg');
+const glue = join(root, 'src', 'js');
+const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+
+const cargo = readFileSync(join(root, 'Cargo.toml'), 'utf8');
+const version = cargo.match(/^version = "([^"]+)"/m)[1];
+
+run('cargo', ['build', '--release', '--lib', '--target', 'wasm32-unknown-unknown', '--features', 'wasm']);
+const wasm = join(root, 'target', 'wasm32-unknown-unknown', 'release', 'digivault_webhooks.wasm');
+
+rmSync(pkg, { recursive: true, force: true });
+for (const target of ['nodejs', 'web']) {
+  const out = join(pkg, 'wasm', target === 'nodejs' ? 'node' : 'web');
+  run('wasm-bindgen', ['--target', target, '--out-dir', out, wasm]);
+  const file = join(out, 'digivault_webhooks_bg.wasm');
+  // -O3, not -Oz: the hash loop is the product; size stays well under budget either way.
+  run(join(root, 'node_modules', '.bin', 'wasm-opt'), ['-O3', '--enable-simd', '--enable-bulk-memory',
+    '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals',
+    '--enable-reference-types', '--enable-multivalue', file, '-o', file]);
+}
+// The Node build is CommonJS inside an ESM package.
+writeFileSync(join(pkg, 'wasm', 'node', 'package.json'), '{ "type": "commonjs" }\n');
+
+mkdirSync(join(pkg, 'esm'));
+for (const file of ['index.js', 'api.js', 'express.js', 'deduplicator.js']) cpSync(join(glue, file), join(pkg, 'esm', file));
+await build({
+  entryPoints: [join(glue, 'index.js')],
+  outfile: join(pkg, 'index.cjs'),
+  bundle: true,
+  format: 'cjs',
+  platform: 'node', // also emits the export annotation Node's ESM loader reads
+  target: 'es2022',
+  logLevel: 'warning',
+});
+for (const file of ['node.cjs', 'node.mjs', 'web.js', 'workerd.js', 'index.d.ts']) cpSync(join(glue, file), join(pkg, file));
+cpSync(join(glue, 'README.md'), join(pkg, 'README.md'));
+
+const entry = (file) => ({ types: './index.d.ts', default: file });
+const manifest = {
+  name: 'digivault-webhooks',
+  version,
+  description: 'Verify and parse DigiVault webhooks in Node, browsers, Deno, Bun and Cloudflare Workers: one wasm core, synchronous, typed.',
+  license: 'MIT OR Apache-2.0',
+  type: 'module',
+  main: './node.cjs',
+  module: './web.js',
+  types: './index.d.ts',
+  exports: {
+    '.': {
+      types: './index.d.ts',
+      workerd: './workerd.js',
+      worker: './workerd.js',
+      browser: './web.js',
+      node: { import: './node.mjs', require: './node.cjs' },
+      default: './web.js',
+    },
+    './web': entry('./web.js'),
+    './workerd': entry('./workerd.js'),
+    './node': { types: './index.d.ts', import: './node.mjs', require: './node.cjs' },
+    './package.json': './package.json',
+  },
+  files: ['*.js', '*.cjs', '*.mjs', '*.d.ts', 'esm/', 'wasm/', 'README.md'],
+  sideEffects: false,
+  engines: { node: '>=18' },
+  keywords: ['digivault', 'webhook', 'hmac', 'signature', 'wasm', 'cloudflare-workers'],
+};
+writeFileSync(join(pkg, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
+
+for (const target of ['node', 'web']) {
+  const file = join(pkg, 'wasm', target, 'digivault_webhooks_bg.wasm');
+  const bytes = readFileSync(file);
+  console.log(`pkg/wasm/${target}: ${(statSync(file).size / 1024).toFixed(1)} KiB, ${(gzipSync(bytes, { level: 9 }).length / 1024).toFixed(1)} KiB gzip`);
+}

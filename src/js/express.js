@@ -1,0 +1,75 @@
+// Express (and Connect-style) middleware that reads the raw body itself.
+import { Webhook, WebhookError } from './api.js';
+
+const DEFAULT_LIMIT_BYTES = 1024 * 1024;
+
+function alreadyParsed() {
+  return new WebhookError(
+    'BODY_ALREADY_PARSED',
+    'the request body was already consumed by a body parser, so the signed bytes are gone: ' +
+      'mount this middleware on the webhook route before express.json() (or use ' +
+      "express.raw({ type: 'application/json' }) there)",
+    { status: 500 },
+  );
+}
+
+function readRawBody(req, limit) {
+  // express.raw() keeps the exact bytes: use them.
+  if (Buffer.isBuffer(req.body)) return Promise.resolve(req.body);
+  const parsed =
+    req._body === true ||
+    typeof req.body === 'string' ||
+    (req.body !== null && typeof req.body === 'object' && Object.keys(req.body).length > 0);
+  if (parsed || req.readableEnded) return Promise.reject(alreadyParsed());
+  return new Promise((resolve, reject) => {
+    const chunks = [];
+    let size = 0;
+    const fail = (error) => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      reject(error);
+    };
+    const onData = (chunk) => {
+      size += chunk.length;
+      if (size > limit) {
+        fail(new WebhookError('PAYLOAD_TOO_LARGE', `payload too large: over ${limit} bytes`, { status: 413 }));
+        req.resume();
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => resolve(Buffer.concat(chunks, size));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.once('error', fail);
+  });
+}
+
+/**
+ * Verifies DigiVault webhooks in Express. On success the event is at `req.webhookEvent`
+ * and the raw body at `req.rawBody`; on failure it answers JSON `{ code, message, path }`
+ * with the error's HTTP status, or calls `options.onError(error, req, res, next)`.
+ */
+export function expressMiddleware(secretOrWebhook, options = {}) {
+  const webhook = secretOrWebhook instanceof Webhook ? secretOrWebhook : new Webhook(secretOrWebhook, options);
+  const limit = webhook.maxPayloadBytes ?? DEFAULT_LIMIT_BYTES;
+  return function digivaultWebhook(req, res, next) {
+    readRawBody(req, limit).then(
+      (body) => {
+        try {
+          req.webhookEvent = webhook.constructEvent(body, req.headers);
+          req.rawBody = body;
+        } catch (error) {
+          return fail(error);
+        }
+        return next();
+      },
+      fail,
+    );
+    function fail(error) {
+      if (!(error instanceof WebhookError)) return next(error);
+      if (options.onError) return options.onError(error, req, res, next);
+      return res.status(error.status).json({ code: error.code, message: error.message, path: error.path });
+    }
+  };
+}

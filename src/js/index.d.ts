@@ -1,0 +1,107 @@
+// Types of the public API. The event types (EventType, DigiVaultEvent, Message, ...) are
+// generated from the Rust types by tsify and wasm-bindgen, not written here.
+import type { DigiVaultEvent, EventType } from './wasm/web/digivault_webhooks.js';
+
+export type {
+  EventType,
+  DigiVaultEvent,
+  KnownEvent,
+  UnknownEvent,
+  EventOf,
+  Message,
+  Contact,
+  Conversation,
+  Group,
+  GroupMembership,
+} from './wasm/web/digivault_webhooks.js';
+
+/** Stable error codes. */
+export type WebhookErrorCode =
+  | 'MISSING_SIGNATURE'
+  | 'MALFORMED_SIGNATURE'
+  | 'INVALID_SIGNATURE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'INVALID_JSON'
+  | 'INVALID_EVENT'
+  | 'EVENT_TOO_OLD'
+  | 'EVENT_FROM_FUTURE'
+  | 'NO_SECRET'
+  | 'UNKNOWN_EVENT_TYPE'
+  | 'BODY_ALREADY_PARSED'
+  | 'NOT_INITIALIZED';
+
+/** What a payload may be: the raw body, exactly as received. */
+export type Payload = string | Uint8Array | ArrayBuffer | ArrayBufferView;
+
+/** A header value, a Fetch `Headers`, or a Node-style headers object. */
+export type SignatureOrHeaders =
+  | string
+  | null
+  | undefined
+  | { get(name: string): string | null }
+  | Record<string, string | string[] | undefined>;
+
+/** Every failure: `code` is stable, `status` is the HTTP status to answer with. */
+export declare class WebhookError extends Error {
+  readonly name: 'WebhookError';
+  readonly code: WebhookErrorCode;
+  /** HTTP status to answer DigiVault with (401, 400, 413, or 500 for misconfiguration). */
+  readonly status: number;
+  /** JSON path of the offending value, for `INVALID_EVENT`. */
+  readonly path?: string;
+}
+
+export interface WebhookOptions {
+  /** Reject events whose `created_at` is further than this from now, either way. Off by default. */
+  toleranceSeconds?: number;
+  /** Reject larger payloads before hashing them. */
+  maxPayloadBytes?: number;
+  /** The clock, as a Date or epoch milliseconds; defaults to `Date.now`. */
+  now?: () => Date | number;
+}
+
+/** A configured receiver: build once at start-up (the HMAC key state is computed here). */
+export declare class Webhook {
+  constructor(secretOrSecrets: string | string[], options?: WebhookOptions);
+  readonly maxPayloadBytes: number | undefined;
+  /** Throws a WebhookError unless the signature signs exactly `payload`. */
+  verify(payload: Payload, signatureOrHeaders: SignatureOrHeaders): void;
+  /** Verifies, validates and returns the typed event; throws a WebhookError otherwise. */
+  constructEvent(payload: Payload, signatureOrHeaders: SignatureOrHeaders): DigiVaultEvent;
+  /** The expected signature for each secret: for debugging only. */
+  expectedSignatures(payload: Payload): string[];
+}
+
+/** Lowercase hex HMAC-SHA256 of the payload's bytes. */
+export declare function sign(secret: string, payload: Payload): string;
+/** True when the signature is valid for one of the secrets; false (never throws) otherwise. */
+export declare function verify(secretOrSecrets: string | string[], payload: Payload, signature: string | null | undefined): boolean;
+/** Validates an event without verifying it. */
+export declare function parseEvent(payload: Payload): DigiVaultEvent;
+/** A sample event body (JSON string) of one of the sixteen types. */
+export declare function sampleEvent(type: EventType, options?: { id?: string; createdAt?: number }): string;
+/** The sixteen event types, with the guide's description and their object's type name. */
+export declare function eventTypes(): { type: EventType; description: string; object: string }[];
+/** The signature header value from a value, Headers or headers object. */
+export declare function findSignature(signatureOrHeaders: SignatureOrHeaders): string;
+/** Reads, verifies and parses a Fetch API Request. */
+export declare function verifyRequest(request: Request, secretOrWebhook: string | string[] | Webhook): Promise<DigiVaultEvent>;
+
+/** Express middleware: sets `req.webhookEvent` and `req.rawBody`, or answers the error as JSON. */
+export declare function expressMiddleware(
+  secretOrWebhook: string | string[] | Webhook,
+  options?: WebhookOptions & { onError?: (error: WebhookError, req: any, res: any, next: (error?: unknown) => void) => void },
+): (req: any, res: any, next: (error?: unknown) => void) => void;
+
+/** A bounded in-memory set of processed event ids with a TTL, for single-process apps. */
+export declare class Deduplicator {
+  constructor(options?: { ttlSeconds?: number; maxEntries?: number; now?: () => Date | number });
+  has(id: string): boolean;
+  add(id: string): this;
+  delete(id: string): boolean;
+  readonly size: number;
+  clear(): void;
+}
+
+/** Loads the wasm; required once in browsers, a no-op elsewhere. */
+export declare function init(input?: string | URL | Request | Response | BufferSource | WebAssembly.Module): Promise<void>;

@@ -1,0 +1,15 @@
+// Everything the package exports, whatever the runtime.
+export {
+  useBindings,
+  WebhookError,
+  Webhook,
+  findSignature,
+  sign,
+  verify,
+  parseEvent,
+  sampleEvent,
+  eventTypes,
+  verifyRequest,
+} from './api.js';
+export { expressMiddleware } from './express.js';
+export { Deduplicator } from './deduplicator.js';

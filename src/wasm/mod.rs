@@ -1,0 +1,186 @@
+//! JavaScript bindings for the npm package (cargo feature `wasm`).
+//!
+//! Argument normalisation only: every decision is made by the core. Calls report failure
+//! as a small status number (0 = success, otherwise 1 + the index of the error's code in
+//! [`Error::CODES`]) so that the hot path allocates nothing on the JS side; the details
+//! of the last failure are fetched with [`take_error`] only when the glue needs them.
+
+mod scratch;
+mod typescript;
+
+use std::cell::RefCell;
+
+use wasm_bindgen::prelude::*;
+
+use crate::{sample_event, Error, Event, EventType, Options, Webhook};
+
+thread_local! {
+    static LAST_ERROR: RefCell<Option<Error>> = const { RefCell::new(None) };
+}
+
+/// Records `result`'s error, if any, and returns its status number.
+fn status<T>(result: Result<T, Error>) -> u32 {
+    match result {
+        Ok(_) => 0,
+        Err(err) => {
+            let index = Error::CODES
+                .iter()
+                .position(|code| *code == err.code())
+                .unwrap_or(0);
+            LAST_ERROR.with(|last| *last.borrow_mut() = Some(err));
+            u32::try_from(index + 1).unwrap_or(u32::MAX)
+        }
+    }
+}
+
+/// The stable error codes, indexed by status number minus one.
+#[wasm_bindgen(js_name = errorCodes)]
+pub fn error_codes() -> Vec<String> {
+    Error::CODES.iter().map(|code| (*code).to_owned()).collect()
+}
+
+/// The last failure as `{ code, message, path? }`, or `undefined`; clears it.
+#[wasm_bindgen(js_name = takeError)]
+pub fn take_error() -> JsValue {
+    let Some(err) = LAST_ERROR.with(|last| last.borrow_mut().take()) else {
+        return JsValue::UNDEFINED;
+    };
+    let info = js_sys::Object::new();
+    let set = |key: &str, value: JsValue| js_sys::Reflect::set(&info, &key.into(), &value);
+    // Setting plain data properties on a fresh object cannot fail.
+    let _ = set("code", err.code().into());
+    let _ = set("message", err.to_string().into());
+    let _ = set("status", err.http_status().into());
+    if let Some(path) = err.path() {
+        let _ = set("path", path.into());
+    }
+    info.into()
+}
+
+/// HMAC-SHA256, as lowercase hex, of the payload in the scratch area (no signature).
+#[wasm_bindgen]
+pub fn sign(secret: &str, payload_len: usize) -> String {
+    scratch::with_input(0, payload_len, |_, payload| {
+        crate::sign(secret.as_bytes(), payload)
+    })
+}
+
+/// Validates the event in the scratch area without verifying it; returns a status number.
+#[wasm_bindgen]
+pub fn validate(payload_len: usize) -> u32 {
+    scratch::with_input(0, payload_len, |_, payload| {
+        status(Event::from_slice(payload))
+    })
+}
+
+/// The signature header names, canonical first.
+#[wasm_bindgen(js_name = signatureHeaders)]
+pub fn signature_headers() -> Vec<String> {
+    crate::SIGNATURE_HEADERS
+        .iter()
+        .map(|name| name.to_ascii_lowercase())
+        .collect()
+}
+
+/// A sample event body of a known type (default id and the guide's timestamp when not
+/// given); `undefined` (with an error to take) otherwise.
+#[wasm_bindgen(js_name = sampleEvent)]
+pub fn sample_event_json(
+    event_type: &str,
+    id: Option<String>,
+    created_at: Option<f64>,
+) -> Option<String> {
+    let event = EventType::known(event_type).and_then(|known| {
+        let id = id.unwrap_or_else(|| crate::default_sample_id(&known));
+        let created_at = created_at.map_or(crate::SAMPLE_CREATED_AT, seconds);
+        sample_event(&known, &id, created_at)
+    });
+    match event {
+        Ok(event) => Some(event.to_json()),
+        Err(err) => {
+            status::<()>(Err(err));
+            None
+        }
+    }
+}
+
+/// `[type, description, objectTypeName]` for each of the sixteen known types.
+#[wasm_bindgen(js_name = eventTypes)]
+pub fn event_types() -> js_sys::Array {
+    EventType::ALL
+        .iter()
+        .map(|event_type| {
+            let kind = event_type.object_kind().map(|k| k.type_name());
+            js_sys::Array::of3(
+                &event_type.as_str().into(),
+                &event_type.description().into(),
+                &kind.into(),
+            )
+        })
+        .collect()
+}
+
+/// Converts a JS number of seconds, clamping non-finite values instead of wrapping.
+fn seconds(value: f64) -> i64 {
+    // `as` saturates for floats (NaN becomes 0): the checked conversion the core needs.
+    value as i64
+}
+
+/// Converts an optional non-negative JS number of a limit.
+fn limit(value: Option<f64>) -> Option<u64> {
+    value.map(|v| v as u64)
+}
+
+/// A configured webhook: secrets with precomputed HMAC state, limits and replay window.
+#[wasm_bindgen]
+pub struct WebhookCore {
+    inner: Webhook,
+}
+
+#[wasm_bindgen]
+impl WebhookCore {
+    /// Builds a webhook; returns `undefined` (with an error to take) when no usable
+    /// secret is given.
+    pub fn create(
+        secrets: Vec<String>,
+        tolerance_seconds: Option<f64>,
+        max_payload_bytes: Option<f64>,
+    ) -> Option<WebhookCore> {
+        let mut options = Options::default();
+        options.tolerance_seconds = limit(tolerance_seconds);
+        options.max_payload_bytes =
+            limit(max_payload_bytes).map(|bytes| usize::try_from(bytes).unwrap_or(usize::MAX));
+        match Webhook::new(&secrets, options) {
+            Ok(inner) => Some(WebhookCore { inner }),
+            Err(err) => {
+                status::<()>(Err(err));
+                None
+            }
+        }
+    }
+
+    /// Verifies the payload in the scratch area against the signature before it.
+    pub fn verify(&self, signature_len: usize, payload_len: usize) -> u32 {
+        scratch::with_input(signature_len, payload_len, |signature, payload| {
+            status(self.inner.verify(payload, Some(signature)))
+        })
+    }
+
+    /// Verifies, validates and checks the replay window at `now` (Unix seconds).
+    pub fn construct(&self, signature_len: usize, payload_len: usize, now: f64) -> u32 {
+        scratch::with_input(signature_len, payload_len, |signature, payload| {
+            status(
+                self.inner
+                    .construct_event_at(payload, Some(signature), seconds(now)),
+            )
+        })
+    }
+
+    /// The expected signature for each secret, for diagnostics only.
+    #[wasm_bindgen(js_name = expectedSignatures)]
+    pub fn expected_signatures(&self, payload_len: usize) -> Vec<String> {
+        scratch::with_input(0, payload_len, |_, payload| {
+            self.inner.verifier().expected_signatures(payload)
+        })
+    }
+}

@@ -1,0 +1,65 @@
+// Every signature vector, through every payload form, against the built package.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { vectors, packageDir } from './fixtures.mjs';
+
+const { sign, verify, Webhook, WebhookError } = await import(`${packageDir}/node.mjs`);
+
+const isUtf8 = (bytes) => Buffer.from(bytes.toString('utf8'), 'utf8').equals(bytes);
+const forms = (body) => {
+  const list = [['Buffer', body], ['Uint8Array', new Uint8Array(body)], ['ArrayBuffer', new Uint8Array(body).buffer]];
+  if (isUtf8(body)) list.push(['string', body.toString('utf8')]);
+  return list;
+};
+
+test('every vector: verify() agrees with the expected outcome for every payload form', () => {
+  const failures = [];
+  for (const v of vectors) {
+    for (const [form, payload] of forms(v.body)) {
+      const ok = verify(v.secrets, payload, v.signature);
+      if (ok !== (v.expected === 'valid')) failures.push(`${v.name} (${form}): verify gave ${ok}, expected ${v.expected}`);
+    }
+  }
+  assert.deepEqual(failures, []);
+});
+
+test('every vector: Webhook.verify throws the expected code', () => {
+  const failures = [];
+  for (const v of vectors) {
+    const webhook = new Webhook(v.secrets);
+    let outcome = 'valid';
+    try {
+      webhook.verify(v.body, v.signature);
+    } catch (error) {
+      assert.ok(error instanceof WebhookError, `${v.name}: ${error}`);
+      outcome = error.code;
+    }
+    if (outcome !== v.expected) failures.push(`${v.name}: got ${outcome}, expected ${v.expected}`);
+  }
+  assert.deepEqual(failures, []);
+});
+
+test('sign() matches node:crypto for every valid single-secret vector', () => {
+  for (const v of vectors.filter((v) => v.expected === 'valid' && v.secrets.length === 1)) {
+    const expected = createHmac('sha256', Buffer.from(v.secrets[0], 'utf8')).update(v.body).digest('hex');
+    assert.equal(sign(v.secrets[0], v.body), expected, v.name);
+  }
+});
+
+test('verify() returns false, never throws, for missing or malformed signatures', () => {
+  for (const signature of [undefined, null, '', 'sha256=00', 'zz', 42]) {
+    assert.equal(verify('secret', '{}', signature), false, String(signature));
+  }
+});
+
+test('a parsed object is refused with a TypeError that names the mistake', () => {
+  assert.throws(() => verify('secret', { id: 'evt' }, '00'), (error) => error instanceof TypeError && /raw request body/.test(error.message));
+});
+
+test('sub-views of larger buffers are read exactly, not the whole buffer', () => {
+  const whole = Buffer.from('xx{"a":1}yy');
+  const view = whole.subarray(2, 9);
+  assert.equal(verify('s', view, sign('s', '{"a":1}')), true);
+  assert.equal(verify('s', new DataView(whole.buffer, whole.byteOffset + 2, 7), sign('s', '{"a":1}')), true);
+});
