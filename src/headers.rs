@@ -22,13 +22,29 @@ pub fn find_signature<'a, I>(headers: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = (&'a str, &'a str)>,
 {
+    find_signature_header(headers).map(|(_, value)| value)
+}
+
+/// Like [`find_signature`], but also tells which header carried the signature:
+/// [`SIGNATURE_HEADER`] or [`LEGACY_SIGNATURE_HEADER`] (the constant's spelling, whatever
+/// the case on the wire). A proxy uses it to pass the signature on under the same name.
+///
+/// ```
+/// use digivault_webhooks::{find_signature_header, LEGACY_SIGNATURE_HEADER};
+/// let headers = [("x-bitvault-signature", "ab12")];
+/// assert_eq!(find_signature_header(headers), Some((LEGACY_SIGNATURE_HEADER, "ab12")));
+/// ```
+pub fn find_signature_header<'a, I>(headers: I) -> Option<(&'static str, &'a str)>
+where
+    I: IntoIterator<Item = (&'a str, &'a str)>,
+{
     let mut legacy = None;
     for (name, value) in headers {
         if name.eq_ignore_ascii_case(SIGNATURE_HEADER) {
-            return Some(value);
+            return Some((SIGNATURE_HEADER, value));
         }
         if legacy.is_none() && name.eq_ignore_ascii_case(LEGACY_SIGNATURE_HEADER) {
-            legacy = Some(value);
+            legacy = Some((LEGACY_SIGNATURE_HEADER, value));
         }
     }
     legacy

@@ -7,11 +7,19 @@ mod headers;
 mod signature;
 mod webhook;
 
+pub mod receiver;
+
+#[cfg(feature = "worker")]
+mod worker;
+
 pub use error::{Error, SignatureFormat};
 pub use event::{
     check_freshness, sample_event, Contact, Conversation, Event, EventData, EventObject, EventType,
     Extra, Group, GroupMembership, Message, ObjectKind, SAMPLE_CREATED_AT,
 };
-pub use headers::{find_signature, LEGACY_SIGNATURE_HEADER, SIGNATURE_HEADER, SIGNATURE_HEADERS};
+pub use headers::{
+    find_signature, find_signature_header, LEGACY_SIGNATURE_HEADER, SIGNATURE_HEADER,
+    SIGNATURE_HEADERS,
+};
 pub use signature::{parse_signature, sign, Verifier, SIGNATURE_BYTES};
 pub use webhook::{Options, Webhook};

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Builds the Cloudflare Worker (cargo feature `worker`) into build/: index.js + index_bg.wasm.
+# wrangler.toml runs this as its [build] command; `make build-worker` too.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export PATH="$HOME/.cargo/bin:$PATH"
+
+# worker-build would download these from GitHub; use the pinned local ones instead.
+# (Debian's binaryen is too old for wasm-bindgen's output: never use it.)
+export WASM_BINDGEN_BIN="${WASM_BINDGEN_BIN:-$(command -v wasm-bindgen)}"
+export WASM_OPT_BIN="${WASM_OPT_BIN:-$PWD/node_modules/binaryen/bin/wasm-opt}"
+export ESBUILD_BIN="${ESBUILD_BIN:-$PWD/node_modules/.bin/esbuild}"
+for tool in "$WASM_BINDGEN_BIN" "$WASM_OPT_BIN" "$ESBUILD_BIN"; do
+  [ -x "$tool" ] || { echo "build-worker: missing $tool; run \`make setup\`" >&2; exit 1; }
+done
+
+worker-build --release -- --features worker
+
+# worker-build keeps the wasm name section for symbolicated stack traces: about 21 KB of
+# the gzip size. The receiver has no panics to trace (panic = "abort" and clippy denies
+# unwrap/expect/panic), so the section goes.
+"$WASM_OPT_BIN" --strip-debug \
+  --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
+  --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling \
+  build/index_bg.wasm -o build/index_bg.wasm
+
+echo "build-worker: build/index_bg.wasm is $(wc -c < build/index_bg.wasm) bytes, $(gzip -9c build/index_bg.wasm | wc -c) gzip"

@@ -1,0 +1,287 @@
+//! The receiver's settings, read from string variables with validation.
+
+use std::fmt;
+
+/// Default webhook path.
+pub const DEFAULT_WEBHOOK_PATH: &str = "/webhooks";
+/// The health check path (fixed).
+pub const HEALTH_PATH: &str = "/health";
+/// Default body limit: 1 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
+/// Largest accepted `MAX_BODY_BYTES`: 100 MiB, the smallest request body limit of a
+/// Cloudflare plan.
+const MAX_MAX_BODY_BYTES: usize = 100 << 20;
+/// Default dedup marker lifetime: 48 h, well above DigiVault's 7 h 21 min retry horizon.
+pub const DEFAULT_DEDUP_TTL_SECONDS: u64 = 48 * 3600;
+/// Workers KV refuses an `expirationTtl` below 60 s.
+pub const MIN_KV_TTL_SECONDS: u64 = 60;
+/// Default origin timeout: 25 s, under DigiVault's 30 s response timeout.
+pub const DEFAULT_FORWARD_TIMEOUT_MS: u64 = 25_000;
+/// Largest accepted `FORWARD_TIMEOUT_MS`: the receiver must answer DigiVault within 30 s,
+/// KV calls included.
+pub const MAX_FORWARD_TIMEOUT_MS: u64 = 29_000;
+
+/// Every setting the receiver reads: `(name, is_secret, what it does)`.
+pub const VARS: [(&str, bool, &str); 8] = [
+    (
+        "WEBHOOK_SECRET",
+        true,
+        "the webhook secret from the DigiVault dashboard (required)",
+    ),
+    (
+        "WEBHOOK_SECRET_PREVIOUS",
+        true,
+        "the previous secret, accepted too during a rotation",
+    ),
+    (
+        "FORWARD_URL",
+        false,
+        "where verified events are forwarded (required, http or https)",
+    ),
+    (
+        "WEBHOOK_PATH",
+        false,
+        "path DigiVault posts to (default /webhooks)",
+    ),
+    (
+        "MAX_BODY_BYTES",
+        false,
+        "body size limit in bytes (default 1048576)",
+    ),
+    (
+        "MAX_EVENT_AGE_SECONDS",
+        false,
+        "replay window on created_at (default: off)",
+    ),
+    (
+        "DEDUP_TTL_SECONDS",
+        false,
+        "how long a forwarded event id is remembered (default 172800)",
+    ),
+    (
+        "FORWARD_TIMEOUT_MS",
+        false,
+        "origin timeout in ms (default 25000, at most 29000)",
+    ),
+];
+
+/// A setting that is missing or invalid. The message names the variable, never its value
+/// when it is a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    code: &'static str,
+    var: &'static str,
+    message: String,
+}
+
+impl ConfigError {
+    pub(super) fn missing_secret() -> Self {
+        Self {
+            code: "NO_SECRET",
+            var: "WEBHOOK_SECRET",
+            message: "WEBHOOK_SECRET is not set: run `wrangler secret put WEBHOOK_SECRET` \
+                      (locally: add it to .dev.vars); every webhook is refused until then"
+                .to_owned(),
+        }
+    }
+
+    /// A binding the Worker needs is absent from its configuration.
+    pub fn missing_binding(binding: &'static str) -> Self {
+        Self::invalid(
+            binding,
+            format!(
+                "the {binding} binding is missing: declare it in wrangler.toml \
+                 (see the README's deploy walkthrough)"
+            ),
+        )
+    }
+
+    fn invalid(var: &'static str, message: String) -> Self {
+        Self {
+            code: "CONFIG_ERROR",
+            var,
+            message,
+        }
+    }
+
+    /// `NO_SECRET` when the webhook secret is missing, `CONFIG_ERROR` otherwise.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The variable at fault.
+    pub fn var(&self) -> &'static str {
+        self.var
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// The validated, non-secret settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Settings {
+    /// Path DigiVault posts to (`WEBHOOK_PATH`).
+    pub webhook_path: String,
+    /// Body size limit in bytes (`MAX_BODY_BYTES`).
+    pub max_body_bytes: usize,
+    /// Replay window in seconds (`MAX_EVENT_AGE_SECONDS`), `None` when off.
+    pub max_event_age_seconds: Option<u64>,
+    /// Lifetime of a "forwarded" marker in KV (`DEDUP_TTL_SECONDS`).
+    pub dedup_ttl_seconds: u64,
+    /// Where events are forwarded (`FORWARD_URL`).
+    pub forward_url: String,
+    /// Origin timeout in milliseconds (`FORWARD_TIMEOUT_MS`).
+    pub forward_timeout_ms: u64,
+    /// Whether `WEBHOOK_SECRET_PREVIOUS` is set (a rotation is in progress).
+    pub rotating: bool,
+}
+
+impl Settings {
+    /// Reads the settings and the secrets (current first) through `lookup`.
+    pub(super) fn from_vars<F>(lookup: &F) -> Result<(Self, Vec<String>), ConfigError>
+    where
+        F: Fn(&str) -> Option<String>,
+    {
+        // An empty value counts as unset: `WEBHOOK_SECRET_PREVIOUS = ""` after a rotation.
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+
+        let mut secrets = vec![get("WEBHOOK_SECRET").ok_or_else(ConfigError::missing_secret)?];
+        if let Some(previous) = get("WEBHOOK_SECRET_PREVIOUS") {
+            secrets.push(previous);
+        }
+
+        let forward_url = get("FORWARD_URL")
+            .map(|url| url.trim().to_owned())
+            .ok_or_else(|| {
+                ConfigError::invalid(
+                    "FORWARD_URL",
+                    "FORWARD_URL is not set: set it to your origin's webhook URL in wrangler.toml \
+                 [vars] or with `wrangler dev --var FORWARD_URL:...`"
+                        .to_owned(),
+                )
+            })?;
+        check_url(&forward_url)?;
+
+        let webhook_path = get("WEBHOOK_PATH")
+            .map(|path| path.trim().to_owned())
+            .unwrap_or_else(|| DEFAULT_WEBHOOK_PATH.to_owned());
+        if !webhook_path.starts_with('/')
+            || webhook_path == HEALTH_PATH
+            || webhook_path
+                .chars()
+                .any(|c| c.is_whitespace() || c == '?' || c == '#')
+        {
+            return Err(ConfigError::invalid(
+                "WEBHOOK_PATH",
+                format!(
+                    "WEBHOOK_PATH `{webhook_path}` must be a URL path starting with `/`, \
+                     without query or spaces, and not {HEALTH_PATH}"
+                ),
+            ));
+        }
+
+        let max_body_bytes = number(&get, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES as u64)?;
+        let max_body_bytes = usize::try_from(max_body_bytes)
+            .ok()
+            .filter(|bytes| (1..=MAX_MAX_BODY_BYTES).contains(bytes))
+            .ok_or_else(|| {
+                ConfigError::invalid(
+                    "MAX_BODY_BYTES",
+                    format!("MAX_BODY_BYTES must be between 1 and {MAX_MAX_BODY_BYTES}"),
+                )
+            })?;
+
+        let max_event_age_seconds = match get("MAX_EVENT_AGE_SECONDS") {
+            None => None,
+            Some(_) => Some(number(&get, "MAX_EVENT_AGE_SECONDS", 0)?)
+                .filter(|seconds| *seconds >= 1)
+                .map(Some)
+                .ok_or_else(|| {
+                    ConfigError::invalid(
+                        "MAX_EVENT_AGE_SECONDS",
+                        "MAX_EVENT_AGE_SECONDS must be at least 1 (leave it unset to turn the \
+                         replay window off)"
+                            .to_owned(),
+                    )
+                })?,
+        };
+
+        let dedup_ttl_seconds = number(&get, "DEDUP_TTL_SECONDS", DEFAULT_DEDUP_TTL_SECONDS)?;
+        if dedup_ttl_seconds < MIN_KV_TTL_SECONDS {
+            return Err(ConfigError::invalid(
+                "DEDUP_TTL_SECONDS",
+                format!(
+                    "DEDUP_TTL_SECONDS must be at least {MIN_KV_TTL_SECONDS} (the Workers KV \
+                     minimum); keep it above DigiVault's 26460 s retry horizon"
+                ),
+            ));
+        }
+
+        let forward_timeout_ms = number(&get, "FORWARD_TIMEOUT_MS", DEFAULT_FORWARD_TIMEOUT_MS)?;
+        if !(1..=MAX_FORWARD_TIMEOUT_MS).contains(&forward_timeout_ms) {
+            return Err(ConfigError::invalid(
+                "FORWARD_TIMEOUT_MS",
+                format!(
+                    "FORWARD_TIMEOUT_MS must be between 1 and {MAX_FORWARD_TIMEOUT_MS}: \
+                     DigiVault gives up on a response after 30 s"
+                ),
+            ));
+        }
+
+        let settings = Self {
+            webhook_path,
+            max_body_bytes,
+            max_event_age_seconds,
+            dedup_ttl_seconds,
+            forward_url,
+            forward_timeout_ms,
+            rotating: secrets.len() > 1,
+        };
+        Ok((settings, secrets))
+    }
+
+    /// `Retry-After` for a delivery that found its event in flight: the time the
+    /// other delivery may still take, in whole seconds.
+    pub fn in_flight_retry_after_seconds(&self) -> u64 {
+        self.forward_timeout_ms.div_ceil(1000).max(1)
+    }
+}
+
+fn number<G>(get: &G, var: &'static str, default: u64) -> Result<u64, ConfigError>
+where
+    G: Fn(&str) -> Option<String>,
+{
+    match get(var) {
+        None => Ok(default),
+        Some(text) => text.trim().parse::<u64>().map_err(|_| {
+            ConfigError::invalid(
+                var,
+                format!("{var} must be a whole number, got `{}`", text.trim()),
+            )
+        }),
+    }
+}
+
+fn check_url(url: &str) -> Result<(), ConfigError> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    let host = rest
+        .and_then(|rest| rest.split(['/', '?', '#']).next())
+        .unwrap_or_default();
+    if host.is_empty() || url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(ConfigError::invalid(
+            "FORWARD_URL",
+            // The value is not echoed: a URL may carry credentials.
+            "FORWARD_URL must be an absolute http:// or https:// URL".to_owned(),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,196 @@
+//! The request-handling logic of the Cloudflare Worker receiver, without any I/O.
+//!
+//! Everything here is pure and runs natively (unit tests, property tests, fuzzing): the
+//! Worker binding (`src/worker/`, cargo feature `worker`) only moves bytes between the
+//! platform (request, KV, `fetch`, rate limiter, clock, console) and these functions.
+//!
+//! A request goes through, in order:
+//! 1. rate limiting (the binding, by client IP) -> [`Reply::rate_limited`];
+//! 2. [`Receiver::from_vars`] (cached per isolate) -> [`Reply::misconfigured`] on error;
+//! 3. [`Receiver::route`] -> 404 / 405 / health;
+//! 4. [`Receiver::check_declared_length`] and a [`BodyLimit`] while reading -> 413;
+//! 5. [`Receiver::accept`]: signature (401), event (400), replay window (400);
+//! 6. deduplication: [`dedup_keys`], [`DedupState::decide`] -> duplicate (200) / in flight (409);
+//! 7. forwarding: [`forward_headers`], then [`Receiver::after_forward`] -> 200 / 502 / 504.
+//!
+//! Every step ends in a [`Reply`] (status, JSON body, headers) and fills a [`LogLine`].
+
+mod body;
+mod config;
+mod dedup;
+mod forward;
+mod log;
+mod reply;
+
+pub use body::BodyLimit;
+pub use config::{
+    ConfigError, Settings, DEFAULT_DEDUP_TTL_SECONDS, DEFAULT_FORWARD_TIMEOUT_MS,
+    DEFAULT_MAX_BODY_BYTES, DEFAULT_WEBHOOK_PATH, HEALTH_PATH, MAX_FORWARD_TIMEOUT_MS,
+    MIN_KV_TTL_SECONDS, VARS,
+};
+pub use dedup::{dedup_keys, DedupKeys, DedupState, Seen, LEASE_TTL_SECONDS};
+pub use forward::{
+    forward_headers, header_value, OriginResult, EVENT_ID_HEADER, EVENT_TYPE_HEADER,
+};
+pub use log::{LogLine, MAX_LOGGED_ID_CHARS};
+pub use reply::{Outcome, Reply, RATE_LIMIT_RETRY_AFTER_SECONDS};
+
+use crate::error::Error;
+use crate::event::Event;
+use crate::headers::find_signature_header;
+use crate::webhook::{Options, Webhook};
+
+/// What a request is, from its method and path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Route {
+    /// `POST` on the webhook path.
+    Webhook,
+    /// `GET` on [`HEALTH_PATH`].
+    Health,
+    /// A known path with the wrong method; `allow` is the method to use.
+    MethodNotAllowed {
+        /// Value of the `Allow` header.
+        allow: &'static str,
+    },
+    /// Any other path (the Worker may first try its static assets).
+    NotFound,
+}
+
+/// A verified, parsed event, ready to be deduplicated and forwarded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Accepted {
+    /// The event, typed.
+    pub event: Event,
+    /// Name of the header the signature came in, as DigiVault sent it (canonical or legacy).
+    pub signature_header: &'static str,
+    /// The signature header value, unchanged, to forward to the origin.
+    pub signature: String,
+}
+
+/// The configured receiver: settings plus the verifier with its precomputed HMAC keys.
+///
+/// Built once per isolate from the Worker's variables and secrets.
+#[derive(Debug, Clone)]
+pub struct Receiver {
+    settings: Settings,
+    webhook: Webhook,
+}
+
+impl Receiver {
+    /// Reads and validates every setting through `lookup` (a variable or secret by name;
+    /// `None` when unset). See [`VARS`] for the names.
+    ///
+    /// ```
+    /// use digivault_webhooks::receiver::Receiver;
+    /// let vars = [("WEBHOOK_SECRET", "whsec_1"), ("FORWARD_URL", "https://origin.example/hook")];
+    /// let lookup = |name: &str| vars.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string());
+    /// let receiver = Receiver::from_vars(lookup).unwrap();
+    /// assert_eq!(receiver.settings().webhook_path, "/webhooks");
+    ///
+    /// let err = Receiver::from_vars(|name: &str| (name == "FORWARD_URL").then(|| "https://o.example".to_string())).unwrap_err();
+    /// assert_eq!(err.code(), "NO_SECRET");
+    /// ```
+    pub fn from_vars<F>(lookup: F) -> Result<Self, ConfigError>
+    where
+        F: Fn(&str) -> Option<String>,
+    {
+        let (settings, secrets) = Settings::from_vars(&lookup)?;
+        let options = Options {
+            tolerance_seconds: settings.max_event_age_seconds,
+            max_payload_bytes: Some(settings.max_body_bytes),
+        };
+        let webhook = Webhook::new(&secrets, options).map_err(|_| ConfigError::missing_secret())?;
+        Ok(Self { settings, webhook })
+    }
+
+    /// The validated settings.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Routes a request by method and path (the URL path only, without the query).
+    pub fn route(&self, method: &str, path: &str) -> Route {
+        if path == self.settings.webhook_path {
+            if method.eq_ignore_ascii_case("POST") {
+                Route::Webhook
+            } else {
+                Route::MethodNotAllowed { allow: "POST" }
+            }
+        } else if path == HEALTH_PATH {
+            if method.eq_ignore_ascii_case("GET") {
+                Route::Health
+            } else {
+                Route::MethodNotAllowed { allow: "GET" }
+            }
+        } else {
+            Route::NotFound
+        }
+    }
+
+    /// Rejects a request whose `Content-Length` already exceeds the body limit, before
+    /// reading it. An absent or unparsable header is left to [`BodyLimit`].
+    pub fn check_declared_length(&self, content_length: Option<&str>) -> Result<(), Reply> {
+        let declared = content_length.and_then(|value| value.trim().parse::<u64>().ok());
+        match declared {
+            Some(size) if size > self.settings.max_body_bytes as u64 => {
+                Err(Reply::too_large(self.settings.max_body_bytes))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// A fresh accumulator enforcing the body limit while the body streams in.
+    pub fn body_limit(&self) -> BodyLimit {
+        BodyLimit::new(self.settings.max_body_bytes)
+    }
+
+    /// Verifies the signature found in `headers` over `body`, then parses the event and
+    /// checks the replay window against `now` (Unix seconds).
+    ///
+    /// Nothing of the body is parsed before the signature matched.
+    pub fn accept<'a, I>(&self, body: &[u8], headers: I, now: i64) -> Result<Accepted, Reply>
+    where
+        I: IntoIterator<Item = (&'a str, &'a str)>,
+    {
+        let found = find_signature_header(headers);
+        let signature = found.map(|(_, value)| value);
+        let event = self
+            .webhook
+            .construct_event_at(body, signature, now)
+            .map_err(|err| Reply::from_error(&err, self.settings.max_body_bytes))?;
+        let (signature_header, signature) = match found {
+            Some((name, value)) => (name, value.to_owned()),
+            // Unreachable: verification succeeded, so a signature was present.
+            None => return Err(Reply::from_error(&Error::MissingSignature, 0)),
+        };
+        Ok(Accepted {
+            event,
+            signature_header,
+            signature,
+        })
+    }
+
+    /// The reply for a concurrent delivery of an event already being forwarded.
+    pub fn in_flight(&self) -> Reply {
+        Reply::in_flight(self.settings.in_flight_retry_after_seconds())
+    }
+
+    /// The reply once the origin answered (or did not), and whether the event may now be
+    /// marked done: only after a 2xx.
+    pub fn after_forward(&self, result: OriginResult) -> (Reply, bool) {
+        match result {
+            OriginResult::Status(status) if (200..300).contains(&status) => {
+                (Reply::status(Outcome::Forwarded), true)
+            }
+            OriginResult::Status(status) => (Reply::origin_error(status), false),
+            OriginResult::Unreachable => (Reply::origin_unreachable(), false),
+            OriginResult::TimedOut => (
+                Reply::origin_timeout(self.settings.forward_timeout_ms),
+                false,
+            ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

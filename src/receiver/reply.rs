@@ -1,0 +1,277 @@
+//! Every answer the receiver gives: status, JSON body and headers.
+
+use serde::Serialize;
+
+use super::ConfigError;
+use crate::error::Error;
+
+/// `Retry-After` of a rate-limited request: the longest period the Workers rate limiting
+/// binding supports, so it is never too short whichever period is configured.
+pub const RATE_LIMIT_RETRY_AFTER_SECONDS: u64 = 60;
+
+/// What happened to a request, as logged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// The origin accepted the event (200).
+    Forwarded,
+    /// The event was forwarded before (200, nothing forwarded).
+    Duplicate,
+    /// Another delivery of the event is being forwarded (409, retryable).
+    InFlight,
+    /// Bad signature, body or event (4xx).
+    Rejected,
+    /// Too many requests from this client IP (429).
+    RateLimited,
+    /// The origin answered non-2xx or could not be reached (502).
+    OriginError,
+    /// The origin did not answer in time (504).
+    OriginTimeout,
+    /// A required setting is missing or invalid (500).
+    Misconfigured,
+    /// `GET /health` (200).
+    Health,
+    /// A static asset was served.
+    Asset,
+    /// Unknown path (404).
+    NotFound,
+    /// Known path, wrong method (405).
+    MethodNotAllowed,
+}
+
+impl Outcome {
+    fn status_word(self) -> &'static str {
+        match self {
+            Self::Forwarded => "forwarded",
+            Self::Duplicate => "duplicate",
+            Self::Health | Self::Asset => "ok",
+            _ => "error",
+        }
+    }
+}
+
+/// A response of the receiver. Every body is JSON; errors carry a stable `code`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Reply {
+    /// HTTP status.
+    pub status: u16,
+    /// What happened.
+    pub outcome: Outcome,
+    /// Stable error code, `None` on success.
+    pub code: Option<&'static str>,
+    /// Human-readable explanation of an error.
+    pub message: Option<String>,
+    /// JSON path of the offending value (`INVALID_EVENT`).
+    pub path: Option<String>,
+    /// The origin's status (`ORIGIN_ERROR`).
+    pub origin_status: Option<u16>,
+    /// `Retry-After` in seconds.
+    pub retry_after: Option<u64>,
+    /// `Allow` (405).
+    pub allow: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    origin_status: Option<u16>,
+}
+
+impl Reply {
+    fn new(status: u16, outcome: Outcome) -> Self {
+        Self {
+            status,
+            outcome,
+            code: None,
+            message: None,
+            path: None,
+            origin_status: None,
+            retry_after: None,
+            allow: None,
+        }
+    }
+
+    fn error(status: u16, outcome: Outcome, code: &'static str, message: String) -> Self {
+        Self {
+            code: Some(code),
+            message: Some(message),
+            ..Self::new(status, outcome)
+        }
+    }
+
+    /// A 200 for a success outcome (`Forwarded`, `Duplicate`, `Health`).
+    pub fn status(outcome: Outcome) -> Self {
+        Self::new(200, outcome)
+    }
+
+    /// The reply for a verification or parsing error of the core: 401 for signatures,
+    /// 413 for size, 400 for the event, 500 for a missing secret.
+    pub fn from_error(err: &Error, limit: usize) -> Self {
+        let status = match err {
+            Error::MissingSignature | Error::MalformedSignature(_) | Error::InvalidSignature => 401,
+            Error::PayloadTooLarge { .. } => return Self::too_large(limit),
+            Error::NoSecret => 500,
+            _ => 400,
+        };
+        let outcome = if status == 500 {
+            Outcome::Misconfigured
+        } else {
+            Outcome::Rejected
+        };
+        Self {
+            path: err.path().map(str::to_owned),
+            ..Self::error(status, outcome, err.code(), err.to_string())
+        }
+    }
+
+    /// 413 `PAYLOAD_TOO_LARGE`.
+    pub fn too_large(limit: usize) -> Self {
+        Self::error(
+            413,
+            Outcome::Rejected,
+            "PAYLOAD_TOO_LARGE",
+            format!("payload too large: the limit is {limit} bytes (MAX_BODY_BYTES)"),
+        )
+    }
+
+    /// 400 `INVALID_BODY`: the body could not be read (the client went away mid-upload).
+    pub fn unreadable_body() -> Self {
+        Self::error(
+            400,
+            Outcome::Rejected,
+            "INVALID_BODY",
+            "the request body could not be read".to_owned(),
+        )
+    }
+
+    /// 409 `IN_FLIGHT` with `Retry-After`.
+    pub fn in_flight(retry_after: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after),
+            ..Self::error(
+                409,
+                Outcome::InFlight,
+                "IN_FLIGHT",
+                "another delivery of this event is being forwarded; retry later".to_owned(),
+            )
+        }
+    }
+
+    /// 502 `ORIGIN_ERROR`: the origin answered non-2xx.
+    pub fn origin_error(origin_status: u16) -> Self {
+        Self {
+            origin_status: Some(origin_status),
+            ..Self::error(
+                502,
+                Outcome::OriginError,
+                "ORIGIN_ERROR",
+                format!("the origin answered {origin_status}; the event was not marked done"),
+            )
+        }
+    }
+
+    /// 502 `ORIGIN_UNREACHABLE`: no response from the origin.
+    pub fn origin_unreachable() -> Self {
+        Self::error(
+            502,
+            Outcome::OriginError,
+            "ORIGIN_UNREACHABLE",
+            "the origin could not be reached; the event was not marked done".to_owned(),
+        )
+    }
+
+    /// 504 `ORIGIN_TIMEOUT`.
+    pub fn origin_timeout(timeout_ms: u64) -> Self {
+        Self::error(
+            504,
+            Outcome::OriginTimeout,
+            "ORIGIN_TIMEOUT",
+            format!(
+                "the origin did not answer within {timeout_ms} ms; the event was not marked done"
+            ),
+        )
+    }
+
+    /// 429 `RATE_LIMITED` with `Retry-After`.
+    pub fn rate_limited() -> Self {
+        Self {
+            retry_after: Some(RATE_LIMIT_RETRY_AFTER_SECONDS),
+            ..Self::error(
+                429,
+                Outcome::RateLimited,
+                "RATE_LIMITED",
+                "too many requests from this address; retry later".to_owned(),
+            )
+        }
+    }
+
+    /// 500 with the configuration error's code (`NO_SECRET` or `CONFIG_ERROR`).
+    pub fn misconfigured(err: &ConfigError) -> Self {
+        Self::error(
+            500,
+            Outcome::Misconfigured,
+            err.code(),
+            format!("the receiver is misconfigured: {err}"),
+        )
+    }
+
+    /// 404 `NOT_FOUND`.
+    pub fn not_found() -> Self {
+        Self::error(
+            404,
+            Outcome::NotFound,
+            "NOT_FOUND",
+            "no such path".to_owned(),
+        )
+    }
+
+    /// 405 `METHOD_NOT_ALLOWED` with `Allow`.
+    pub fn method_not_allowed(allow: &'static str) -> Self {
+        Self {
+            allow: Some(allow),
+            ..Self::error(
+                405,
+                Outcome::MethodNotAllowed,
+                "METHOD_NOT_ALLOWED",
+                format!("use {allow}"),
+            )
+        }
+    }
+
+    /// The JSON body: `{"status":"forwarded"}`, `{"status":"duplicate"}`, `{"status":"ok"}`,
+    /// or `{"status":"error","code":...,"message":...}` (plus `path` or `origin_status`).
+    pub fn body(&self) -> String {
+        let body = Body {
+            status: self.outcome.status_word(),
+            code: self.code,
+            message: self.message.as_deref(),
+            path: self.path.as_deref(),
+            origin_status: self.origin_status,
+        };
+        serde_json::to_string(&body).unwrap_or_default()
+    }
+
+    /// Response headers: content type, no caching, and `Retry-After` / `Allow` when set.
+    pub fn headers(&self) -> Vec<(&'static str, String)> {
+        let mut headers = vec![
+            ("Content-Type", "application/json; charset=utf-8".to_owned()),
+            ("Cache-Control", "no-store".to_owned()),
+            ("X-Content-Type-Options", "nosniff".to_owned()),
+        ];
+        if let Some(seconds) = self.retry_after {
+            headers.push(("Retry-After", seconds.to_string()));
+        }
+        if let Some(allow) = self.allow {
+            headers.push(("Allow", allow.to_owned()));
+        }
+        headers
+    }
+}

@@ -1,0 +1,362 @@
+use super::*;
+use crate::{sign, LEGACY_SIGNATURE_HEADER, SIGNATURE_HEADER};
+
+const SECRET: &str = "whsec_current";
+const OLD_SECRET: &str = "whsec_previous";
+const BODY: &[u8] = br#"{"id":"evt_1","type":"contact.created","created_at":1640995200,"data":{"object":{"id":"c_1"}}}"#;
+const NOW: i64 = 1_640_995_200;
+
+fn receiver_with(extra: &[(&str, &str)]) -> Result<Receiver, ConfigError> {
+    let mut vars = vec![
+        ("WEBHOOK_SECRET", SECRET),
+        ("FORWARD_URL", "http://127.0.0.1:9/hook"),
+    ];
+    vars.extend_from_slice(extra);
+    Receiver::from_vars(move |name: &str| {
+        vars.iter()
+            .rev()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| (*value).to_owned())
+    })
+}
+
+fn default_receiver() -> Receiver {
+    receiver_with(&[]).unwrap()
+}
+
+#[test]
+fn defaults() {
+    let settings = default_receiver().settings().clone();
+    assert_eq!(settings.webhook_path, "/webhooks");
+    assert_eq!(settings.max_body_bytes, 1 << 20);
+    assert_eq!(settings.max_event_age_seconds, None);
+    assert_eq!(settings.dedup_ttl_seconds, 172_800);
+    assert_eq!(settings.forward_timeout_ms, 25_000);
+    assert!(!settings.rotating);
+    assert_eq!(settings.in_flight_retry_after_seconds(), 25);
+}
+
+#[test]
+fn missing_secret_is_no_secret() {
+    for secret in ["", "   "] {
+        let err = receiver_with(&[("WEBHOOK_SECRET", secret)]).unwrap_err();
+        assert_eq!(err.code(), "NO_SECRET");
+        assert_eq!(err.var(), "WEBHOOK_SECRET");
+        let reply = Reply::misconfigured(&err);
+        assert_eq!(reply.status, 500);
+        assert!(reply.body().contains(r#""code":"NO_SECRET""#));
+    }
+    let err = Receiver::from_vars(|_: &str| None).unwrap_err();
+    assert_eq!(err.code(), "NO_SECRET");
+}
+
+#[test]
+fn invalid_settings_name_the_variable() {
+    let cases = [
+        ("FORWARD_URL", "", "FORWARD_URL"),
+        ("FORWARD_URL", "ftp://example.com", "FORWARD_URL"),
+        ("FORWARD_URL", "https://", "FORWARD_URL"),
+        ("FORWARD_URL", "https://exa mple.com", "FORWARD_URL"),
+        ("WEBHOOK_PATH", "webhooks", "WEBHOOK_PATH"),
+        ("WEBHOOK_PATH", "/health", "WEBHOOK_PATH"),
+        ("WEBHOOK_PATH", "/a?b", "WEBHOOK_PATH"),
+        ("MAX_BODY_BYTES", "0", "MAX_BODY_BYTES"),
+        ("MAX_BODY_BYTES", "1MiB", "MAX_BODY_BYTES"),
+        ("MAX_BODY_BYTES", "999999999999", "MAX_BODY_BYTES"),
+        ("MAX_EVENT_AGE_SECONDS", "0", "MAX_EVENT_AGE_SECONDS"),
+        ("MAX_EVENT_AGE_SECONDS", "-5", "MAX_EVENT_AGE_SECONDS"),
+        ("DEDUP_TTL_SECONDS", "59", "DEDUP_TTL_SECONDS"),
+        ("FORWARD_TIMEOUT_MS", "0", "FORWARD_TIMEOUT_MS"),
+        ("FORWARD_TIMEOUT_MS", "30000", "FORWARD_TIMEOUT_MS"),
+    ];
+    for (var, value, expected) in cases {
+        let err = receiver_with(&[(var, value)]).unwrap_err();
+        assert_eq!(err.code(), "CONFIG_ERROR", "{var}={value}");
+        assert_eq!(err.var(), expected, "{var}={value}");
+        assert!(err.to_string().contains(expected), "{err}");
+    }
+}
+
+#[test]
+fn forward_url_is_never_echoed() {
+    let err = receiver_with(&[("FORWARD_URL", "ftp://user:hunter2@example.com")]).unwrap_err();
+    assert!(!err.to_string().contains("hunter2"));
+}
+
+#[test]
+fn settings_parse() {
+    let receiver = receiver_with(&[
+        ("WEBHOOK_SECRET_PREVIOUS", OLD_SECRET),
+        ("WEBHOOK_PATH", " /in/digivault "),
+        ("MAX_BODY_BYTES", "2048"),
+        ("MAX_EVENT_AGE_SECONDS", "600"),
+        ("DEDUP_TTL_SECONDS", "60"),
+        ("FORWARD_TIMEOUT_MS", "1500"),
+    ])
+    .unwrap();
+    let settings = receiver.settings();
+    assert_eq!(settings.webhook_path, "/in/digivault");
+    assert_eq!(settings.max_body_bytes, 2048);
+    assert_eq!(settings.max_event_age_seconds, Some(600));
+    assert_eq!(settings.dedup_ttl_seconds, 60);
+    assert_eq!(settings.forward_timeout_ms, 1500);
+    assert_eq!(settings.in_flight_retry_after_seconds(), 2);
+    assert!(settings.rotating);
+    // An empty previous secret is no rotation.
+    let receiver = receiver_with(&[("WEBHOOK_SECRET_PREVIOUS", "")]).unwrap();
+    assert!(!receiver.settings().rotating);
+}
+
+#[test]
+fn routes() {
+    let receiver = default_receiver();
+    assert_eq!(receiver.route("POST", "/webhooks"), Route::Webhook);
+    assert_eq!(receiver.route("post", "/webhooks"), Route::Webhook);
+    assert_eq!(
+        receiver.route("GET", "/webhooks"),
+        Route::MethodNotAllowed { allow: "POST" }
+    );
+    assert_eq!(receiver.route("GET", "/health"), Route::Health);
+    assert_eq!(
+        receiver.route("POST", "/health"),
+        Route::MethodNotAllowed { allow: "GET" }
+    );
+    assert_eq!(receiver.route("POST", "/webhooks/"), Route::NotFound);
+    assert_eq!(receiver.route("GET", "/"), Route::NotFound);
+}
+
+#[test]
+fn accepts_both_headers_and_rotation() {
+    let receiver = receiver_with(&[("WEBHOOK_SECRET_PREVIOUS", OLD_SECRET)]).unwrap();
+    for (header, secret) in [
+        ("x-digivault-signature", SECRET),
+        ("X-BitVault-Signature", SECRET),
+        ("x-digivault-signature", OLD_SECRET),
+    ] {
+        let signature = sign(secret.as_bytes(), BODY);
+        let accepted = receiver
+            .accept(BODY, [(header, signature.as_str())], NOW)
+            .unwrap();
+        assert_eq!(accepted.event.id, "evt_1");
+        assert_eq!(accepted.signature, signature);
+        let expected = if header.eq_ignore_ascii_case(SIGNATURE_HEADER) {
+            SIGNATURE_HEADER
+        } else {
+            LEGACY_SIGNATURE_HEADER
+        };
+        assert_eq!(accepted.signature_header, expected);
+    }
+    // Without the previous secret configured, the old signature fails.
+    let signature = sign(OLD_SECRET.as_bytes(), BODY);
+    let reply = default_receiver()
+        .accept(BODY, [("x-digivault-signature", signature.as_str())], NOW)
+        .unwrap_err();
+    assert_eq!((reply.status, reply.code), (401, Some("INVALID_SIGNATURE")));
+}
+
+#[test]
+fn rejections_have_status_code_and_path() {
+    let receiver = receiver_with(&[("MAX_EVENT_AGE_SECONDS", "300")]).unwrap();
+    let good = sign(SECRET.as_bytes(), BODY);
+    let reject = |body: &[u8], signature: Option<&str>, now: i64| {
+        let headers: Vec<(&str, &str)> = signature
+            .map(|s| vec![("x-digivault-signature", s)])
+            .unwrap_or_default();
+        receiver.accept(body, headers, now).unwrap_err()
+    };
+    let reply = reject(BODY, None, NOW);
+    assert_eq!((reply.status, reply.code), (401, Some("MISSING_SIGNATURE")));
+    let reply = reject(BODY, Some(&good[..10]), NOW);
+    assert_eq!(
+        (reply.status, reply.code),
+        (401, Some("MALFORMED_SIGNATURE"))
+    );
+    let reply = reject(b"{}", Some(&good), NOW);
+    assert_eq!((reply.status, reply.code), (401, Some("INVALID_SIGNATURE")));
+
+    let bad_json = b"{not json";
+    let reply = reject(bad_json, Some(&sign(SECRET.as_bytes(), bad_json)), NOW);
+    assert_eq!((reply.status, reply.code), (400, Some("INVALID_JSON")));
+
+    let bad_event = br#"{"id":"e","type":"conversation.message.created","created_at":1,"data":{"object":{"id":"m","conversation_id":5,"message":"hi","created_at":1}}}"#;
+    let reply = reject(bad_event, Some(&sign(SECRET.as_bytes(), bad_event)), NOW);
+    assert_eq!((reply.status, reply.code), (400, Some("INVALID_EVENT")));
+    assert_eq!(reply.path.as_deref(), Some("data.object.conversation_id"));
+    assert!(reply
+        .body()
+        .contains(r#""path":"data.object.conversation_id""#));
+
+    let reply = reject(BODY, Some(&good), NOW + 301);
+    assert_eq!((reply.status, reply.code), (400, Some("EVENT_TOO_OLD")));
+    let reply = reject(BODY, Some(&good), NOW - 301);
+    assert_eq!((reply.status, reply.code), (400, Some("EVENT_FROM_FUTURE")));
+    assert!(receiver
+        .accept(BODY, [("x-digivault-signature", good.as_str())], NOW + 300)
+        .is_ok());
+}
+
+#[test]
+fn size_limits() {
+    let receiver = receiver_with(&[("MAX_BODY_BYTES", "100")]).unwrap();
+    assert!(receiver.check_declared_length(None).is_ok());
+    assert!(receiver.check_declared_length(Some("100")).is_ok());
+    assert!(receiver.check_declared_length(Some("junk")).is_ok());
+    let reply = receiver.check_declared_length(Some("101")).unwrap_err();
+    assert_eq!((reply.status, reply.code), (413, Some("PAYLOAD_TOO_LARGE")));
+
+    let mut body = receiver.body_limit();
+    body.push(&[b'a'; 60]).unwrap();
+    body.push(&[b'a'; 40]).unwrap();
+    assert_eq!(body.push(b"a").unwrap_err().status, 413);
+    assert_eq!(body.into_bytes().len(), 100);
+
+    // A body over the limit fails before the signature is even looked at.
+    let reply = receiver.accept(&[b' '; 101], [], NOW).unwrap_err();
+    assert_eq!(reply.status, 413);
+}
+
+#[test]
+fn forward_outcomes() {
+    let receiver = receiver_with(&[("FORWARD_TIMEOUT_MS", "2500")]).unwrap();
+    for status in [200, 201, 204, 299] {
+        let (reply, done) = receiver.after_forward(OriginResult::Status(status));
+        assert_eq!((reply.status, done), (200, true));
+        assert_eq!(reply.body(), r#"{"status":"forwarded"}"#);
+    }
+    for status in [199, 301, 400, 404, 500, 503] {
+        let (reply, done) = receiver.after_forward(OriginResult::Status(status));
+        assert_eq!(
+            (reply.status, reply.code, done),
+            (502, Some("ORIGIN_ERROR"), false)
+        );
+        assert_eq!(reply.origin_status, Some(status));
+    }
+    let (reply, done) = receiver.after_forward(OriginResult::Unreachable);
+    assert_eq!(
+        (reply.status, reply.code, done),
+        (502, Some("ORIGIN_UNREACHABLE"), false)
+    );
+    let (reply, done) = receiver.after_forward(OriginResult::TimedOut);
+    assert_eq!(
+        (reply.status, reply.code, done),
+        (504, Some("ORIGIN_TIMEOUT"), false)
+    );
+    let reply = receiver.in_flight();
+    assert_eq!((reply.status, reply.retry_after), (409, Some(3)));
+    assert!(reply.headers().contains(&("Retry-After", "3".to_owned())));
+}
+
+#[test]
+fn dedup_decisions() {
+    let state = |done, in_flight, read_failed| DedupState {
+        done,
+        in_flight,
+        read_failed,
+    };
+    assert_eq!(state(true, true, false).decide(), Seen::Done);
+    assert_eq!(state(true, false, false).decide(), Seen::Done);
+    assert_eq!(state(false, true, false).decide(), Seen::InFlight);
+    assert_eq!(state(false, false, false).decide(), Seen::Forward);
+    assert_eq!(state(false, false, true).decide(), Seen::Forward);
+}
+
+#[test]
+fn dedup_keys_are_bounded_and_distinct() {
+    let long = "x".repeat(10_000);
+    for id in ["webhook_1", "a b", "é", long.as_str(), "sha256:abc", ""] {
+        let keys = dedup_keys(id);
+        assert!(keys.done.len() <= 512 && keys.lease.len() <= 512);
+        assert!(keys.done.bytes().all(|b| b.is_ascii_graphic()));
+        assert_ne!(keys.done, keys.lease);
+    }
+    assert_ne!(dedup_keys("a b").done, dedup_keys("a_b").done);
+    assert_eq!(dedup_keys("webhook_1").done, "done:webhook_1");
+}
+
+#[test]
+fn replies_are_json_with_codes() {
+    let replies = [
+        Reply::not_found(),
+        Reply::method_not_allowed("POST"),
+        Reply::rate_limited(),
+        Reply::too_large(10),
+        Reply::unreadable_body(),
+        Reply::origin_unreachable(),
+    ];
+    for reply in replies {
+        let body: serde_json::Value = serde_json::from_str(&reply.body()).unwrap();
+        assert_eq!(body["status"], "error");
+        assert_eq!(body["code"], reply.code.unwrap());
+        assert!(reply.status >= 400);
+    }
+    let reply = Reply::method_not_allowed("GET");
+    assert!(reply.headers().contains(&("Allow", "GET".to_owned())));
+    let reply = Reply::rate_limited();
+    assert!(reply.headers().contains(&("Retry-After", "60".to_owned())));
+    assert_eq!(Reply::status(Outcome::Health).body(), r#"{"status":"ok"}"#);
+    assert_eq!(
+        Reply::status(Outcome::Duplicate).body(),
+        r#"{"status":"duplicate"}"#
+    );
+}
+
+#[test]
+fn log_line_holds_no_secret_signature_or_body() {
+    let receiver = default_receiver();
+    let signature = sign(SECRET.as_bytes(), BODY);
+    let accepted = receiver
+        .accept(BODY, [("x-digivault-signature", signature.as_str())], NOW)
+        .unwrap();
+    let mut line = LogLine::default();
+    line.event(&accepted.event);
+    line.kv_error("read", "KV GET failed: 500");
+    let (reply, _) = receiver.after_forward(OriginResult::Status(204));
+    line.origin_status = Some(204);
+    line.finish(&reply, 12);
+    let json = line.to_json();
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value["event_id"], "evt_1");
+    assert_eq!(value["event_type"], "contact.created");
+    assert_eq!(value["outcome"], "forwarded");
+    assert_eq!(value["status"], 200);
+    assert_eq!(value["duration_ms"], 12);
+    assert_eq!(value["level"], "warn");
+    assert_eq!(value["kv_errors"][0], "read");
+    for needle in [SECRET, signature.as_str(), "c_1", "created_at\":1640995200"] {
+        assert!(!json.contains(needle), "{needle} leaked into {json}");
+    }
+}
+
+#[test]
+fn log_line_truncates_long_ids() {
+    let body = format!(
+        r#"{{"id":"{}","type":"contact.created","created_at":1,"data":{{"object":{{"id":"c"}}}}}}"#,
+        "é".repeat(1000)
+    );
+    let event = crate::Event::from_slice(body.as_bytes()).unwrap();
+    let mut line = LogLine::default();
+    line.event(&event);
+    assert_eq!(
+        line.event_id.unwrap().chars().count(),
+        MAX_LOGGED_ID_CHARS + 1
+    );
+}
+
+#[test]
+fn header_values_are_always_valid() {
+    let accepted = Accepted {
+        event: crate::Event::from_slice(
+            br#"{"id":"a\r\nb","type":"x\u0000y","created_at":1,"data":{"object":{}}}"#,
+        )
+        .unwrap(),
+        signature_header: SIGNATURE_HEADER,
+        signature: "ab".repeat(32),
+    };
+    for (_, value) in forward_headers(&accepted, None) {
+        assert!(
+            value.bytes().all(|b| b.is_ascii_graphic() || b == b' '),
+            "{value}"
+        );
+    }
+    assert_eq!(header_value("a\r\nb"), "a%0D%0Ab");
+}
