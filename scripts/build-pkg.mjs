@@ -10,13 +10,16 @@ import { build } from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = join(root, 'pkg');
 const glue = join(root, 'src', 'js');
-const run = (cmd, args) => execFileSync(cmd, args, { cwd: root, stdio: 'inherit' });
+// A target directory of its own, so a concurrent Worker build never swaps the .wasm.
+const targetDir = join(root, 'target', 'npm');
+const run = (cmd, args) =>
+  execFileSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, CARGO_TARGET_DIR: targetDir } });
 
 const cargo = readFileSync(join(root, 'Cargo.toml'), 'utf8');
 const version = cargo.match(/^version = "([^"]+)"/m)[1];
 
 run('cargo', ['build', '--release', '--lib', '--target', 'wasm32-unknown-unknown', '--features', 'wasm']);
-const wasm = join(root, 'target', 'wasm32-unknown-unknown', 'release', 'digivault_webhooks.wasm');
+const wasm = join(targetDir, 'wasm32-unknown-unknown', 'release', 'digivault_webhooks.wasm');
 
 rmSync(pkg, { recursive: true, force: true });
 for (const target of ['nodejs', 'web']) {
@@ -24,7 +27,7 @@ for (const target of ['nodejs', 'web']) {
   run('wasm-bindgen', ['--target', target, '--out-dir', out, wasm]);
   const file = join(out, 'digivault_webhooks_bg.wasm');
   // -O3, not -Oz: the hash loop is the product; size stays well under budget either way.
-  run(join(root, 'node_modules', '.bin', 'wasm-opt'), ['-O3', '--enable-simd', '--enable-bulk-memory',
+  run(join(root, 'node_modules', '.bin', 'wasm-opt'), ['-O3', '--strip-debug', '--strip-producers', '--enable-simd', '--enable-bulk-memory',
     '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals',
     '--enable-reference-types', '--enable-multivalue', file, '-o', file]);
 }

@@ -124,6 +124,22 @@ impl Error {
         }
     }
 
+    /// The HTTP status a receiver should answer with: 401 for signature failures (the
+    /// sender retries), 413 for oversized payloads, 400 for bad events, 500 when the
+    /// receiver itself is misconfigured.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            Self::MissingSignature | Self::MalformedSignature(_) | Self::InvalidSignature => 401,
+            Self::PayloadTooLarge { .. } => 413,
+            Self::InvalidJson { .. }
+            | Self::InvalidEvent { .. }
+            | Self::EventTooOld { .. }
+            | Self::EventFromFuture { .. }
+            | Self::UnknownEventType(_) => 400,
+            Self::NoSecret => 500,
+        }
+    }
+
     /// The JSON path of the offending value, for [`Error::InvalidEvent`].
     pub fn path(&self) -> Option<&str> {
         match self {

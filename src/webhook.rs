@@ -1,7 +1,7 @@
 //! One configured receiver: secrets, payload limit and replay window together.
 
 use crate::error::Error;
-use crate::event::Event;
+use crate::event::{validate_event, Event, EventSummary};
 use crate::signature::Verifier;
 
 /// Optional checks of a [`Webhook`]; all are off by default.
@@ -86,6 +86,21 @@ impl Webhook {
         let event = Event::from_slice(payload)?;
         self.check_freshness(event.created_at, now)?;
         Ok(event)
+    }
+
+    /// Like [`Webhook::construct_event_at`] but validates without building the event:
+    /// for callers that only need the id and type (a proxy, or JS that parses the JSON
+    /// itself). Accepts and rejects exactly the same payloads.
+    pub fn verify_event_at<'a>(
+        &self,
+        payload: &'a [u8],
+        signature: Option<&str>,
+        now: i64,
+    ) -> Result<EventSummary<'a>, Error> {
+        self.verify(payload, signature)?;
+        let summary = validate_event(payload)?;
+        self.check_freshness(summary.created_at, now)?;
+        Ok(summary)
     }
 
     /// Checks `created_at` against `now` when a tolerance is set; a no-op otherwise.

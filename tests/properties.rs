@@ -53,3 +53,19 @@ proptest! {
         let _ = digivault_webhooks::Event::from_slice(&payload);
     }
 }
+
+proptest! {
+    /// The allocation-free check and the owned model must accept and reject the same
+    /// payloads with the same error: mutate valid samples byte by byte and compare.
+    #[test]
+    fn validation_and_the_owned_model_agree(type_index in 0usize..16, at in any::<prop::sample::Index>(), byte in any::<u8>()) {
+        use digivault_webhooks::{sample_event, validate_event, Event, EventType};
+        let event_type = EventType::ALL[type_index].clone();
+        let mut body = sample_event(&event_type, "evt", 1).unwrap().to_json().into_bytes();
+        let i = at.index(body.len());
+        body[i] = byte;
+        let checked = validate_event(&body).map(|s| s.id.into_owned());
+        let built = Event::from_slice(&body).map(|e| e.id);
+        prop_assert_eq!(checked, built);
+    }
+}

@@ -79,6 +79,19 @@ macro_rules! event_types {
                 }
             }
 
+            /// TypeScript declarations of the event types, emitted into the npm package's
+            /// `.d.ts` from this same table so the Rust and TS types cannot drift.
+            pub const TYPESCRIPT: &'static str = concat!(
+                "/** The type of a DigiVault event: one of the sixteen in the guide. */\n",
+                "export type EventType =",
+                $(" | \"", $name, "\"",)*
+                ";\n\n",
+                "/** A known event: its `data.object` is typed by its `type`. */\n",
+                "export type KnownEvent =",
+                $("\n  | EventOf<\"", $name, "\", ", stringify!($kind), ">",)*
+                ";\n",
+            );
+
             /// The typed object this event carries, `None` for unknown types.
             pub fn object_kind(&self) -> Option<ObjectKind> {
                 match self {

@@ -4,10 +4,12 @@ mod event_type;
 mod objects;
 mod parse;
 mod samples;
+mod shape;
 
 pub use event_type::{EventType, ObjectKind};
 pub use objects::{Contact, Conversation, EventObject, Extra, Group, GroupMembership, Message};
-pub use samples::{sample_event, SAMPLE_CREATED_AT};
+pub use parse::{validate_event, EventSummary};
+pub use samples::{default_sample_id, sample_event, SAMPLE_CREATED_AT};
 
 use serde::Serialize;
 

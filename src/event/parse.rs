@@ -1,8 +1,19 @@
-//! Payload bytes to [`Event`], with JSON-path errors.
+//! Payload bytes to a validated event, with JSON-path errors.
+//!
+//! Validation runs on the allocation-free checks of [`super::shape`], untracked first (the
+//! fast path for the valid payloads that are nearly all traffic); only a payload that
+//! fails is parsed again with path tracking, to say where and why.
+
+use std::borrow::Cow;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::objects::{
+    Contact, ContactCheck, Conversation, ConversationCheck, Group, GroupCheck, GroupMembership,
+    GroupMembershipCheck, Message, MessageCheck,
+};
+use super::shape::AnyObject;
 use super::{Event, EventObject, EventType, ObjectKind};
 use crate::error::Error;
 
@@ -10,7 +21,8 @@ use crate::error::Error;
 /// before `type` in the document).
 #[derive(Deserialize)]
 struct Envelope<'a> {
-    id: String,
+    #[serde(borrow)]
+    id: Cow<'a, str>,
     #[serde(rename = "type")]
     event_type: EventType,
     created_at: i64,
@@ -24,61 +36,156 @@ struct Data<'a> {
     object: &'a RawValue,
 }
 
-pub(super) fn event(payload: &[u8]) -> Result<Event, Error> {
-    let envelope: Envelope<'_> = from_slice(payload, "")?;
+/// What validation tells about a valid event, borrowed from the payload.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct EventSummary<'a> {
+    /// Event id (never empty).
+    pub id: Cow<'a, str>,
+    /// Event type.
+    pub event_type: EventType,
+    /// Unix time (seconds) the event was created.
+    pub created_at: i64,
+    object: &'a RawValue,
+}
+
+const OBJECT_PATH: &str = "data.object";
+
+/// Validates a payload as a DigiVault event without building it.
+///
+/// Accepts and rejects exactly what [`Event::from_slice`] does, with the same errors.
+pub fn validate_event(payload: &[u8]) -> Result<EventSummary<'_>, Error> {
+    check_depth(payload)?;
+    let envelope: Envelope<'_> = check(payload, "")?;
     if envelope.id.is_empty() {
-        return Err(invalid("id", "expected a non-empty string"));
+        return Err(Error::InvalidEvent {
+            path: "id".to_owned(),
+            expected: "expected a non-empty string".to_owned(),
+        });
     }
-    let object_json = envelope.data.object.get().as_bytes();
-    let prefix = "data.object";
-    let object = match envelope.event_type.object_kind() {
+    let object = envelope.data.object.get().as_bytes();
+    match envelope.event_type.object_kind() {
         Some(ObjectKind::Conversation) => {
-            EventObject::Conversation(from_slice(object_json, prefix)?)
+            check::<ConversationCheck>(object, OBJECT_PATH).map(drop)?
         }
-        Some(ObjectKind::Message) => EventObject::Message(from_slice(object_json, prefix)?),
-        Some(ObjectKind::Contact) => EventObject::Contact(from_slice(object_json, prefix)?),
-        Some(ObjectKind::Group) => EventObject::Group(from_slice(object_json, prefix)?),
+        Some(ObjectKind::Message) => check::<MessageCheck>(object, OBJECT_PATH).map(drop)?,
+        Some(ObjectKind::Contact) => check::<ContactCheck>(object, OBJECT_PATH).map(drop)?,
+        Some(ObjectKind::Group) => check::<GroupCheck>(object, OBJECT_PATH).map(drop)?,
         Some(ObjectKind::GroupMembership) => {
-            EventObject::GroupMembership(from_slice(object_json, prefix)?)
+            check::<GroupMembershipCheck>(object, OBJECT_PATH).map(drop)?
         }
-        None => EventObject::Unknown(from_slice(object_json, prefix)?),
+        None => check::<AnyObject>(object, OBJECT_PATH).map(drop)?,
+    };
+    Ok(EventSummary {
+        id: envelope.id,
+        event_type: envelope.event_type,
+        created_at: envelope.created_at,
+        object: envelope.data.object,
+    })
+}
+
+pub(super) fn event(payload: &[u8]) -> Result<Event, Error> {
+    let summary = validate_event(payload)?;
+    let object = summary.object.get();
+    let object = match summary.event_type.object_kind() {
+        Some(ObjectKind::Conversation) => EventObject::Conversation(build::<Conversation>(object)?),
+        Some(ObjectKind::Message) => EventObject::Message(build::<Message>(object)?),
+        Some(ObjectKind::Contact) => EventObject::Contact(build::<Contact>(object)?),
+        Some(ObjectKind::Group) => EventObject::Group(build::<Group>(object)?),
+        Some(ObjectKind::GroupMembership) => {
+            EventObject::GroupMembership(build::<GroupMembership>(object)?)
+        }
+        None => EventObject::Unknown(build(object)?),
     };
     Ok(Event::new(
-        envelope.id,
-        envelope.event_type,
-        envelope.created_at,
+        summary.id.into_owned(),
+        summary.event_type,
+        summary.created_at,
         object,
     ))
 }
 
-fn invalid(path: &str, expected: &str) -> Error {
-    Error::InvalidEvent {
-        path: path.to_owned(),
-        expected: expected.to_owned(),
+/// How deep arrays and objects may nest: serde_json's own recursion limit, so the owned
+/// models (which recurse) and the checks (which skip unknown values without recursing)
+/// accept the same documents.
+const MAX_DEPTH: usize = 128;
+
+/// Rejects documents nested deeper than [`MAX_DEPTH`], in one pass without recursion.
+fn check_depth(json: &[u8]) -> Result<(), Error> {
+    // Nesting needs opening brackets: with few of them (nearly every real event), skip
+    // the exact scan. This count vectorizes; the exact scan below does not.
+    let openings = json.iter().filter(|&&b| b == b'[' || b == b'{').count();
+    if openings <= MAX_DEPTH {
+        return Ok(());
     }
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (offset, &byte) in json.iter().enumerate() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if byte == b'\\' {
+                escaped = true;
+            } else if byte == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(Error::InvalidJson {
+                        message: format!("nested deeper than {MAX_DEPTH} levels at byte {offset}"),
+                    });
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
-/// Deserializes `T` from `json`, turning serde's errors into ours with the path of the
-/// failing value prefixed by `prefix`.
-fn from_slice<'de, T: Deserialize<'de>>(json: &'de [u8], prefix: &str) -> Result<T, Error> {
+/// Builds an owned model from JSON its check already accepted.
+fn build<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, Error> {
+    // The check accepted this JSON, so this cannot fail unless the model and its check
+    // disagree; report that as an invalid object rather than panicking.
+    serde_json::from_str(json).map_err(|err| Error::InvalidEvent {
+        path: OBJECT_PATH.to_owned(),
+        expected: err.to_string(),
+    })
+}
+
+/// Deserializes `T` from `json`; on failure, parses again tracking the path, to report
+/// the failing value's path prefixed by `prefix`.
+fn check<'de, T: Deserialize<'de>>(json: &'de [u8], prefix: &str) -> Result<T, Error> {
+    serde_json::from_slice(json).map_err(|_| locate::<T>(json, prefix))
+}
+
+fn locate<'de, T: Deserialize<'de>>(json: &'de [u8], prefix: &str) -> Error {
     let mut deserializer = serde_json::Deserializer::from_slice(json);
-    let value =
-        serde_path_to_error::deserialize(&mut deserializer).map_err(|err| convert(err, prefix))?;
-    deserializer.end().map_err(|err| Error::InvalidJson {
-        message: err.to_string(),
-    })?;
-    Ok(value)
+    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
+        Err(err) => convert(err, prefix),
+        Ok(_) => Error::InvalidJson {
+            message: deserializer
+                .end()
+                .err()
+                .map_or_else(|| "unreadable JSON".to_owned(), |err| err.to_string()),
+        },
+    }
 }
 
 fn convert(err: serde_path_to_error::Error<serde_json::Error>, prefix: &str) -> Error {
     let inner = err.inner();
-    if !inner.is_data() {
-        return Error::InvalidJson {
-            message: inner.to_string(),
-        };
+    let text = inner.to_string();
+    // Too deep is a property of the document, whichever value it was found in.
+    if !inner.is_data() || text.starts_with("recursion limit exceeded") {
+        return Error::InvalidJson { message: text };
     }
     let mut path = join_path(prefix, &err.path().to_string());
-    let text = inner.to_string();
     // serde_json appends the position; the path says where, more usefully.
     let text = text.split(" at line ").next().unwrap_or_default();
     let expected = if let Some(field) = text
@@ -87,12 +194,6 @@ fn convert(err: serde_path_to_error::Error<serde_json::Error>, prefix: &str) -> 
     {
         path = join_path(&path, field);
         "required field is missing".to_owned()
-    } else if let Some(field) = text
-        .strip_prefix("unknown field `")
-        .and_then(|rest| rest.split('`').next())
-    {
-        path = join_path(&path, field);
-        "unexpected field".to_owned()
     } else if let Some(field) = text
         .strip_prefix("duplicate field `")
         .and_then(|rest| rest.strip_suffix('`'))
@@ -122,17 +223,10 @@ fn convert(err: serde_path_to_error::Error<serde_json::Error>, prefix: &str) -> 
 fn plain(expected: &str) -> &str {
     match expected {
         "i64" | "u64" => "an integer",
-        "a map" | "a sequence" => expected_json(expected),
+        "a map" => "an object",
+        "a sequence" => "an array",
         other if other.starts_with("struct ") => "an object",
         other => other,
-    }
-}
-
-fn expected_json(serde_name: &str) -> &'static str {
-    if serde_name == "a map" {
-        "an object"
-    } else {
-        "an array"
     }
 }
 

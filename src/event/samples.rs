@@ -31,6 +31,11 @@ pub fn sample_event(event_type: &EventType, id: &str, created_at: i64) -> Result
     ))
 }
 
+/// The id samples use by default: `webhook_test_` and the type with `.` as `_`.
+pub fn default_sample_id(event_type: &EventType) -> String {
+    format!("webhook_test_{}", event_type.as_str().replace('.', "_"))
+}
+
 fn sample_contact(created_at: i64) -> Contact {
     Contact {
         id: "WAz8eIbvDR60rouK".into(),

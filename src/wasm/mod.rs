@@ -12,7 +12,7 @@ use std::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 
-use crate::{sample_event, Error, Event, EventType, Options, Webhook};
+use crate::{sample_event, validate_event, Error, EventType, Options, Webhook};
 
 thread_local! {
     static LAST_ERROR: RefCell<Option<Error>> = const { RefCell::new(None) };
@@ -68,9 +68,7 @@ pub fn sign(secret: &str, payload_len: usize) -> String {
 /// Validates the event in the scratch area without verifying it; returns a status number.
 #[wasm_bindgen]
 pub fn validate(payload_len: usize) -> u32 {
-    scratch::with_input(0, payload_len, |_, payload| {
-        status(Event::from_slice(payload))
-    })
+    scratch::with_input(0, payload_len, |_, payload| status(validate_event(payload)))
 }
 
 /// The signature header names, canonical first.
@@ -171,7 +169,7 @@ impl WebhookCore {
         scratch::with_input(signature_len, payload_len, |signature, payload| {
             status(
                 self.inner
-                    .construct_event_at(payload, Some(signature), seconds(now)),
+                    .verify_event_at(payload, Some(signature), seconds(now)),
             )
         })
     }
