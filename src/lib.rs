@@ -12,10 +12,14 @@ pub mod receiver;
 #[cfg(feature = "worker")]
 mod worker;
 
+#[cfg(feature = "wasm")]
+mod wasm;
+
 pub use error::{Error, SignatureFormat};
 pub use event::{
-    check_freshness, sample_event, Contact, Conversation, Event, EventData, EventObject, EventType,
-    Extra, Group, GroupMembership, Message, ObjectKind, SAMPLE_CREATED_AT,
+    check_freshness, default_sample_id, sample_event, validate_event, Contact, Conversation, Event,
+    EventData, EventObject, EventSummary, EventType, Extra, Group, GroupMembership, Message,
+    ObjectKind, SAMPLE_CREATED_AT,
 };
 pub use headers::{
     find_signature, find_signature_header, LEGACY_SIGNATURE_HEADER, SIGNATURE_HEADER,
