@@ -46,6 +46,14 @@ await build({
   logLevel: 'warning',
 });
 for (const file of ['node.cjs', 'node.mjs', 'web.js', 'workerd.js', 'index.d.ts']) cpSync(join(glue, file), join(pkg, file));
+
+// The event types (tsify output and the custom sections) lead wasm-bindgen's .d.ts; the
+// internal binding declarations after them are not part of the public types.
+const generated = readFileSync(join(pkg, 'wasm', 'web', 'digivault_webhooks.d.ts'), 'utf8');
+const firstBinding = generated.search(/^export (class|function) /m);
+const typesEnd = generated.lastIndexOf('/**', firstBinding);
+if (firstBinding < 0 || typesEnd < 0) throw new Error('unexpected wasm-bindgen .d.ts layout');
+writeFileSync(join(pkg, 'events.d.ts'), '// Generated from the Rust types by tsify and wasm-bindgen.\n' + generated.slice(0, typesEnd).trimEnd() + '\n');
 cpSync(join(glue, 'README.md'), join(pkg, 'README.md'));
 
 const entry = (file) => ({ types: './index.d.ts', default: file });
@@ -73,7 +81,9 @@ const manifest = {
     './package.json': './package.json',
   },
   files: ['*.js', '*.cjs', '*.mjs', '*.d.ts', 'esm/', 'wasm/', 'README.md'],
-  sideEffects: false,
+  // Only the entry points that instantiate the wasm at import time have side effects:
+  // with a plain `false`, bundlers drop workerd.js's initSync and the package breaks.
+  sideEffects: ['./workerd.js', './node.cjs', './node.mjs'],
   engines: { node: '>=18' },
   keywords: ['digivault', 'webhook', 'hmac', 'signature', 'wasm', 'cloudflare-workers'],
 };

@@ -255,6 +255,14 @@ export function sampleEvent(type, options = {}) {
   return body;
 }
 
+let knownTypes = null;
+
+/** Whether `event.type` is one of the sixteen known types (a type guard in TypeScript). */
+export function isKnownEvent(event) {
+  knownTypes ??= new Set(bindings().eventTypes().map(([type]) => type));
+  return knownTypes.has(event?.type);
+}
+
 /** The sixteen event types with the guide's description and their object's type name. */
 export function eventTypes() {
   return bindings().eventTypes().map(([type, description, object]) => ({ type, description, object }));

@@ -1,6 +1,6 @@
 // Types of the public API. The event types (EventType, DigiVaultEvent, Message, ...) are
 // generated from the Rust types by tsify and wasm-bindgen, not written here.
-import type { DigiVaultEvent, EventType } from './wasm/web/digivault_webhooks.js';
+import type { DigiVaultEvent, EventType, KnownEvent } from './events.js';
 
 export type {
   EventType,
@@ -13,7 +13,7 @@ export type {
   Conversation,
   Group,
   GroupMembership,
-} from './wasm/web/digivault_webhooks.js';
+} from './events.js';
 
 /** Stable error codes. */
 export type WebhookErrorCode =
@@ -76,6 +76,8 @@ export declare class Webhook {
 export declare function sign(secret: string, payload: Payload): string;
 /** True when the signature is valid for one of the secrets; false (never throws) otherwise. */
 export declare function verify(secretOrSecrets: string | string[], payload: Payload, signature: string | null | undefined): boolean;
+/** Whether the event's type is one of the sixteen known ones; narrows it to `KnownEvent`. */
+export declare function isKnownEvent(event: DigiVaultEvent): event is KnownEvent;
 /** Validates an event without verifying it. */
 export declare function parseEvent(payload: Payload): DigiVaultEvent;
 /** A sample event body (JSON string) of one of the sixteen types. */

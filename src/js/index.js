@@ -9,6 +9,7 @@ export {
   parseEvent,
   sampleEvent,
   eventTypes,
+  isKnownEvent,
   verifyRequest,
 } from './api.js';
 export { expressMiddleware } from './express.js';

@@ -21,9 +21,13 @@ export interface EventOf<T extends string, O> {
   data: { object: O };
 }
 
-/** An event of a type this version does not know yet; check `type` before use. */
-export type UnknownEvent = EventOf<string & { readonly __unknownEventType?: never }, Record<string, unknown>>;
+/** An event of a type this version does not know yet: parsed, never rejected for its type. */
+export type UnknownEvent = EventOf<string, Record<string, unknown>>;
 
-/** Any DigiVault event: narrow it with `event.type`. */
+/**
+ * Any DigiVault event. TypeScript cannot narrow a union that includes an open `string`
+ * type by comparing `event.type`, so check `isKnownEvent(event)` first: inside it,
+ * `event.type === "conversation.message.created"` types `data.object` as a Message.
+ */
 export type DigiVaultEvent = KnownEvent | UnknownEvent;
 "#;

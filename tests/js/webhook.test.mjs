@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import { events, packageDir } from './fixtures.mjs';
 
 const pkg = await import(`${packageDir}/node.mjs`);
-const { Webhook, WebhookError, parseEvent, sampleEvent, eventTypes, findSignature, Deduplicator, sign } = pkg;
+const { Webhook, WebhookError, parseEvent, sampleEvent, eventTypes, findSignature, Deduplicator, sign, isKnownEvent } = pkg;
 const hmac = (secret, body) => createHmac('sha256', secret).update(body).digest('hex');
 const SECRET = 'whsec_test';
 const codeOf = (fn) => {
@@ -168,4 +168,10 @@ test('large payloads (4 MiB) verify and the scratch memory is reused safely afte
   const small = sampleEvent('contact.created');
   webhook.verify(small, hmac(SECRET, small));
   assert.equal(codeOf(() => webhook.verify(small, hmac(SECRET, big))), 'INVALID_SIGNATURE');
+});
+
+test('isKnownEvent tells the sixteen types from new ones', () => {
+  assert.equal(isKnownEvent(parseEvent(sampleEvent('group.member_removed'))), true);
+  assert.equal(isKnownEvent(parseEvent('{"id":"e","type":"conversation.pinned","created_at":1,"data":{"object":{}}}')), false);
+  assert.equal(isKnownEvent(null), false);
 });

@@ -1,0 +1,82 @@
+// The Express middleware in a real Express app on 127.0.0.1.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import express from 'express';
+import { packageDir } from './fixtures.mjs';
+
+const { expressMiddleware, sampleEvent } = await import(`${packageDir}/node.mjs`);
+const SECRET = 'whsec_express';
+const hmac = (body) => createHmac('sha256', SECRET).update(body).digest('hex');
+const received = [];
+let server;
+let base;
+
+before(async () => {
+  const app = express();
+  const onEvent = (req, res) => {
+    received.push(req.webhookEvent);
+    res.json({ ok: true, id: req.webhookEvent.id, rawBytes: req.rawBody.length });
+  };
+  app.post('/webhooks', expressMiddleware(SECRET, { maxPayloadBytes: 4096 }), onEvent);
+  // The mistake the guide's own sample makes: a JSON parser before verification.
+  app.post('/parsed', express.json(), expressMiddleware(SECRET), onEvent);
+  // The supported way to combine with a global parser: raw bytes for this route.
+  app.post('/raw', express.raw({ type: '*/*' }), expressMiddleware(SECRET), onEvent);
+  await new Promise((resolve) => {
+    server = app.listen(0, '127.0.0.1', resolve);
+  });
+  base = `http://127.0.0.1:${server.address().port}`;
+});
+
+after(() => new Promise((resolve) => server.close(resolve)));
+
+const post = (path, body, headers = {}) =>
+  fetch(base + path, { method: 'POST', body, headers: { 'content-type': 'application/json', ...headers } });
+
+test('a valid delivery reaches the handler with the event and its raw bytes', async () => {
+  const body = sampleEvent('conversation.message.created', { id: 'evt_express_1' });
+  const response = await post('/webhooks', body, { 'X-DigiVault-Signature': hmac(body) });
+  assert.equal(response.status, 200);
+  assert.deepEqual(await response.json(), { ok: true, id: 'evt_express_1', rawBytes: Buffer.byteLength(body) });
+  assert.equal(received.at(-1).type, 'conversation.message.created');
+});
+
+test('the legacy header works and express.raw() bytes are used as they are', async () => {
+  const body = sampleEvent('contact.created', { id: 'evt_express_2' });
+  const response = await post('/raw', body, { 'X-BitVault-Signature': hmac(body) });
+  assert.equal(response.status, 200);
+  assert.equal((await response.json()).id, 'evt_express_2');
+});
+
+test('an invalid signature is a 401 with a code, and the handler never runs', async () => {
+  const before = received.length;
+  const body = sampleEvent('contact.created');
+  const response = await post('/webhooks', body, { 'X-DigiVault-Signature': hmac(body + ' ') });
+  assert.equal(response.status, 401);
+  assert.equal((await response.json()).code, 'INVALID_SIGNATURE');
+  const missing = await post('/webhooks', body);
+  assert.equal(missing.status, 401);
+  assert.equal((await missing.json()).code, 'MISSING_SIGNATURE');
+  assert.equal(received.length, before);
+});
+
+test('a body already parsed by express.json() fails with BODY_ALREADY_PARSED naming the fix', async () => {
+  const body = sampleEvent('contact.created');
+  const response = await post('/parsed', body, { 'X-DigiVault-Signature': hmac(body) });
+  assert.equal(response.status, 500);
+  const error = await response.json();
+  assert.equal(error.code, 'BODY_ALREADY_PARSED');
+  assert.match(error.message, /before express\.json\(\)/);
+});
+
+test('oversized bodies are a 413 and invalid events a 400 with the JSON path', async () => {
+  const big = JSON.stringify({ pad: 'x'.repeat(5000) });
+  const tooBig = await post('/webhooks', big, { 'X-DigiVault-Signature': hmac(big) });
+  assert.equal(tooBig.status, 413);
+  assert.equal((await tooBig.json()).code, 'PAYLOAD_TOO_LARGE');
+  const bad = '{"id":"e","type":"group.created","created_at":"now","data":{"object":{"id":"g"}}}';
+  const invalid = await post('/webhooks', bad, { 'X-DigiVault-Signature': hmac(bad) });
+  assert.equal(invalid.status, 400);
+  assert.deepEqual(await invalid.json().then(({ code, path }) => ({ code, path })), { code: 'INVALID_EVENT', path: 'created_at' });
+});
