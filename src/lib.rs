@@ -7,6 +7,7 @@ mod headers;
 mod signature;
 mod webhook;
 
+pub mod diagnose;
 pub mod receiver;
 
 #[cfg(feature = "worker")]
@@ -15,6 +16,7 @@ mod worker;
 #[cfg(feature = "wasm")]
 mod wasm;
 
+pub use diagnose::{diagnose, parse_raw_request};
 pub use error::{Error, SignatureFormat};
 pub use event::{
     check_freshness, default_sample_id, sample_event, validate_event, Contact, Conversation, Event,
