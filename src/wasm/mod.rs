@@ -5,6 +5,7 @@
 //! [`Error::CODES`]) so that the hot path allocates nothing on the JS side; the details
 //! of the last failure are fetched with [`take_error`] only when the glue needs them.
 
+mod diagnose;
 mod scratch;
 mod typescript;
 
