@@ -624,7 +624,10 @@ pub fn parse_raw_request(raw: &[u8]) -> Result<RawRequest<'_>, RawRequestError> 
         number: 0,
         crlf: true,
     };
-    let request_line = lines.next_line().ok_or(RawRequestError::NoBlankLine)?;
+    let request_line = match lines.next_line() {
+        Some(line) => line,
+        None => std::mem::take(&mut lines.rest),
+    };
     let request_line =
         std::str::from_utf8(request_line).map_err(|_| RawRequestError::RequestLine)?;
     let mut parts = request_line.split_ascii_whitespace();
@@ -1026,6 +1029,14 @@ mod tests {
     #[test]
     fn raw_request_errors() {
         assert_eq!(parse_raw_request(b""), Err(RawRequestError::RequestLine));
+        assert_eq!(
+            parse_raw_request(b"not a request"),
+            Err(RawRequestError::RequestLine)
+        );
+        assert_eq!(
+            parse_raw_request(b"POST /webhooks"),
+            Err(RawRequestError::NoBlankLine)
+        );
         assert_eq!(
             parse_raw_request(b"{\"id\":1}\n\n"),
             Err(RawRequestError::RequestLine)

@@ -11,6 +11,8 @@ export {
   eventTypes,
   isKnownEvent,
   verifyRequest,
+  diagnose,
+  parseRawRequest,
 } from './api.js';
 export { expressMiddleware } from './express.js';
 export { Deduplicator } from './deduplicator.js';
