@@ -2,18 +2,23 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := test
 
-.PHONY: test setup check-rust test-rust build-wasm-core
+.PHONY: test setup check-rust test-rust build-wasm-core build-pkg test-js build-worker test-worker dev bench bench-npm bench-worker
 
 ## test: install what is missing, then run every check and test
-test: setup check-rust test-rust build-wasm-core
+test: setup check-rust test-rust build-wasm-core test-js test-worker
 
 setup:
 	scripts/setup-rust.sh
+	test -x node_modules/.bin/wrangler || npm ci
 
 check-rust:
 	cargo fmt --all --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --all-targets --features worker -- -D warnings
+	cargo clippy --all-targets --features worker --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --all-targets --features wasm -- -D warnings
+	cargo clippy --all-targets --features wasm --target wasm32-unknown-unknown -- -D warnings
 
 test-rust:
 	cargo test
@@ -21,3 +26,36 @@ test-rust:
 ## The core alone, no bindings: proves it builds for wasm32 without wasm-bindgen.
 build-wasm-core:
 	cargo build --release --target wasm32-unknown-unknown --lib
+
+## The npm package, generated into pkg/ (wasm-bindgen for Node and web, JS glue, package.json).
+build-pkg:
+	node scripts/build-pkg.mjs
+
+## The built package: Node's test runner against pkg/ and the packed tarball, in Node 20, 22
+## and 24, Deno, Bun, workerd (Miniflare) and an Express app.
+test-js: build-pkg
+	node --test tests/js/
+	node_modules/node22/bin/node --test tests/js/verify.test.mjs tests/js/webhook.test.mjs tests/js/fetch.test.mjs
+	node_modules/node24/bin/node --test tests/js/verify.test.mjs tests/js/webhook.test.mjs tests/js/fetch.test.mjs
+
+## Benchmarks (not tests): figures and ratios, printed.
+bench: bench-npm bench-worker
+
+bench-npm: build-pkg
+	node bench/npm/run.mjs
+
+## The Cloudflare Worker receiver (cargo feature `worker`): build/index.js + build/index_bg.wasm.
+build-worker:
+	scripts/build-worker.sh
+
+## The built Worker in real workerd (Miniflare) against a local origin, then a `wrangler dev` smoke test.
+test-worker: build-worker
+	node --test --test-concurrency=1 tests/worker/
+
+## The main job: the Worker on http://127.0.0.1:8787 (wrangler dev, local KV) and a demo origin.
+dev:
+	scripts/dev.sh
+
+## Benchmark (not a test): this Worker against a hand-written JS reference, both in wrangler dev.
+bench-worker: build-worker
+	node bench/worker/run.mjs

@@ -34,7 +34,7 @@ for (const target of ['nodejs', 'web']) {
 // The Node build is CommonJS inside an ESM package.
 writeFileSync(join(pkg, 'wasm', 'node', 'package.json'), '{ "type": "commonjs" }\n');
 
-mkdirSync(join(pkg, 'esm'));
+mkdirSync(join(pkg, 'esm'), { recursive: true });
 for (const file of ['index.js', 'api.js', 'express.js', 'deduplicator.js']) cpSync(join(glue, file), join(pkg, 'esm', file));
 await build({
   entryPoints: [join(glue, 'index.js')],

@@ -145,10 +145,11 @@ impl WebhookCore {
         tolerance_seconds: Option<f64>,
         max_payload_bytes: Option<f64>,
     ) -> Option<WebhookCore> {
-        let mut options = Options::default();
-        options.tolerance_seconds = limit(tolerance_seconds);
-        options.max_payload_bytes =
-            limit(max_payload_bytes).map(|bytes| usize::try_from(bytes).unwrap_or(usize::MAX));
+        let options = Options {
+            tolerance_seconds: limit(tolerance_seconds),
+            max_payload_bytes: limit(max_payload_bytes)
+                .map(|bytes| usize::try_from(bytes).unwrap_or(usize::MAX)),
+        };
         match Webhook::new(&secrets, options) {
             Ok(inner) => Some(WebhookCore { inner }),
             Err(err) => {

@@ -9,9 +9,6 @@ use std::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 
-/// Above this, the area is given back after use instead of being kept for the next call.
-const KEEP_BYTES: usize = 1 << 20;
-
 thread_local! {
     static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
 }
@@ -42,16 +39,14 @@ pub(super) fn with_input<R>(
     f: impl FnOnce(&str, &[u8]) -> R,
 ) -> R {
     SCRATCH.with(|cell| {
-        let mut area = cell.borrow_mut();
+        let area = cell.borrow();
         let end = signature_len.saturating_add(payload_len).min(area.len());
         let (signature, payload) = area[..end].split_at(signature_len.min(end));
         // The glue writes the header with encodeInto, so it is UTF-8; anything else is
         // treated as an unreadable (malformed) signature by the core.
         let signature = std::str::from_utf8(signature).unwrap_or("\u{fffd}");
-        let result = f(signature, payload);
-        if area.len() > KEEP_BYTES {
-            *area = Vec::new();
-        }
-        result
+        // The area is kept for the next call: linear memory never shrinks, so giving it
+        // back would only cost a fresh zero-fill next time.
+        f(signature, payload)
     })
 }

@@ -2,10 +2,8 @@
 
 use wasm_bindgen::prelude::*;
 
-use crate::EventType;
-
 #[wasm_bindgen(typescript_custom_section)]
-const EVENT_TYPES: &str = EventType::TYPESCRIPT;
+const EVENT_TYPES: &str = crate::EventType::TYPESCRIPT;
 
 #[wasm_bindgen(typescript_custom_section)]
 const EVENT_SHAPES: &str = r#"
