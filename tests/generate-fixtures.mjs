@@ -137,6 +137,8 @@ bad('message: missing message text', envelope('conversation.message.created', { 
 bad('message: contact without id', envelope('conversation.message.created', { ...message, contact: { name: 'x' } }), 'INVALID_EVENT', 'data.object.contact.id');
 bad('conversation: participant_ids holds a number', envelope('conversation.created', { ...conversation, participant_ids: ['a', 7] }), 'INVALID_EVENT', 'data.object.participant_ids[1]');
 bad('group: member_count negative', envelope('group.updated', { ...group, member_count: -1 }), 'INVALID_EVENT', 'data.object.member_count');
+bad('data before type, object invalid', '{"data":{"object":{"name":"x"}},"created_at":1,"type":"contact.deleted","id":"e"}', 'INVALID_EVENT', 'data.object.id');
+bad('data before type, object not an object', '{"data":{"object":3},"type":"x.y","created_at":1,"id":"e"}', 'INVALID_EVENT', 'data.object');
 bad('contact: missing id', envelope('contact.created', { name: 'x' }), 'INVALID_EVENT', 'data.object.id');
 bad('duplicate top-level key', guideEvent.replace('{"id":"webhook_test_123",', '{"id":"webhook_test_123","id":"other",'), 'INVALID_EVENT', 'id');
 bad('duplicate object key', envelope('conversation.message.created', message).replace('"message":"Hello, world!"', '"message":"Hello","message":"world"'), 'INVALID_EVENT', 'data.object.message');

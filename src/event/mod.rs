@@ -1,5 +1,6 @@
 //! The event envelope and its validation.
 
+mod envelope;
 mod event_type;
 mod objects;
 mod parse;
