@@ -14,7 +14,7 @@ for tool in "$WASM_BINDGEN_BIN" "$WASM_OPT_BIN" "$ESBUILD_BIN"; do
   [ -x "$tool" ] || { echo "build-worker: missing $tool; run \`make setup\`" >&2; exit 1; }
 done
 
-worker-build --release -- --features worker
+worker-build --profile worker -- --features worker
 
 # worker-build keeps the wasm name section for symbolicated stack traces: about 21 KB of
 # the gzip size. The receiver has no panics to trace (panic = "abort" and clippy denies

@@ -14,3 +14,12 @@ if [ -n "$want" ] && [ "$want" != "$have" ]; then
   # Not --locked: a yanked transitive crate in its lock file breaks that.
   cargo install wasm-bindgen-cli --version "$want"
 fi
+
+# worker-build builds the Cloudflare Worker (make build-worker); the version matches the
+# `worker` crate in Cargo.toml.
+want_wb=0.8.7
+have_wb=$(worker-build --version 2>/dev/null || true)
+if [ "$have_wb" != "$want_wb" ]; then
+  echo "installing worker-build $want_wb (had: ${have_wb:-none})"
+  cargo install worker-build --version "$want_wb"
+fi

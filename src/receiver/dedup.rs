@@ -86,3 +86,92 @@ impl DedupState {
         }
     }
 }
+
+/// How many recently forwarded ids an isolate remembers (oldest forgotten first).
+const LOCAL_DONE_CAPACITY: usize = 4096;
+
+/// What one isolate knows without asking KV: the ids it is forwarding right now (claims)
+/// and the ids it forwarded recently.
+///
+/// This makes deduplication exact among the requests one isolate serves, where KV (no
+/// compare-and-set, eventually consistent) cannot: checks and claims happen without an
+/// `await` in between, and a success is remembered here before the claim is released.
+/// Times are milliseconds supplied by the caller.
+///
+/// ```
+/// use digivault_webhooks::receiver::{LocalDedup, Seen};
+/// let mut local = LocalDedup::new(3600);
+/// let token = local.claim("done:evt_1", 0).unwrap();
+/// assert_eq!(local.claim("done:evt_1", 10), Err(Seen::InFlight));
+/// local.mark_done("done:evt_1", 20);
+/// local.release("done:evt_1", token);
+/// assert_eq!(local.check("done:evt_1", 30), Some(Seen::Done));
+/// ```
+#[derive(Debug, Clone)]
+pub struct LocalDedup {
+    claims: std::collections::HashMap<String, (u64, u64)>,
+    done: std::collections::HashMap<String, u64>,
+    order: std::collections::VecDeque<String>,
+    next_token: u64,
+    done_ttl_ms: u64,
+}
+
+impl LocalDedup {
+    /// Remembers forwarded ids for `done_ttl_seconds` at most (the KV marker's lifetime).
+    pub fn new(done_ttl_seconds: u64) -> Self {
+        Self {
+            claims: Default::default(),
+            done: Default::default(),
+            order: Default::default(),
+            next_token: 0,
+            done_ttl_ms: done_ttl_seconds.saturating_mul(1000),
+        }
+    }
+
+    /// `Some(Done)` when forwarded recently, `Some(InFlight)` while claimed, else `None`.
+    ///
+    /// A claim older than [`LEASE_TTL_SECONDS`] is ignored: its request was cancelled
+    /// before it could release it.
+    pub fn check(&self, key: &str, now_ms: u64) -> Option<Seen> {
+        match self.done.get(key) {
+            Some(at) if now_ms.saturating_sub(*at) < self.done_ttl_ms => return Some(Seen::Done),
+            _ => {}
+        }
+        match self.claims.get(key) {
+            Some((since, _)) if now_ms.saturating_sub(*since) < LEASE_TTL_SECONDS * 1000 => {
+                Some(Seen::InFlight)
+            }
+            _ => None,
+        }
+    }
+
+    /// Claims `key` for forwarding, or says why not. The token releases it.
+    pub fn claim(&mut self, key: &str, now_ms: u64) -> Result<u64, Seen> {
+        if let Some(seen) = self.check(key, now_ms) {
+            return Err(seen);
+        }
+        self.next_token = self.next_token.wrapping_add(1);
+        self.claims
+            .insert(key.to_owned(), (now_ms, self.next_token));
+        Ok(self.next_token)
+    }
+
+    /// Releases a claim, unless it was taken over since (stale) by another one.
+    pub fn release(&mut self, key: &str, token: u64) {
+        if self.claims.get(key).is_some_and(|(_, held)| *held == token) {
+            self.claims.remove(key);
+        }
+    }
+
+    /// Remembers that `key` was forwarded, forgetting the oldest beyond 4096 ids.
+    pub fn mark_done(&mut self, key: &str, now_ms: u64) {
+        if self.done.insert(key.to_owned(), now_ms).is_none() {
+            self.order.push_back(key.to_owned());
+        }
+        while self.order.len() > LOCAL_DONE_CAPACITY {
+            if let Some(oldest) = self.order.pop_front() {
+                self.done.remove(&oldest);
+            }
+        }
+    }
+}

@@ -28,7 +28,7 @@ pub use config::{
     DEFAULT_MAX_BODY_BYTES, DEFAULT_WEBHOOK_PATH, HEALTH_PATH, MAX_FORWARD_TIMEOUT_MS,
     MIN_KV_TTL_SECONDS, VARS,
 };
-pub use dedup::{dedup_keys, DedupKeys, DedupState, Seen, LEASE_TTL_SECONDS};
+pub use dedup::{dedup_keys, DedupKeys, DedupState, LocalDedup, Seen, LEASE_TTL_SECONDS};
 pub use forward::{
     forward_headers, header_value, OriginResult, EVENT_ID_HEADER, EVENT_TYPE_HEADER,
 };

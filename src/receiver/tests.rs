@@ -360,3 +360,48 @@ fn header_values_are_always_valid() {
     }
     assert_eq!(header_value("a\r\nb"), "a%0D%0Ab");
 }
+
+#[test]
+fn local_dedup_claims_and_remembers() {
+    let mut local = LocalDedup::new(60);
+    assert_eq!(local.check("k", 0), None);
+    let first = local.claim("k", 0).unwrap();
+    assert_eq!(local.check("k", 1), Some(Seen::InFlight));
+    assert_eq!(local.claim("k", 1), Err(Seen::InFlight));
+    // Another id is independent.
+    assert!(local.claim("other", 1).is_ok());
+
+    // A failed delivery releases its claim: the retry may claim again.
+    local.release("k", first);
+    let second = local.claim("k", 2).unwrap();
+    assert_ne!(first, second);
+
+    // A success is remembered before the claim goes, and wins over claims.
+    local.mark_done("k", 3);
+    local.release("k", second);
+    assert_eq!(local.claim("k", 4), Err(Seen::Done));
+    // ...until the dedup TTL has passed.
+    assert_eq!(local.check("k", 3 + 60_000), None);
+}
+
+#[test]
+fn local_dedup_stale_claims_and_capacity() {
+    let mut local = LocalDedup::new(3600);
+    let stale = local.claim("k", 0).unwrap();
+    // A claim older than the lease TTL was abandoned (cancelled request): taken over.
+    let fresh = local.claim("k", LEASE_TTL_SECONDS * 1000).unwrap();
+    // The old holder's release does not remove the new claim.
+    local.release("k", stale);
+    assert_eq!(
+        local.check("k", LEASE_TTL_SECONDS * 1000 + 1),
+        Some(Seen::InFlight)
+    );
+    local.release("k", fresh);
+    assert_eq!(local.check("k", LEASE_TTL_SECONDS * 1000 + 2), None);
+
+    for i in 0..5000 {
+        local.mark_done(&format!("id{i}"), 10);
+    }
+    assert_eq!(local.check("id0", 11), None, "oldest forgotten");
+    assert_eq!(local.check("id4999", 11), Some(Seen::Done));
+}

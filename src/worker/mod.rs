@@ -5,7 +5,6 @@
 //! the variables and secrets listed in [`crate::receiver::VARS`].
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -13,13 +12,15 @@ use futures_util::future::{join, select, Either};
 use futures_util::{pin_mut, StreamExt};
 use worker::js_sys::{Reflect, Uint8Array};
 use worker::wasm_bindgen::JsValue;
+use worker::web_sys;
 use worker::{
     console_error, console_log, console_warn, event, AbortController, Context, Date, Delay, Env,
-    Fetch, Headers, KvStore, Method, Request, RequestInit, RequestRedirect, Response,
+    Fetch, Headers, KvStore, Method, Request, Response,
 };
 
+use crate::headers::SIGNATURE_HEADERS;
 use crate::receiver::{
-    dedup_keys, forward_headers, Accepted, ConfigError, DedupKeys, DedupState, LogLine,
+    dedup_keys, forward_headers, Accepted, ConfigError, DedupKeys, DedupState, LocalDedup, LogLine,
     OriginResult, Outcome, Receiver, Reply, Route, Seen, LEASE_TTL_SECONDS, VARS,
 };
 
@@ -40,9 +41,9 @@ thread_local! {
     /// The receiver, built once per isolate: variables and secrets do not change while an
     /// isolate lives, and the HMAC key state is computed only here.
     static RECEIVER: RefCell<Option<Rc<Result<Receiver, ConfigError>>>> = const { RefCell::new(None) };
-    /// Event ids this isolate is forwarding right now, with the time the claim was taken
-    /// (ms). Makes concurrent deliveries exact within one isolate, where KV alone is not.
-    static IN_FLIGHT: RefCell<HashMap<String, u64>> = RefCell::new(HashMap::new());
+    /// Event ids this isolate is forwarding or recently forwarded: makes concurrent
+    /// deliveries exact within one isolate, where KV alone is not.
+    static LOCAL: RefCell<Option<LocalDedup>> = const { RefCell::new(None) };
 }
 
 #[event(fetch)]
@@ -160,52 +161,77 @@ async fn webhook(
     kv: &KvStore,
     log: &mut LogLine,
 ) -> Result<Reply, Reply> {
-    let headers: Vec<(String, String)> = req.headers().entries().collect();
-    let header = |wanted: &str| {
-        headers
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(wanted))
-            .map(|(_, value)| value.as_str())
-    };
-    receiver.check_declared_length(header("content-length"))?;
-    let body = read_body(&mut req, receiver).await?;
+    // Only the headers used, one lookup each (cheaper than copying every header out).
+    let header = |name: &str| req.headers().get(name).ok().flatten();
+    let content_length = header("content-length");
+    let content_type = header("content-type");
+    let signatures: Vec<(&str, String)> = SIGNATURE_HEADERS
+        .iter()
+        .filter_map(|name| Some((*name, header(name)?)))
+        .collect();
+    receiver.check_declared_length(content_length.as_deref())?;
+    let body = read_body(&mut req, receiver, content_length.is_some()).await?;
 
     let now = i64::try_from(Date::now().as_millis() / 1000).unwrap_or(i64::MAX);
-    let pairs = headers
+    let pairs = signatures
         .iter()
-        .map(|(name, value)| (name.as_str(), value.as_str()));
+        .map(|(name, value)| (*name, value.as_str()));
     let accepted = receiver.accept(&body, pairs, now)?;
     log.event(&accepted.event);
 
     let keys = dedup_keys(&accepted.event.id);
-    let Some(_claim) = Claim::take(&keys.done) else {
-        return Err(receiver.in_flight());
-    };
+    let duplicate = || Reply::status(Outcome::Duplicate);
+    // This isolate first (no KV round trip), then KV (other isolates and locations), then
+    // the claim, which re-checks this isolate synchronously: a delivery that finished or
+    // started while KV was being read is seen there.
+    let dedup_ttl = receiver.settings().dedup_ttl_seconds;
+    match local(dedup_ttl, |local| {
+        local.check(&keys.done, Date::now().as_millis())
+    }) {
+        Some(Seen::Done) => return Ok(duplicate()),
+        Some(_) => return Err(receiver.in_flight()),
+        None => {}
+    }
     match read_state(kv, &keys, log).await.decide() {
-        Seen::Done => return Ok(Reply::status(Outcome::Duplicate)),
+        Seen::Done => return Ok(duplicate()),
         Seen::InFlight => return Err(receiver.in_flight()),
         Seen::Forward => {}
     }
+    let claim = match Claim::take(&keys.done, dedup_ttl) {
+        Ok(claim) => claim,
+        Err(Seen::Done) => return Ok(duplicate()),
+        Err(_) => return Err(receiver.in_flight()),
+    };
     put(kv, &keys.lease, LEASE_TTL_SECONDS, log, "lease_write").await;
 
-    let result = forward(receiver, &accepted, body, header("content-type"), log).await;
+    let result = forward(receiver, &accepted, body, content_type.as_deref(), log).await;
     if let OriginResult::Status(status) = result {
         log.origin_status = Some(status);
     }
     let (reply, done) = receiver.after_forward(result);
     if done {
+        claim.mark_done();
         // The lease is left to expire: the done marker wins over it, and deleting it right
         // away would be a second write to the key within a second (a KV limit).
-        let ttl = receiver.settings().dedup_ttl_seconds;
-        put(kv, &keys.done, ttl, log, "done_write").await;
+        put(kv, &keys.done, dedup_ttl, log, "done_write").await;
     } else if let Err(err) = kv.delete(&keys.lease).await {
         log.kv_error("lease_delete", &err.to_string());
     }
     Ok(reply)
 }
 
-/// Reads the body chunk by chunk, stopping as soon as it exceeds the limit.
-async fn read_body(req: &mut Request, receiver: &Receiver) -> Result<Vec<u8>, Reply> {
+/// Reads the body under the size limit. With a `Content-Length` (already checked against
+/// the limit, and enforced by the runtime) in one piece; without one, chunk by chunk,
+/// stopping as soon as the limit is exceeded.
+async fn read_body(
+    req: &mut Request,
+    receiver: &Receiver,
+    declared_length: bool,
+) -> Result<Vec<u8>, Reply> {
+    if declared_length {
+        // `Receiver::accept` checks the size again, whatever was declared.
+        return req.bytes().await.map_err(|_| Reply::unreadable_body());
+    }
     let mut body = receiver.body_limit();
     // No body at all: an empty payload, which then fails verification.
     let Ok(mut stream) = req.stream() else {
@@ -260,15 +286,20 @@ async fn forward(
             return OriginResult::Unreachable;
         }
     }
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post)
-        .with_headers(headers)
-        .with_redirect(RequestRedirect::Manual)
-        .with_body(Some(Uint8Array::from(body.as_slice()).into()));
-    let request = match Request::new_with_init(&settings.forward_url, &init) {
-        Ok(request) => request,
+    // web_sys directly: worker's RequestInit serializes `cf` properties, code the Worker
+    // does not need (about 4 KB of wasm).
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    init.set_headers(&headers.0);
+    init.set_redirect(web_sys::RequestRedirect::Manual);
+    init.set_body(&Uint8Array::from(body.as_slice()));
+    let request = match web_sys::Request::new_with_str_and_init(&settings.forward_url, &init) {
+        Ok(request) => Request::from(request),
         Err(err) => {
-            log.detail(&format!("FORWARD_URL rejected by the runtime: {err}"));
+            log.detail(&format!(
+                "FORWARD_URL rejected by the runtime: {}",
+                worker::Error::from(err)
+            ));
             return OriginResult::Unreachable;
         }
     };
@@ -323,41 +354,46 @@ fn to_response(reply: &Reply) -> worker::Result<Response> {
         .with_headers(headers))
 }
 
-/// This isolate's claim on an event id; released on drop. A claim older than the KV lease
-/// is stale (its request was cancelled before it could release it) and is taken over.
+/// Runs `f` on this isolate's [`LocalDedup`], created on first use.
+fn local<T>(dedup_ttl_seconds: u64, f: impl FnOnce(&mut LocalDedup) -> T) -> T {
+    LOCAL.with(|cell| {
+        let mut cell = cell.borrow_mut();
+        f(cell.get_or_insert_with(|| LocalDedup::new(dedup_ttl_seconds)))
+    })
+}
+
+/// This isolate's claim on an event id, released on drop (also when the request future
+/// is dropped early).
 struct Claim {
     key: String,
-    since: u64,
+    token: u64,
+    dedup_ttl_seconds: u64,
 }
 
 impl Claim {
-    fn take(key: &str) -> Option<Self> {
-        let now = Date::now().as_millis();
-        let stale_after = LEASE_TTL_SECONDS * 1000;
-        IN_FLIGHT.with(|claims| {
-            let mut claims = claims.borrow_mut();
-            match claims.get(key) {
-                Some(since) if now.saturating_sub(*since) < stale_after => None,
-                _ => {
-                    claims.insert(key.to_owned(), now);
-                    Some(Self {
-                        key: key.to_owned(),
-                        since: now,
-                    })
-                }
-            }
+    fn take(key: &str, dedup_ttl_seconds: u64) -> Result<Self, Seen> {
+        let token = local(dedup_ttl_seconds, |local| {
+            local.claim(key, Date::now().as_millis())
+        })?;
+        Ok(Self {
+            key: key.to_owned(),
+            token,
+            dedup_ttl_seconds,
         })
+    }
+
+    /// Remembers the id as forwarded, before the claim is released.
+    fn mark_done(&self) {
+        local(self.dedup_ttl_seconds, |local| {
+            local.mark_done(&self.key, Date::now().as_millis())
+        });
     }
 }
 
 impl Drop for Claim {
     fn drop(&mut self) {
-        IN_FLIGHT.with(|claims| {
-            let mut claims = claims.borrow_mut();
-            // Only our own claim: a stale one may have been taken over since.
-            if claims.get(&self.key) == Some(&self.since) {
-                claims.remove(&self.key);
-            }
+        local(self.dedup_ttl_seconds, |local| {
+            local.release(&self.key, self.token)
         });
     }
 }

@@ -1,0 +1,128 @@
+// The reference: the same receiver written by hand the way a user would, in plain JS with
+// WebCrypto: rate limit, size limit, HMAC verify (keys imported once per isolate), JSON
+// checks, the same KV dedup (done marker + in-flight lease), forward with a timeout, and one
+// JSON log line per request. Used only by bench/worker/run.mjs.
+const encoder = new TextEncoder();
+let keys;
+let keysFor;
+
+async function verifyKeys(env) {
+  const secrets = [env.WEBHOOK_SECRET, env.WEBHOOK_SECRET_PREVIOUS].filter(Boolean);
+  const id = secrets.join('\n');
+  if (keysFor !== id) {
+    keys = await Promise.all(
+      secrets.map((secret) =>
+        crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']),
+      ),
+    );
+    keysFor = id;
+  }
+  return keys;
+}
+
+function hexToBytes(hex) {
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) return null;
+  const bytes = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return bytes;
+}
+
+const reply = (status, body, headers = {}) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
+const error = (status, code, headers) => reply(status, { status: 'error', code }, headers);
+
+async function handle(request, env, log) {
+  const ip = request.headers.get('cf-connecting-ip') ?? 'unknown';
+  const { success } = await env.RATE_LIMITER.limit({ key: ip });
+  if (!success) return error(429, 'RATE_LIMITED', { 'retry-after': '60' });
+
+  const url = new URL(request.url);
+  if (url.pathname === '/health') return reply(200, { status: 'ok' });
+  if (url.pathname !== '/webhooks') return error(404, 'NOT_FOUND');
+  if (request.method !== 'POST') return error(405, 'METHOD_NOT_ALLOWED', { allow: 'POST' });
+
+  const max = Number(env.MAX_BODY_BYTES ?? 1048576);
+  if (Number(request.headers.get('content-length') ?? 0) > max) return error(413, 'PAYLOAD_TOO_LARGE');
+  const body = new Uint8Array(await request.arrayBuffer());
+  if (body.length > max) return error(413, 'PAYLOAD_TOO_LARGE');
+
+  const header = request.headers.has('x-digivault-signature') ? 'x-digivault-signature' : 'x-bitvault-signature';
+  const signature = request.headers.get(header);
+  if (!signature) return error(401, 'MISSING_SIGNATURE');
+  const tag = hexToBytes(signature.trim());
+  if (!tag) return error(401, 'MALFORMED_SIGNATURE');
+  const results = await Promise.all((await verifyKeys(env)).map((key) => crypto.subtle.verify('HMAC', key, tag, body)));
+  if (!results.includes(true)) return error(401, 'INVALID_SIGNATURE');
+
+  let event;
+  try {
+    event = JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    return error(400, 'INVALID_JSON');
+  }
+  if (
+    typeof event?.id !== 'string' ||
+    event.id === '' ||
+    typeof event.type !== 'string' ||
+    !Number.isInteger(event.created_at) ||
+    typeof event.data?.object !== 'object' ||
+    event.data.object === null
+  ) {
+    return error(400, 'INVALID_EVENT');
+  }
+  log.event_id = event.id;
+  log.event_type = event.type;
+
+  const done = `done:${event.id}`;
+  const lease = `lease:${event.id}`;
+  let state = [null, null];
+  try {
+    state = await Promise.all([env.DEDUP.get(done), env.DEDUP.get(lease)]);
+  } catch {
+    // forward anyway
+  }
+  if (state[0] !== null) return reply(200, { status: 'duplicate' });
+  if (state[1] !== null) return error(409, 'IN_FLIGHT', { 'retry-after': '25' });
+  await env.DEDUP.put(lease, '1', { expirationTtl: 60 }).catch(() => {});
+
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), Number(env.FORWARD_TIMEOUT_MS ?? 25000));
+  let response;
+  try {
+    response = await fetch(env.FORWARD_URL, {
+      method: 'POST',
+      body,
+      redirect: 'manual',
+      signal: controller.signal,
+      headers: {
+        'content-type': request.headers.get('content-type') ?? 'application/json',
+        [header]: signature,
+        'x-digivault-event-id': encodeURIComponent(event.id),
+        'x-digivault-event-type': encodeURIComponent(event.type),
+      },
+    });
+  } catch (err) {
+    await env.DEDUP.delete(lease).catch(() => {});
+    return controller.signal.aborted ? error(504, 'ORIGIN_TIMEOUT') : error(502, 'ORIGIN_UNREACHABLE');
+  } finally {
+    clearTimeout(timer);
+  }
+  if (response.status >= 200 && response.status < 300) {
+    await env.DEDUP.put(done, String(Math.floor(Date.now() / 1000)), {
+      expirationTtl: Number(env.DEDUP_TTL_SECONDS ?? 172800),
+    }).catch(() => {});
+    return reply(200, { status: 'forwarded' });
+  }
+  await env.DEDUP.delete(lease).catch(() => {});
+  return error(502, 'ORIGIN_ERROR');
+}
+
+export default {
+  async fetch(request, env) {
+    const started = Date.now();
+    const log = {};
+    const response = await handle(request, env, log);
+    console.log(JSON.stringify({ ...log, status: response.status, duration_ms: Date.now() - started }));
+    return response;
+  },
+};

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# `make dev`: the Worker receiver in real workerd (wrangler dev) on http://127.0.0.1:8787 with
+# local KV (.wrangler/state), forwarding to a demo origin on 127.0.0.1:8788 that prints what
+# it receives. wrangler.toml's [build] command builds the Worker first (and on changes in src/).
+# PORT and ORIGIN_PORT override the ports. Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_SEND_METRICS=false
+port=${PORT:-8787}
+origin_port=${ORIGIN_PORT:-8788}
+
+if [ ! -f .dev.vars ]; then
+  cp .dev.vars.example .dev.vars
+  echo "dev: created .dev.vars from .dev.vars.example (local secrets, git-ignored)"
+fi
+secret=$(sed -n 's/^WEBHOOK_SECRET=//p' .dev.vars | head -n 1)
+
+# The demo origin verifies the forwarded signature with the same secret.
+WEBHOOK_SECRET="$secret" node scripts/demo-origin.mjs "$origin_port" &
+origin_pid=$!
+waiter_pid=
+cleanup() {
+  kill "$origin_pid" 2>/dev/null || true
+  [ -n "$waiter_pid" ] && kill "$waiter_pid" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+# Once the Worker answers, say how to use it.
+(
+  for _ in $(seq 1 600); do
+    curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+    sleep 1
+  done
+  cat <<MSG
+
+  DigiVault webhook receiver: http://127.0.0.1:$port/webhooks  ->  demo origin http://127.0.0.1:$origin_port/webhooks
+  send a signed test event:     node scripts/send-test-event.mjs http://127.0.0.1:$port/webhooks
+  same id twice (dedup):        node scripts/send-test-event.mjs http://127.0.0.1:$port/webhooks evt_demo_1
+  health:                       curl http://127.0.0.1:$port/health
+  debugger page:                http://127.0.0.1:$port/
+
+MSG
+) &
+waiter_pid=$!
+
+node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$port" \
+  --var "FORWARD_URL:http://127.0.0.1:$origin_port/webhooks" \
+  --persist-to .wrangler/state

@@ -1,0 +1,151 @@
+// Shared helpers of the Worker tests: a real origin on 127.0.0.1, the BUILT Worker
+// (build/index.js + build/index_bg.wasm) in workerd through Miniflare, and signing with
+// Node's own crypto (independent of the Rust core under test).
+import { createHmac, randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { Miniflare } from 'miniflare';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const SECRET = 'whsec_test_current_0123456789';
+export const OLD_SECRET = 'whsec_test_previous_9876543210';
+export const COMPATIBILITY_DATE = '2026-04-20';
+
+const SCRIPT = `${ROOT}build/index.js`;
+if (!existsSync(SCRIPT)) {
+  throw new Error('build/index.js is missing: run `make build-worker` first');
+}
+
+/** Lowercase hex HMAC-SHA256, as DigiVault signs. */
+export function sign(body, secret = SECRET) {
+  return createHmac('sha256', secret).update(body).digest('hex');
+}
+
+/** A valid event body (a string) with a fresh id unless one is given. */
+export function eventBody({ id = `evt_${randomUUID()}`, createdAt = Math.floor(Date.now() / 1000), message = 'Hello, world!' } = {}) {
+  return JSON.stringify({
+    id,
+    type: 'conversation.message.created',
+    created_at: createdAt,
+    data: {
+      object: {
+        id: 'xgQQXg3hrtjh7AvZ',
+        conversation_id: 'WAz8eIbvDR60rouK',
+        message,
+        created_at: createdAt,
+      },
+    },
+  });
+}
+
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A free TCP port on 127.0.0.1 (nothing listens on it once returned). */
+export async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * An origin on 127.0.0.1 recording what it receives. `mode`: 'ok' (200), 'fail' (500),
+ * 'hang' (never answers), or a number of ms to wait before a 200 ('slow').
+ */
+export async function startOrigin() {
+  const received = [];
+  const hanging = new Set();
+  const origin = { mode: 'ok', received };
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      received.push({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks) });
+      const { mode } = origin;
+      if (mode === 'hang') {
+        hanging.add(res);
+        return;
+      }
+      const answer = () => {
+        res.writeHead(mode === 'fail' ? 500 : 200, { 'content-type': 'application/json' });
+        res.end(mode === 'fail' ? '{"error":"origin failure"}' : '{"ok":true}');
+      };
+      if (typeof mode === 'number') setTimeout(answer, mode);
+      else answer();
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin.url = `http://127.0.0.1:${server.address().port}/hook`;
+  origin.close = async () => {
+    for (const res of hanging) res.destroy();
+    server.closeAllConnections?.();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return origin;
+}
+
+/**
+ * The built Worker in workerd. `vars` become plain-text bindings (as [vars] and secrets
+ * do); `rateLimit` is the RATE_LIMITER binding's limit per 60 s (null: no binding).
+ */
+export async function startWorker({ vars = {}, rateLimit = 1000, kv = true } = {}) {
+  const logs = [];
+  const mf = new Miniflare({
+    scriptPath: SCRIPT,
+    modules: true,
+    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+    compatibilityDate: COMPATIBILITY_DATE,
+    kvNamespaces: kv ? ['DEDUP'] : [],
+    ...(rateLimit === null ? {} : { ratelimits: { RATE_LIMITER: { simple: { limit: rateLimit, period: 60 } } } }),
+    bindings: vars,
+    handleStructuredLogs: ({ level, message }) => {
+      logs.push({ level, message });
+    },
+  });
+  await mf.ready;
+  const worker = {
+    mf,
+    logs,
+    /** The JSON lines the Worker logged (one per request). */
+    logLines: () =>
+      logs.flatMap(({ message }) => {
+        try {
+          const value = JSON.parse(message);
+          return value && typeof value === 'object' && 'outcome' in value ? [value] : [];
+        } catch {
+          return [];
+        }
+      }),
+    /** The value of a key in the DEDUP namespace (null when absent). */
+    kvGet: async (key) => (await mf.getKVNamespace('DEDUP')).get(key),
+    kvPut: async (key, value, options) => (await mf.getKVNamespace('DEDUP')).put(key, value, options),
+    fetch: (path, init) => mf.dispatchFetch(`http://receiver.test${path}`, init),
+    /** POSTs a body signed with `secret` (null: no signature) under `header`. */
+    post: (body, { secret = SECRET, header = 'X-DigiVault-Signature', path = '/webhooks', headers = {} } = {}) =>
+      mf.dispatchFetch(`http://receiver.test${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(secret === null ? {} : { [header]: sign(body, secret) }),
+          ...headers,
+        },
+        body,
+      }),
+    dispose: () => mf.dispose(),
+  };
+  return worker;
+}
+
+/** Reads a response as { status, headers, json }. */
+export async function read(response) {
+  const text = await response.text();
+  let json;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, json, text };
+}

@@ -1,0 +1,431 @@
+// The built Worker (build/) in real workerd through Miniflare, forwarding to a real origin
+// on 127.0.0.1. Run `make build-worker` first (`make test-worker` does).
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { after, before, describe, test } from 'node:test';
+
+import { OLD_SECRET, SECRET, eventBody, freePort, read, sign, sleep, startOrigin, startWorker } from './helpers.mjs';
+
+const idOf = (body) => JSON.parse(body).id;
+
+describe('forwarding and deduplication', () => {
+  let origin;
+  let worker;
+  before(async () => {
+    origin = await startOrigin();
+    worker = await startWorker({ vars: { WEBHOOK_SECRET: SECRET, FORWARD_URL: origin.url, FORWARD_TIMEOUT_MS: '1000' } });
+  });
+  after(async () => {
+    await worker?.dispose();
+    await origin?.close();
+  });
+  const forwardedFor = (id) => origin.received.filter((r) => r.headers['x-digivault-event-id'] === id);
+
+  test('a valid event is forwarded once, byte for byte, with its headers', async () => {
+    origin.mode = 'ok';
+    // Unusual but valid JSON: whitespace, escapes and non-ASCII must survive unchanged.
+    const id = `evt_${randomUUID()}`;
+    const body = `{ "id": "${id}",\n  "type": "contact.created", "created_at": ${Math.floor(Date.now() / 1000)},\n  "data": {"object": {"id": "c_1", "name": "Zoë \\u00e9 ✓"}} }\n`;
+    const response = await read(await worker.post(body));
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.json, { status: 'forwarded' });
+
+    const [received, ...more] = forwardedFor(id);
+    assert.equal(more.length, 0);
+    assert.equal(received.method, 'POST');
+    assert.equal(received.url, '/hook');
+    assert.ok(received.body.equals(Buffer.from(body)), 'body is byte-identical');
+    assert.equal(received.headers['x-digivault-signature'], sign(body));
+    assert.equal(received.headers['x-digivault-event-type'], 'contact.created');
+    assert.equal(received.headers['content-type'], 'application/json');
+    assert.equal(await worker.kvGet(`done:${id}`) !== null, true, 'marked done');
+  });
+
+  test('a duplicate after success is answered 200 duplicate and not forwarded', async () => {
+    origin.mode = 'ok';
+    const body = eventBody();
+    assert.equal((await read(await worker.post(body))).json.status, 'forwarded');
+    for (let i = 0; i < 3; i++) {
+      const response = await read(await worker.post(body));
+      assert.equal(response.status, 200);
+      assert.deepEqual(response.json, { status: 'duplicate' });
+    }
+    assert.equal(forwardedFor(idOf(body)).length, 1);
+  });
+
+  test('origin 500: 502, not marked done; the retry is forwarded and only then marked done', async () => {
+    const body = eventBody();
+    const id = idOf(body);
+    origin.mode = 'fail';
+    const failed = await read(await worker.post(body));
+    assert.equal(failed.status, 502);
+    assert.equal(failed.json.code, 'ORIGIN_ERROR');
+    assert.equal(failed.json.origin_status, 500);
+    assert.equal(await worker.kvGet(`done:${id}`), null, 'not marked done');
+    assert.equal(await worker.kvGet(`lease:${id}`), null, 'lease released');
+
+    origin.mode = 'ok';
+    const retried = await read(await worker.post(body));
+    assert.deepEqual(retried.json, { status: 'forwarded' });
+    assert.notEqual(await worker.kvGet(`done:${id}`), null, 'marked done after the 2xx');
+    assert.equal((await read(await worker.post(body))).json.status, 'duplicate');
+    assert.equal(forwardedFor(id).length, 2, 'one failed attempt, one success, nothing after');
+  });
+
+  test('origin timeout: 504, lease released, the retry goes through', async () => {
+    const body = eventBody();
+    const id = idOf(body);
+    origin.mode = 'hang';
+    const response = await read(await worker.post(body));
+    assert.equal(response.status, 504);
+    assert.equal(response.json.code, 'ORIGIN_TIMEOUT');
+    assert.equal(await worker.kvGet(`done:${id}`), null);
+    assert.equal(await worker.kvGet(`lease:${id}`), null);
+
+    origin.mode = 'ok';
+    assert.equal((await read(await worker.post(body))).json.status, 'forwarded');
+    assert.equal(forwardedFor(id).length, 2);
+  });
+
+  test('concurrent deliveries of one event: exactly one forward, the others get a retryable 409', async () => {
+    origin.mode = 300; // the origin takes 300 ms, so the deliveries overlap
+    const body = eventBody();
+    const responses = await Promise.all(Array.from({ length: 6 }, () => worker.post(body).then(read)));
+    const statuses = responses.map((r) => r.status).sort();
+    assert.deepEqual(statuses, [200, 409, 409, 409, 409, 409]);
+    for (const r of responses.filter((r) => r.status === 409)) {
+      assert.equal(r.json.code, 'IN_FLIGHT');
+      assert.equal(r.headers.get('retry-after'), '1');
+    }
+    assert.equal(forwardedFor(idOf(body)).length, 1);
+    // Once done, later deliveries are duplicates.
+    assert.equal((await read(await worker.post(body))).json.status, 'duplicate');
+    assert.equal(forwardedFor(idOf(body)).length, 1);
+  });
+
+  test('a lease left in KV by another isolate makes a delivery retryable, not forwarded', async () => {
+    origin.mode = 'ok';
+    const body = eventBody();
+    await worker.kvPut(`lease:${idOf(body)}`, '1', { expirationTtl: 60 });
+    const response = await read(await worker.post(body));
+    assert.equal(response.status, 409);
+    assert.equal(response.json.code, 'IN_FLIGHT');
+    assert.equal(forwardedFor(idOf(body)).length, 0);
+  });
+
+  test('the legacy X-BitVault-Signature header is accepted and forwarded under its name', async () => {
+    origin.mode = 'ok';
+    const body = eventBody();
+    const response = await read(await worker.post(body, { header: 'X-BitVault-Signature' }));
+    assert.equal(response.json.status, 'forwarded');
+    const [received] = forwardedFor(idOf(body));
+    assert.equal(received.headers['x-bitvault-signature'], sign(body));
+    assert.equal(received.headers['x-digivault-signature'], undefined);
+  });
+
+  test('health, 404 and 405', async () => {
+    const health = await read(await worker.fetch('/health'));
+    assert.equal(health.status, 200);
+    assert.deepEqual(health.json, { status: 'ok' });
+
+    const missing = await read(await worker.fetch('/nope'));
+    assert.equal(missing.status, 404);
+    assert.equal(missing.json.code, 'NOT_FOUND');
+    const missingPost = await read(await worker.post(eventBody(), { path: '/webhooks/extra' }));
+    assert.equal(missingPost.status, 404);
+
+    const getWebhooks = await read(await worker.fetch('/webhooks'));
+    assert.equal(getWebhooks.status, 405);
+    assert.equal(getWebhooks.json.code, 'METHOD_NOT_ALLOWED');
+    assert.equal(getWebhooks.headers.get('allow'), 'POST');
+    const postHealth = await read(await worker.fetch('/health', { method: 'POST' }));
+    assert.equal(postHealth.status, 405);
+    assert.equal(postHealth.headers.get('allow'), 'GET');
+    assert.match(postHealth.headers.get('content-type'), /^application\/json/);
+  });
+});
+
+describe('rejections', () => {
+  let origin;
+  let worker;
+  before(async () => {
+    origin = await startOrigin();
+    worker = await startWorker({
+      vars: {
+        WEBHOOK_SECRET: SECRET,
+        WEBHOOK_SECRET_PREVIOUS: OLD_SECRET,
+        FORWARD_URL: origin.url,
+        MAX_BODY_BYTES: '2048',
+        MAX_EVENT_AGE_SECONDS: '600',
+      },
+    });
+  });
+  after(async () => {
+    await worker?.dispose();
+    await origin?.close();
+  });
+
+  /** Asserts a JSON error reply with this status and code; returns its body. */
+  async function rejected(response, status, code) {
+    const { json, headers } = await read(response);
+    assert.equal(response.status, status);
+    assert.equal(json?.code, code, JSON.stringify(json));
+    assert.equal(json.status, 'error');
+    assert.equal(typeof json.message, 'string');
+    assert.match(headers.get('content-type'), /^application\/json/);
+    return { json };
+  }
+
+  test('rotation: the previous secret is accepted, an unknown one is not', async () => {
+    const body = eventBody();
+    assert.equal((await read(await worker.post(body, { secret: OLD_SECRET }))).json.status, 'forwarded');
+    const response = await worker.post(eventBody(), { secret: 'whsec_someone_else' });
+    assert.equal(response.status, 401);
+    await rejected(response, 401, 'INVALID_SIGNATURE');
+  });
+
+  test('every signature failure is a 401 with its code', async () => {
+    const body = eventBody();
+    let response = await worker.post(body, { secret: null });
+    assert.equal(response.status, 401);
+    await rejected(response, 401, 'MISSING_SIGNATURE');
+
+    response = await worker.post(body, { secret: null, headers: { 'X-DigiVault-Signature': 'sha256=abc' } });
+    assert.equal(response.status, 401);
+    await rejected(response, 401, 'MALFORMED_SIGNATURE');
+
+    response = await worker.post(body, { secret: null, headers: { 'X-DigiVault-Signature': sign(body).slice(0, 40) } });
+    assert.equal(response.status, 401);
+    await rejected(response, 401, 'MALFORMED_SIGNATURE');
+
+    // Signed over different bytes (re-serialized JSON): a mismatch.
+    response = await worker.post(body, { secret: null, headers: { 'X-DigiVault-Signature': sign(JSON.stringify(JSON.parse(body), null, 2)) } });
+    assert.equal(response.status, 401);
+    await rejected(response, 401, 'INVALID_SIGNATURE');
+  });
+
+  test('invalid JSON and invalid events are 400s with code and path', async () => {
+    let response = await worker.post('{"id": "evt_1", ');
+    assert.equal(response.status, 400);
+    await rejected(response, 400, 'INVALID_JSON');
+
+    const wrongType = JSON.stringify({
+      id: 'evt_x',
+      type: 'conversation.message.created',
+      created_at: Math.floor(Date.now() / 1000),
+      data: { object: { id: 'm', conversation_id: 5, message: 'hi', created_at: 1 } },
+    });
+    response = await worker.post(wrongType);
+    assert.equal(response.status, 400);
+    const { json } = await rejected(response, 400, 'INVALID_EVENT');
+    assert.equal(json.path, 'data.object.conversation_id');
+
+    response = await worker.post(JSON.stringify({ type: 'contact.created', created_at: 1, data: { object: { id: 'c' } } }));
+    assert.equal(response.status, 400);
+    assert.equal((await rejected(response, 400, 'INVALID_EVENT')).json.path, 'id');
+  });
+
+  test('the replay window rejects old and future events with a 400', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    let response = await worker.post(eventBody({ createdAt: now - 3600 }));
+    assert.equal(response.status, 400);
+    await rejected(response, 400, 'EVENT_TOO_OLD');
+    response = await worker.post(eventBody({ createdAt: now + 3600 }));
+    assert.equal(response.status, 400);
+    await rejected(response, 400, 'EVENT_FROM_FUTURE');
+    assert.equal((await read(await worker.post(eventBody({ createdAt: now - 300 })))).json.status, 'forwarded');
+  });
+
+  test('an oversized body is a 413, with or without Content-Length', async () => {
+    const big = eventBody({ message: 'x'.repeat(4096) });
+    let response = await worker.post(big);
+    assert.equal(response.status, 413);
+    await rejected(response, 413, 'PAYLOAD_TOO_LARGE');
+
+    // Streamed without Content-Length (chunked): cut off while reading.
+    const chunks = [big.slice(0, 1500), big.slice(1500, 3000), big.slice(3000)];
+    const stream = new ReadableStream({
+      pull(controller) {
+        const next = chunks.shift();
+        if (next === undefined) controller.close();
+        else controller.enqueue(new TextEncoder().encode(next));
+      },
+    });
+    response = await worker.fetch('/webhooks', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-digivault-signature': sign(big) },
+      body: stream,
+      duplex: 'half',
+    });
+    assert.equal(response.status, 413);
+    await rejected(response, 413, 'PAYLOAD_TOO_LARGE');
+
+    // Exactly at the limit is fine (then rejected for its content, not its size).
+    const atLimit = ' '.repeat(2048);
+    response = await worker.post(atLimit);
+    assert.equal(response.status, 400);
+  });
+
+  test('nothing rejected reached the origin', () => {
+    const forwardedIds = origin.received.map((r) => r.headers['x-digivault-event-id']);
+    assert.equal(forwardedIds.length, 2, `only the rotation and replay-window successes: ${forwardedIds}`);
+  });
+});
+
+describe('rate limiting', () => {
+  let origin;
+  let worker;
+  before(async () => {
+    origin = await startOrigin();
+    worker = await startWorker({ vars: { WEBHOOK_SECRET: SECRET, FORWARD_URL: origin.url }, rateLimit: 3 });
+  });
+  after(async () => {
+    await worker?.dispose();
+    await origin?.close();
+  });
+
+  test('over the limit a client IP gets 429 with Retry-After, before any work; other IPs do not', async () => {
+    const from = (ip) => ({ headers: { 'CF-Connecting-IP': ip } });
+    for (let i = 0; i < 3; i++) {
+      assert.equal((await worker.post(eventBody(), from('203.0.113.7'))).status, 200);
+    }
+    const limited = await read(await worker.post(eventBody(), from('203.0.113.7')));
+    assert.equal(limited.status, 429);
+    assert.equal(limited.json.code, 'RATE_LIMITED');
+    assert.equal(limited.headers.get('retry-after'), '60');
+    // Even a request that would otherwise be a 401 is limited first.
+    const unsigned = await worker.post(eventBody(), { secret: null, ...from('203.0.113.7') });
+    assert.equal(unsigned.status, 429);
+    await unsigned.text();
+    assert.equal(origin.received.length, 3);
+
+    assert.equal((await worker.post(eventBody(), from('198.51.100.2'))).status, 200);
+    assert.equal(origin.received.length, 4);
+  });
+});
+
+describe('origin down', () => {
+  test('a refused connection is a 502 ORIGIN_UNREACHABLE, not marked done', async () => {
+    const port = await freePort(); // nothing listens there
+    const worker = await startWorker({ vars: { WEBHOOK_SECRET: SECRET, FORWARD_URL: `http://127.0.0.1:${port}/hook` } });
+    try {
+      const body = eventBody();
+      const response = await read(await worker.post(body));
+      assert.equal(response.status, 502);
+      assert.equal(response.json.code, 'ORIGIN_UNREACHABLE');
+      assert.equal(await worker.kvGet(`done:${idOf(body)}`), null);
+      assert.equal(await worker.kvGet(`lease:${idOf(body)}`), null);
+    } finally {
+      await worker.dispose();
+    }
+  });
+});
+
+describe('configuration', () => {
+  test('a missing secret is a 500 NO_SECRET with a clear log line, never an accepted request', async () => {
+    const origin = await startOrigin();
+    const worker = await startWorker({ vars: { FORWARD_URL: origin.url } });
+    try {
+      const body = eventBody();
+      // Even a body "signed" with an empty secret is refused.
+      const response = await read(await worker.post(body, { secret: '' }));
+      assert.equal(response.status, 500);
+      assert.equal(response.json.code, 'NO_SECRET');
+      assert.equal(origin.received.length, 0);
+      const [line] = worker.logLines();
+      assert.equal(line.level, 'error');
+      assert.equal(line.outcome, 'misconfigured');
+      assert.match(line.detail, /WEBHOOK_SECRET is not set/);
+    } finally {
+      await worker.dispose();
+      await origin.close();
+    }
+  });
+
+  test('invalid settings and a missing KV binding are 500 CONFIG_ERROR naming the culprit', async () => {
+    const cases = [
+      [{ vars: { WEBHOOK_SECRET: SECRET } }, /FORWARD_URL/],
+      [{ vars: { WEBHOOK_SECRET: SECRET, FORWARD_URL: 'http://127.0.0.1:1/', MAX_BODY_BYTES: 'lots' } }, /MAX_BODY_BYTES/],
+      [{ vars: { WEBHOOK_SECRET: SECRET, FORWARD_URL: 'http://127.0.0.1:1/' }, kv: false }, /DEDUP/],
+    ];
+    for (const [options, pattern] of cases) {
+      const worker = await startWorker(options);
+      try {
+        const response = await read(await worker.post(eventBody()));
+        assert.equal(response.status, 500);
+        assert.equal(response.json.code, 'CONFIG_ERROR');
+        assert.match(response.json.message, pattern);
+      } finally {
+        await worker.dispose();
+      }
+    }
+  });
+
+  test('WEBHOOK_PATH moves the endpoint', async () => {
+    const origin = await startOrigin();
+    const worker = await startWorker({ vars: { WEBHOOK_SECRET: SECRET, FORWARD_URL: origin.url, WEBHOOK_PATH: '/in/digivault' } });
+    try {
+      assert.equal((await read(await worker.post(eventBody()))).status, 404);
+      assert.equal((await read(await worker.post(eventBody(), { path: '/in/digivault' }))).json.status, 'forwarded');
+      assert.equal(origin.received.length, 1);
+    } finally {
+      await worker.dispose();
+      await origin.close();
+    }
+  });
+});
+
+describe('logs', () => {
+  test('one JSON line per request, with id, type, outcome, status and duration; no secret, signature or body', async () => {
+    const origin = await startOrigin();
+    const worker = await startWorker({
+      vars: { WEBHOOK_SECRET: SECRET, WEBHOOK_SECRET_PREVIOUS: OLD_SECRET, FORWARD_URL: origin.url, MAX_BODY_BYTES: '4096' },
+    });
+    try {
+      const marker = `BODY_MARKER_${randomUUID()}`;
+      const body = eventBody({ message: marker });
+      const signatures = [sign(body), sign(body, OLD_SECRET)];
+      await (await worker.post(body)).text(); // forwarded
+      await (await worker.post(body)).text(); // duplicate
+      await (await worker.post(body, { secret: OLD_SECRET })).text(); // duplicate, old secret
+      await (await worker.post(body, { secret: 'whsec_wrong' })).text(); // 401
+      await (await worker.post(`{"broken": "${marker}"`)).text(); // 400
+      await (await worker.post(eventBody({ message: marker.repeat(200) }))).text(); // 413
+      await (await worker.fetch('/health')).text();
+      await (await worker.fetch('/nope')).text();
+      origin.mode = 'fail';
+      await (await worker.post(eventBody({ message: marker }))).text(); // 502
+      await sleep(100); // let the last lines arrive
+
+      const lines = worker.logLines();
+      assert.equal(lines.length, 9, JSON.stringify(lines));
+      assert.deepEqual(
+        lines.map((l) => [l.outcome, l.status]),
+        [
+          ['forwarded', 200],
+          ['duplicate', 200],
+          ['duplicate', 200],
+          ['rejected', 401],
+          ['rejected', 400],
+          ['rejected', 413],
+          ['health', 200],
+          ['not_found', 404],
+          ['origin_error', 502],
+        ],
+      );
+      assert.equal(lines[0].event_id, idOf(body));
+      assert.equal(lines[0].event_type, 'conversation.message.created');
+      assert.equal(lines[3].code, 'INVALID_SIGNATURE');
+      assert.equal(lines[3].event_id, undefined, 'nothing from an unverified body');
+      for (const line of lines) assert.equal(typeof line.duration_ms, 'number');
+
+      const everything = worker.logs.map((l) => l.message).join('\n');
+      for (const secret of [SECRET, OLD_SECRET, 'whsec_wrong', ...signatures, marker, 'WAz8eIbvDR60rouK']) {
+        assert.ok(!everything.includes(secret), `logs leak ${secret.slice(0, 12)}…`);
+      }
+    } finally {
+      await worker.dispose();
+      await origin.close();
+    }
+  });
+});
