@@ -144,6 +144,8 @@ bad('duplicate top-level key', guideEvent.replace('{"id":"webhook_test_123",', '
 bad('duplicate object key', envelope('conversation.message.created', message).replace('"message":"Hello, world!"', '"message":"Hello","message":"world"'), 'INVALID_EVENT', 'data.object.message');
 bad('deep nesting (10000 levels)', envelope('contact.updated', { id: 'c_1' }).replace('"id":"c_1"', '"id":"c_1","blob":' + '['.repeat(10000) + ']'.repeat(10000)), 'INVALID_JSON');
 bad('lone surrogate escape', envelope('contact.created', contact).replace('Frank McCallister', '\\ud800'), 'INVALID_JSON');
+bad('lone surrogate escape in an unknown field', envelope('contact.created', { id: 'c_1' }).replace('"id":"c_1"', '"id":"c_1","nick":"\\ud800"'), 'INVALID_JSON');
+events.push({ name: 'invalid utf-8 in an unknown field', body_base64: Buffer.concat([Buffer.from(envelope('contact.created', { id: 'c_1', nick: 'X' }).split('"X"')[0] + '"'), Buffer.from([0xff]), Buffer.from('"}}}')]).toString('base64'), expect: { code: 'INVALID_JSON' } });
 events.push({ name: 'invalid utf-8 in a string', body_base64: Buffer.concat([Buffer.from(envelope('contact.created', { id: 'c_1', name: 'X' }).split('"X"')[0] + '"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}}}')]).toString('base64'), expect: { code: 'INVALID_JSON' } });
 
 writeFileSync(new URL('events.json', here), JSON.stringify({

@@ -46,7 +46,13 @@ const OBJECT_PATH: &str = "data.object";
 ///
 /// Accepts and rejects exactly what [`Event::from_slice`] does, with the same errors.
 pub fn validate_event(payload: &[u8]) -> Result<EventSummary<'_>, Error> {
-    check_depth(payload)?;
+    // Checked once for the whole document: values the checks skip are otherwise not
+    // decoded, and parsing from `str` then skips per-string UTF-8 validation.
+    let payload = std::str::from_utf8(payload).map_err(|err| Error::InvalidJson {
+        message: format!("invalid UTF-8 at byte {}", err.valid_up_to()),
+    })?;
+    check_depth(payload.as_bytes())?;
+    check_surrogates(payload)?;
     let envelope: EnvelopeCheck<'_> = check(payload, "")?;
     if envelope.id.is_empty() {
         return Err(Error::InvalidEvent {
@@ -57,7 +63,7 @@ pub fn validate_event(payload: &[u8]) -> Result<EventSummary<'_>, Error> {
     // `data` came before `type`: its object could not be checked in passing.
     if let Some(object) = envelope.object {
         let kind = envelope.event_type.object_kind();
-        check_seed(object.get().as_bytes(), ObjectSeed(kind), OBJECT_PATH)?;
+        check_seed(object.get(), ObjectSeed(kind), OBJECT_PATH)?;
     }
     Ok(EventSummary {
         id: envelope.id,
@@ -68,7 +74,10 @@ pub fn validate_event(payload: &[u8]) -> Result<EventSummary<'_>, Error> {
 
 pub(super) fn event(payload: &[u8]) -> Result<Event, Error> {
     let summary = validate_event(payload)?;
-    let raw: RawEnvelope<'_> = check(payload, "")?;
+    let raw: RawEnvelope<'_> =
+        serde_json::from_slice(payload).map_err(|err| Error::InvalidJson {
+            message: err.to_string(),
+        })?;
     let object = raw.data.object.get();
     let object = match summary.event_type.object_kind() {
         Some(ObjectKind::Conversation) => EventObject::Conversation(build::<Conversation>(object)?),
@@ -141,6 +150,20 @@ fn check_depth(json: &[u8]) -> Result<(), Error> {
     Ok(())
 }
 
+/// Rejects escaped UTF-16 surrogates that do not pair up (`"\\ud800"`), which no Rust
+/// string can hold. serde_json checks them only in strings it decodes, not in values the
+/// checks skip, so documents that may contain one (rare: `\\ud`) are decoded whole.
+fn check_surrogates(json: &str) -> Result<(), Error> {
+    if !json.contains("\\ud") && !json.contains("\\uD") {
+        return Ok(());
+    }
+    serde_json::from_str::<serde_json::Value>(json)
+        .map(drop)
+        .map_err(|err| Error::InvalidJson {
+            message: err.to_string(),
+        })
+}
+
 /// Builds an owned model from JSON its check already accepted.
 fn build<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, Error> {
     // The check accepted this JSON, so this cannot fail unless the model and its check
@@ -153,22 +176,22 @@ fn build<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, Error> {
 
 /// Deserializes `T` from `json`; on failure, parses again tracking the path, to report
 /// the failing value's path prefixed by `prefix`.
-fn check<'de, T: Deserialize<'de>>(json: &'de [u8], prefix: &str) -> Result<T, Error> {
-    serde_json::from_slice(json).map_err(|_| locate::<T>(json, prefix))
+fn check<'de, T: Deserialize<'de>>(json: &'de str, prefix: &str) -> Result<T, Error> {
+    serde_json::from_str(json).map_err(|_| locate::<T>(json, prefix))
 }
 
 /// [`check`] for a seed: the object of an event whose type came after its data.
 fn check_seed<'de, S: DeserializeSeed<'de> + Copy>(
-    json: &'de [u8],
+    json: &'de str,
     seed: S,
     prefix: &str,
 ) -> Result<S::Value, Error> {
-    let mut deserializer = serde_json::Deserializer::from_slice(json);
+    let mut deserializer = serde_json::Deserializer::from_str(json);
     let value = seed
         .deserialize(&mut deserializer)
         .and_then(|value| deserializer.end().map(|()| value));
     value.map_err(|_| {
-        let mut deserializer = serde_json::Deserializer::from_slice(json);
+        let mut deserializer = serde_json::Deserializer::from_str(json);
         let mut track = serde_path_to_error::Track::new();
         let tracked = serde_path_to_error::Deserializer::new(&mut deserializer, &mut track);
         match seed.deserialize(tracked) {
@@ -178,7 +201,7 @@ fn check_seed<'de, S: DeserializeSeed<'de> + Copy>(
     })
 }
 
-fn end_error(deserializer: &mut serde_json::Deserializer<serde_json::de::SliceRead<'_>>) -> Error {
+fn end_error(deserializer: &mut serde_json::Deserializer<serde_json::de::StrRead<'_>>) -> Error {
     Error::InvalidJson {
         message: deserializer
             .end()
@@ -187,8 +210,8 @@ fn end_error(deserializer: &mut serde_json::Deserializer<serde_json::de::SliceRe
     }
 }
 
-fn locate<'de, T: Deserialize<'de>>(json: &'de [u8], prefix: &str) -> Error {
-    let mut deserializer = serde_json::Deserializer::from_slice(json);
+fn locate<'de, T: Deserialize<'de>>(json: &'de str, prefix: &str) -> Error {
+    let mut deserializer = serde_json::Deserializer::from_str(json);
     match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
         Err(err) => convert(err, prefix),
         Ok(_) => end_error(&mut deserializer),

@@ -55,6 +55,13 @@ function asBytes(payload) {
   return null;
 }
 
+const NodeBuffer = globalThis.Buffer;
+
+/** UTF-8 bytes to text; Node's Buffer decoder is faster than TextDecoder there. */
+function decode(bytes) {
+  return NodeBuffer !== undefined && NodeBuffer.isBuffer(bytes) ? bytes.toString('utf8') : decoder.decode(bytes);
+}
+
 function checkPayload(payload) {
   if (typeof payload === 'string') return payload;
   const bytes = asBytes(payload);
@@ -187,7 +194,7 @@ export class Webhook {
     const length = write(signature, checked);
     const status = this.#core.construct(signatureLength, length, nowSeconds(this.#clock));
     if (status !== 0) throw lastError(status);
-    return JSON.parse(typeof checked === 'string' ? checked : decoder.decode(checked));
+    return JSON.parse(typeof checked === 'string' ? checked : decode(checked));
   }
 
   /** The expected signature of `payload` for each secret: for debugging only. */
@@ -241,7 +248,7 @@ export function parseEvent(payload) {
   const checked = checkPayload(payload);
   const status = bindings().validate(write('', checked));
   if (status !== 0) throw lastError(status);
-  return JSON.parse(typeof checked === 'string' ? checked : decoder.decode(checked));
+  return JSON.parse(typeof checked === 'string' ? checked : decode(checked));
 }
 
 /**
