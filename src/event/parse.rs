@@ -12,6 +12,7 @@ use serde_json::value::RawValue;
 
 use super::envelope::{EnvelopeCheck, ObjectSeed};
 use super::objects::{Contact, Conversation, Group, GroupMembership, Message};
+use super::shape::AnyValue;
 use super::{Event, EventObject, EventType, ObjectKind};
 use crate::error::Error;
 
@@ -157,7 +158,7 @@ fn check_surrogates(json: &str) -> Result<(), Error> {
     if !json.contains("\\ud") && !json.contains("\\uD") {
         return Ok(());
     }
-    serde_json::from_str::<serde_json::Value>(json)
+    serde_json::from_str::<AnyValue>(json)
         .map(drop)
         .map_err(|err| Error::InvalidJson {
             message: err.to_string(),
