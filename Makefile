@@ -52,6 +52,26 @@ build-worker:
 test-worker: build-worker
 	node --test --test-concurrency=1 tests/worker/
 
+## Reliability and security (SECURITY.md): a fuzz smoke run in `make test`, the long runs and
+## the timing check by hand.
+.PHONY: fuzz-smoke fuzz-long bench-timing
+test: fuzz-smoke
+bench: bench-timing
+
+## Every cargo-fuzz target for 25 s from the committed seeds (fuzz/README.md).
+fuzz-smoke:
+	fuzz/run.sh 25
+
+## Every cargo-fuzz target for 10 minutes, at the lowest priority.
+fuzz-long:
+	nice -n 19 fuzz/run.sh 600
+
+## Benchmark (not a test): dudect-style check that verification time does not depend on how
+## many leading signature digits match, natively and in the built package in Node.
+bench-timing: build-pkg
+	CARGO_TARGET_DIR=target/timing cargo run --quiet --release --manifest-path bench/timing/Cargo.toml -- 1000000
+	node bench/timing/node.mjs 200000
+
 ## The main job: the Worker on http://127.0.0.1:8787 (wrangler dev, local KV) and a demo origin.
 dev:
 	scripts/dev.sh
