@@ -45,7 +45,7 @@ await build({
   target: 'es2022',
   logLevel: 'warning',
 });
-for (const file of ['node.cjs', 'node.mjs', 'web.js', 'workerd.js', 'index.d.ts']) cpSync(join(glue, file), join(pkg, file));
+for (const file of ['node.cjs', 'node.mjs', 'web.js', 'workerd.js', 'index.d.ts', 'cli.js']) cpSync(join(glue, file), join(pkg, file));
 
 // The event types (tsify output and the custom sections) lead wasm-bindgen's .d.ts; the
 // internal binding declarations after them are not part of the public types.
@@ -66,6 +66,8 @@ const manifest = {
   main: './node.cjs',
   module: './web.js',
   types: './index.d.ts',
+  // The sender simulator: `npx digivault-webhooks send --url ... --secret ...`.
+  bin: { 'digivault-webhooks': './cli.js' },
   exports: {
     '.': {
       types: './index.d.ts',
