@@ -66,6 +66,7 @@ pub fn validate_event(payload: &[u8]) -> Result<EventSummary<'_>, Error> {
         let kind = envelope.event_type.object_kind();
         check_seed(object.get(), ObjectSeed(kind), OBJECT_PATH)?;
     }
+    check_number_range(payload)?;
     Ok(EventSummary {
         id: envelope.id,
         event_type: envelope.event_type,
@@ -162,6 +163,39 @@ fn check_surrogates(json: &str) -> Result<(), Error> {
         .map(drop)
         .map_err(|err| Error::InvalidJson {
             message: err.to_string(),
+        })
+}
+
+/// Rejects a number in `data.object` too large for an `f64` (`1e999`), as the owned model
+/// does: it keeps unknown values as `serde_json::Value`, which cannot hold one, while the
+/// checks skip them without converting (found by fuzzing). Only a document that may hold
+/// one is parsed again: one with an exponent (`e` or `E` then a digit or sign) or a run of
+/// 63 digits; without either, a number stays under 1e63.
+fn check_number_range(json: &str) -> Result<(), Error> {
+    let bytes = json.as_bytes();
+    // Bitwise over pairs of bytes, not short-circuit: branch-free, so it vectorizes.
+    let exponent = bytes
+        .iter()
+        .zip(bytes.iter().skip(1))
+        .fold(0u8, |hit, (&e, &next)| {
+            let follows = (next.wrapping_sub(b'0') < 10) | (next == b'+') | (next == b'-');
+            hit | u8::from(((e | 0x20) == b'e') & follows)
+        });
+    // A run of 63 digits or more fills at least one aligned 32-byte chunk.
+    let long_run = bytes
+        .chunks_exact(32)
+        .any(|chunk| chunk.iter().all(|b| b.is_ascii_digit()));
+    if exponent == 0 && !long_run {
+        return Ok(());
+    }
+    let raw: RawEnvelope<'_> = serde_json::from_str(json).map_err(|err| Error::InvalidJson {
+        message: err.to_string(),
+    })?;
+    serde_json::from_str::<AnyValue>(raw.data.object.get())
+        .map(drop)
+        .map_err(|err| Error::InvalidEvent {
+            path: OBJECT_PATH.to_owned(),
+            expected: err.to_string(),
         })
 }
 
