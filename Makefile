@@ -2,14 +2,15 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := test
 
-.PHONY: test setup check-rust test-rust build-wasm-core build-pkg test-js build-worker test-worker dev bench bench-npm bench-worker
+.PHONY: test setup check-rust test-rust build-wasm-core build-pkg test-js build-worker test-worker dev bench bench-npm bench-worker build-www test-www
 
 ## test: install what is missing, then run every check and test
-test: setup check-rust test-rust build-wasm-core test-js test-worker
+test: setup check-rust test-rust build-wasm-core test-js test-worker test-www
 
 setup:
 	scripts/setup-rust.sh
 	test -x node_modules/.bin/wrangler || npm ci
+	scripts/setup-browser.sh
 
 check-rust:
 	cargo fmt --all --check
@@ -79,3 +80,14 @@ dev:
 ## Benchmark (not a test): this Worker against a hand-written JS reference, both in wrangler dev.
 bench-worker: build-worker
 	node bench/worker/run.mjs
+
+## The debugger page (www/): its copy of the package's browser build, generated into www/pkg/.
+build-www: build-pkg
+	SKIP_PKG_BUILD=1 scripts/build-www.sh
+
+## The debugger page in real Chromium (playwright-core with Debian's /usr/bin/chromium).
+test-www: build-www
+	node --test tests/www/
+
+## `make dev` serves the debugger page at / through the Worker: it needs www/pkg/.
+dev: build-www
