@@ -55,8 +55,8 @@ test-worker: build-worker
 
 ## Reliability and security (SECURITY.md): a fuzz smoke run in `make test`, the long runs and
 ## the timing check by hand.
-.PHONY: fuzz-smoke fuzz-long bench-timing
-test: fuzz-smoke
+.PHONY: fuzz-smoke fuzz-long bench-timing chaos-short chaos-long
+test: fuzz-smoke chaos-short
 bench: bench-timing
 
 ## Every cargo-fuzz target for 25 s from the committed seeds (fuzz/README.md).
@@ -66,6 +66,16 @@ fuzz-smoke:
 ## Every cargo-fuzz target for 10 minutes, at the lowest priority.
 fuzz-long:
 	nice -n 19 fuzz/run.sh 600
+
+## Chaos run: the sender simulator through the built Worker in workerd to a faulty origin
+## (500s, hangs, outages) with duplicates and forged deliveries; fails on a lost event, a
+## forward after an acknowledged success, or a forged delivery accepted. ~30 s.
+chaos-short: build-pkg build-worker
+	node scripts/chaos.mjs --events 500
+
+## The long form (figures in README.md, Reliability): 5000 events, 1 min of the retry schedule = 100 ms.
+chaos-long: build-pkg build-worker
+	node scripts/chaos.mjs --events 5000 --duplicate-share 0.3 --time-scale 600 --outage-ms 3000 --outage-every-ms 60000 --seed 7
 
 ## Benchmark (not a test): dudect-style check that verification time does not depend on how
 ## many leading signature digits match, natively and in the built package in Node.

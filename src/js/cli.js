@@ -71,8 +71,8 @@ async function attempt(url, body, headers, timeoutMs, fetchImpl) {
  * Delivers one body with DigiVault's retries. Options: url, secret, body (string or bytes),
  * header ('X-DigiVault-Signature' by default), signature (overrides the computed one; null
  * sends none), timeScale, timeoutMs, fetch (defaults to the global one).
- * Resolves to { delivered, attempts: [{ status?, error?, json?, at, ms }] }; `at` is ms since
- * the delivery started.
+ * Resolves to { delivered, started, attempts: [{ status?, error?, json?, at, ms }] }: `started`
+ * is performance.now() when the delivery began, `at` ms since then, `ms` the attempt's time.
  */
 export async function deliver({
   url,
@@ -92,9 +92,9 @@ export async function deliver({
   for (let retry = 0; ; retry++) {
     const at = performance.now() - started;
     const result = await attempt(url, body, headers, timeoutMs, fetchImpl);
-    attempts.push({ ...result, at: Math.round(at), ms: Math.round(performance.now() - started - at) });
-    if (result.status >= 200 && result.status < 300) return { delivered: true, attempts };
-    if (retry === RETRY_SCHEDULE_MS.length) return { delivered: false, attempts };
+    attempts.push({ ...result, at, ms: performance.now() - started - at });
+    if (result.status >= 200 && result.status < 300) return { delivered: true, started, attempts };
+    if (retry === RETRY_SCHEDULE_MS.length) return { delivered: false, started, attempts };
     await sleep(RETRY_SCHEDULE_MS[retry] / timeScale);
   }
 }
