@@ -5,7 +5,11 @@
 // forwarding to the same local origin. Load comes from autocannon, bounded in time.
 //
 //   make bench-worker            (builds the Worker first)
-//   node bench/worker/run.mjs    (BENCH_SECONDS=10, BENCH_CONNECTIONS=10)
+//   node bench/worker/run.mjs    (BENCH_SECONDS=10, BENCH_CONNECTIONS=10, BENCH_ROUNDS=2)
+//
+// CPU ms/request is the CPU time of the whole `wrangler dev` process group (wrangler's
+// proxy, workerd, its local KV) per request, read from /proc: less sensitive to other load
+// on the machine than req/s.
 //
 // Scenarios, each run against both Workers:
 //   forward    every request is a new event id: rate limit, verify, parse, 2 KV reads,
@@ -13,7 +17,7 @@
 //   duplicate  one event id, forwarded once before the run, then sent over and over:
 //              rate limit, verify, parse, dedup lookup, 200 duplicate. (The reference reads
 //              KV each time; this Worker answers from its isolate's memory of recent ids.)
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -27,6 +31,7 @@ import autocannon from 'autocannon';
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const SECRET = 'whsec_bench_0123456789abcdef';
 const children = [];
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -56,6 +61,34 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
     stopAll();
     process.exit(130);
   });
+}
+
+/** wrangler dev's process group (wrangler, workerd) for each base URL. */
+const groups = new Map();
+
+/**
+ * CPU seconds used so far by a `wrangler dev` process group (Linux /proc): unlike req/s, a
+ * per-request CPU cost is barely moved by other load on the machine.
+ */
+function cpuSeconds(base) {
+  try {
+    const pids = execFileSync('ps', ['-o', 'pid=', '-g', String(groups.get(base))], { encoding: 'utf8' })
+      .split('\n')
+      .map((pid) => pid.trim())
+      .filter(Boolean);
+    let ticks = 0;
+    for (const pid of pids) {
+      try {
+        const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+        ticks += Number(fields[11]) + Number(fields[12]); // utime + stime
+      } catch {
+        // exited meanwhile
+      }
+    }
+    return ticks / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 async function startOrigin() {
@@ -121,7 +154,10 @@ async function startWorker(name, main, originUrl, dir) {
   for (;;) {
     if (child.exitCode !== null) throw new Error(`wrangler dev (${name}) exited:\n${errors}`);
     try {
-      if ((await fetch(`${base}/health`)).ok) return base;
+      if ((await fetch(`${base}/health`)).ok) {
+        groups.set(base, child.pid);
+        return base;
+      }
     } catch {
       // not yet
     }
@@ -162,6 +198,7 @@ async function load(base, scenario, seconds) {
     const response = await fetch(`${base}/webhooks`, { method: 'POST', ...fixed });
     if (!response.ok) throw new Error(`priming the duplicate failed: ${response.status} ${await response.text()}`);
   }
+  const cpuBefore = cpuSeconds(base);
   const result = await autocannon({
     url: base,
     connections: CONNECTIONS,
@@ -178,6 +215,7 @@ async function load(base, scenario, seconds) {
     ],
   });
   return {
+    cpuMs: ((cpuSeconds(base) - cpuBefore) * 1000) / result.requests.total,
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -202,40 +240,47 @@ async function main() {
     // Warm both isolates up (JIT, wasm compilation, KV files).
     for (const [, base] of targets) await load(base, 'forward', 2);
 
-    // A B B A per scenario, so that drift (heating, KV files growing) hits both equally;
-    // each row is the mean of the two runs.
+    // A B B A (repeated BENCH_ROUNDS times) per scenario, so that drift and load from
+    // other processes hit both alike; each row is the mean over its runs.
     const rows = [];
     for (const scenario of ['forward', 'duplicate']) {
       const runs = new Map(targets.map(([name]) => [name, []]));
-      for (const [name, base] of [targets[0], targets[1], targets[1], targets[0]]) {
-        const r = await load(base, scenario, SECONDS);
-        runs.get(name).push(r);
-        console.error(`${scenario} ${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms`);
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const [name, base] of [targets[0], targets[1], targets[1], targets[0]]) {
+          const r = await load(base, scenario, SECONDS);
+          runs.get(name).push(r);
+          console.error(
+            `${scenario} ${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ` +
+              `${r.cpuMs.toFixed(2)} ms CPU/request`,
+          );
+        }
       }
-      for (const [name, [a, b]] of runs) {
-        const mean = (key) => (a[key] + b[key]) / 2;
+      for (const [name, list] of runs) {
+        const mean = (key) => list.reduce((sum, r) => sum + r[key], 0) / list.length;
+        const sum = (key) => list.reduce((total, r) => total + r[key], 0);
         rows.push({
           scenario,
           worker: name,
           rps: mean('rps'),
           p50: mean('p50'),
           p99: mean('p99'),
-          total: a.total + b.total,
-          non2xx: a.non2xx + b.non2xx,
-          errors: a.errors + b.errors,
+          cpuMs: mean('cpuMs'),
+          total: sum('total'),
+          non2xx: sum('non2xx'),
+          errors: sum('errors'),
         });
       }
     }
 
     console.log(
-      `\n2 x ${SECONDS} s per worker and scenario (A B B A, means shown), ${CONNECTIONS} connections, ` +
+      `\n${2 * ROUNDS} x ${SECONDS} s per worker and scenario (A B B A x ${ROUNDS}, means shown), ${CONNECTIONS} connections, ` +
         'autocannon -> wrangler dev (workerd) on 127.0.0.1\n',
     );
-    console.log('| scenario | worker | req/s | p50 ms | p99 ms | requests | non-2xx | errors |');
-    console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |');
+    console.log('| scenario | worker | req/s | p50 ms | p99 ms | CPU ms/request | requests | non-2xx | errors |');
+    console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
     for (const r of rows) {
       console.log(
-        `| ${r.scenario} | ${r.worker} | ${r.rps.toFixed(0)} | ${r.p50} | ${r.p99} | ${r.total} | ${r.non2xx} | ${r.errors} |`,
+        `| ${r.scenario} | ${r.worker} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.cpuMs.toFixed(2)} | ${r.total} | ${r.non2xx} | ${r.errors} |`,
       );
     }
     console.log('');
@@ -243,7 +288,8 @@ async function main() {
       const [rust, js] = rows.filter((r) => r.scenario === scenario);
       console.log(
         `${scenario}: throughput ratio rust/js = ${(rust.rps / js.rps).toFixed(2)}x, ` +
-          `p99 ${rust.p99} ms vs ${js.p99} ms`,
+          `p99 ${rust.p99.toFixed(1)} ms vs ${js.p99.toFixed(1)} ms, ` +
+          `CPU/request ${rust.cpuMs.toFixed(2)} ms vs ${js.cpuMs.toFixed(2)} ms`,
       );
     }
     console.log(

@@ -2,13 +2,14 @@
 //!
 //! Bindings (see `wrangler.toml`): `DEDUP` (Workers KV, required), `RATE_LIMITER`
 //! (Workers Rate Limiting, optional), `ASSETS` (static assets from `www/`, optional), plus
-//! the variables and secrets listed in [`crate::receiver::VARS`].
+//! the variables and secrets listed in [`crate::receiver::VARS`] (read as strings; a TOML
+//! number in `[vars]` is read in decimal).
 
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
 
-use futures_util::future::{join, select, Either};
+use futures_util::future::{select, Either};
 use futures_util::{pin_mut, StreamExt};
 use worker::js_sys::{Reflect, Uint8Array};
 use worker::wasm_bindgen::JsValue;
@@ -21,7 +22,7 @@ use worker::{
 use crate::headers::SIGNATURE_HEADERS;
 use crate::receiver::{
     dedup_keys, forward_headers, Accepted, ConfigError, DedupKeys, DedupState, LocalDedup, LogLine,
-    OriginResult, Outcome, Receiver, Reply, Route, Seen, LEASE_TTL_SECONDS, VARS,
+    OriginResult, Outcome, Receiver, Reply, Route, Seen, LEASE_TTL_SECONDS,
 };
 
 /// Workers KV namespace holding the dedup markers and leases.
@@ -142,7 +143,6 @@ fn receiver(env: &Env) -> Rc<Result<Receiver, ConfigError>> {
 /// A variable or secret as text: strings as they are, numbers (a TOML integer in
 /// `[vars]`) in decimal.
 fn var(env: &Env, name: &str) -> Option<String> {
-    debug_assert!(VARS.iter().any(|(known, _, _)| *known == name));
     let value = Reflect::get(env.as_ref(), &JsValue::from_str(name)).ok()?;
     if let Some(text) = value.as_string() {
         return Some(text);
@@ -244,16 +244,18 @@ async fn read_body(
     Ok(body.into_bytes())
 }
 
+/// Both keys in one bulk read (one KV operation instead of two).
 async fn read_state(kv: &KvStore, keys: &DedupKeys, log: &mut LogLine) -> DedupState {
-    let (done, lease) = join(kv.get(&keys.done).text(), kv.get(&keys.lease).text()).await;
     let mut state = DedupState::default();
-    for (result, flag) in [(done, &mut state.done), (lease, &mut state.in_flight)] {
-        match result {
-            Ok(value) => *flag = value.is_some(),
-            Err(err) => {
-                state.read_failed = true;
-                log.kv_error("read", &err.to_string());
-            }
+    match kv.get_bulk(&[&keys.done, &keys.lease]).text().await {
+        Ok(values) => {
+            let present = |key: &String| values.get(key).is_some_and(Option::is_some);
+            state.done = present(&keys.done);
+            state.in_flight = present(&keys.lease);
+        }
+        Err(err) => {
+            state.read_failed = true;
+            log.kv_error("read", &err.to_string());
         }
     }
     state

@@ -41,6 +41,15 @@ export function eventBody({ id = `evt_${randomUUID()}`, createdAt = Math.floor(D
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Polls `condition` until it holds; fails after `timeoutMs` (a bound, not a speed check). */
+export async function waitFor(condition, what, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
 /** A free TCP port on 127.0.0.1 (nothing listens on it once returned). */
 export async function freePort() {
   const server = createServer();
@@ -52,12 +61,14 @@ export async function freePort() {
 
 /**
  * An origin on 127.0.0.1 recording what it receives. `mode`: 'ok' (200), 'fail' (500),
- * 'hang' (never answers), or a number of ms to wait before a 200 ('slow').
+ * 'hang' (never answers), 'hold' (answers 200 when `release()` is called), or a number of
+ * ms to wait before a 200.
  */
 export async function startOrigin() {
   const received = [];
   const hanging = new Set();
-  const origin = { mode: 'ok', received };
+  const held = [];
+  const origin = { mode: 'ok', received, held };
   const server = createServer((req, res) => {
     const chunks = [];
     req.on('data', (chunk) => chunks.push(chunk));
@@ -66,6 +77,10 @@ export async function startOrigin() {
       const { mode } = origin;
       if (mode === 'hang') {
         hanging.add(res);
+        return;
+      }
+      if (mode === 'hold') {
+        held.push(res);
         return;
       }
       const answer = () => {
@@ -78,6 +93,12 @@ export async function startOrigin() {
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin.url = `http://127.0.0.1:${server.address().port}/hook`;
+  origin.release = () => {
+    for (const res of held.splice(0)) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"ok":true}');
+    }
+  };
   origin.close = async () => {
     for (const res of hanging) res.destroy();
     server.closeAllConnections?.();
