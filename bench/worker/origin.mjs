@@ -3,6 +3,7 @@
 import { createServer } from 'node:http';
 
 let received = 0;
+let connections = 0;
 const server = createServer((req, res) => {
   req.resume();
   req.on('end', () => {
@@ -12,9 +13,10 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 60_000;
+server.on('connection', () => connections++);
 server.listen(0, '127.0.0.1', () => console.log(JSON.stringify({ port: server.address().port })));
 process.on('SIGTERM', () => {
-  console.error(`origin received ${received} webhooks`);
+  console.error(`origin received ${received} webhooks over ${connections} connections`);
   server.close(() => process.exit(0));
   server.closeAllConnections();
 });

@@ -32,6 +32,9 @@ const RATE_LIMIT_BINDING: &str = "RATE_LIMITER";
 /// Static assets (the debugger page in `www/`).
 const ASSETS_BINDING: &str = "ASSETS";
 
+/// How much of the origin's response body is read (and dropped) before it is abandoned.
+const ORIGIN_BODY_DRAIN_BYTES: usize = 64 * 1024;
+
 /// Content-Security-Policy of the static pages served through the Worker: same-origin
 /// only, WebAssembly allowed, no inline script, no framing.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; \
@@ -309,11 +312,25 @@ async fn forward(
     let controller = AbortController::default();
     let signal = controller.signal();
     let fetch = Fetch::Request(request);
-    let send = fetch.send_with_signal(&signal);
+    let send = async {
+        let mut response = fetch.send_with_signal(&signal).await?;
+        // Read (and drop) the origin's answer, so that its connection can be reused;
+        // past 64 KiB the rest is abandoned.
+        if let Ok(mut body) = response.stream() {
+            let mut read = 0;
+            while let Some(Ok(chunk)) = body.next().await {
+                read += chunk.len();
+                if read > ORIGIN_BODY_DRAIN_BYTES {
+                    break;
+                }
+            }
+        }
+        Ok::<_, worker::Error>(response.status_code())
+    };
     let timeout = Delay::from(Duration::from_millis(settings.forward_timeout_ms));
     pin_mut!(send, timeout);
     match select(send, timeout).await {
-        Either::Left((Ok(response), _)) => OriginResult::Status(response.status_code()),
+        Either::Left((Ok(status), _)) => OriginResult::Status(status),
         Either::Left((Err(err), _)) => {
             log.detail(&format!("origin fetch failed: {err}"));
             OriginResult::Unreachable
