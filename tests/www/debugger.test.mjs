@@ -275,6 +275,22 @@ describe('diagnosis', () => {
   });
 });
 
+test('a body loaded from a file keeps its exact bytes (CR LF included)', async () => {
+  const page = await open();
+  const body = crlf(PRETTY);
+  await fillChecker(page, { secrets: [SECRET], signature: hmac(SECRET, body) });
+  await page.getByTestId('payload-file').setInputFiles({ name: 'body.json', mimeType: 'application/json', buffer: Buffer.from(body) });
+  await page.waitForFunction(() => !document.querySelector('[data-testid="payload-exact"]').hidden);
+  assert.equal((await verdict(page)).word, 'valid');
+  assert.match(await page.getByTestId('payload-exact').textContent(), /the file body\.json/);
+  // Typing replaces the exact bytes with the field's text (LF only): the verdict follows.
+  await page.getByTestId('payload').press('End');
+  await page.keyboard.type(' ');
+  await page.getByTestId('payload').press('Backspace');
+  assert.equal((await verdict(page)).word, 'invalid');
+  assert.deepEqual(await findingCodes(page), ['CRLF_CHANGED_TO_LF']);
+});
+
 describe('raw HTTP request', () => {
   test('the legacy header name is found and reported', async () => {
     const page = await open();
