@@ -18,8 +18,8 @@ pub const MIN_KV_TTL_SECONDS: u64 = 60;
 /// Default origin timeout: 25 s, under DigiVault's 30 s response timeout.
 pub const DEFAULT_FORWARD_TIMEOUT_MS: u64 = 25_000;
 /// Largest accepted `FORWARD_TIMEOUT_MS`: the receiver must answer DigiVault within 30 s,
-/// KV calls included.
-pub const MAX_FORWARD_TIMEOUT_MS: u64 = 29_000;
+/// KV calls and reading the origin's answer (at most 1 s) included.
+pub const MAX_FORWARD_TIMEOUT_MS: u64 = 28_000;
 
 /// Every setting the receiver reads: `(name, is_secret, what it does)`.
 pub const VARS: [(&str, bool, &str); 8] = [
@@ -61,7 +61,7 @@ pub const VARS: [(&str, bool, &str); 8] = [
     (
         "FORWARD_TIMEOUT_MS",
         false,
-        "origin timeout in ms (default 25000, at most 29000)",
+        "origin timeout in ms (default 25000, at most 28000)",
     ),
 ];
 

@@ -32,8 +32,10 @@ const RATE_LIMIT_BINDING: &str = "RATE_LIMITER";
 /// Static assets (the debugger page in `www/`).
 const ASSETS_BINDING: &str = "ASSETS";
 
-/// How much of the origin's response body is read (and dropped) before it is abandoned.
+/// How much of the origin's response body is read (and dropped) before it is abandoned...
 const ORIGIN_BODY_DRAIN_BYTES: usize = 64 * 1024;
+/// ...and for how long at most, once its status is known.
+const ORIGIN_BODY_DRAIN_MS: u64 = 1000;
 
 /// Content-Security-Policy of the static pages served through the Worker: same-origin
 /// only, WebAssembly allowed, no inline script, no framing.
@@ -312,10 +314,24 @@ async fn forward(
     let controller = AbortController::default();
     let signal = controller.signal();
     let fetch = Fetch::Request(request);
-    let send = async {
-        let mut response = fetch.send_with_signal(&signal).await?;
-        // Read (and drop) the origin's answer, so that its connection can be reused;
-        // past 64 KiB the rest is abandoned.
+    let send = fetch.send_with_signal(&signal);
+    let timeout = Delay::from(Duration::from_millis(settings.forward_timeout_ms));
+    pin_mut!(send, timeout);
+    let mut response = match select(send, timeout).await {
+        Either::Left((Ok(response), _)) => response,
+        Either::Left((Err(err), _)) => {
+            log.detail(&format!("origin fetch failed: {err}"));
+            return OriginResult::Unreachable;
+        }
+        Either::Right(_) => {
+            controller.abort();
+            return OriginResult::TimedOut;
+        }
+    };
+    // The status decides. Then read (and drop) a little of the answer, briefly, so that the
+    // connection to the origin can be reused.
+    let status = response.status_code();
+    let drain = async {
         if let Ok(mut body) = response.stream() {
             let mut read = 0;
             while let Some(Ok(chunk)) = body.next().await {
@@ -325,21 +341,11 @@ async fn forward(
                 }
             }
         }
-        Ok::<_, worker::Error>(response.status_code())
     };
-    let timeout = Delay::from(Duration::from_millis(settings.forward_timeout_ms));
-    pin_mut!(send, timeout);
-    match select(send, timeout).await {
-        Either::Left((Ok(status), _)) => OriginResult::Status(status),
-        Either::Left((Err(err), _)) => {
-            log.detail(&format!("origin fetch failed: {err}"));
-            OriginResult::Unreachable
-        }
-        Either::Right(_) => {
-            controller.abort();
-            OriginResult::TimedOut
-        }
-    }
+    let bound = Delay::from(Duration::from_millis(ORIGIN_BODY_DRAIN_MS));
+    pin_mut!(drain, bound);
+    let _ = select(drain, bound).await;
+    OriginResult::Status(status)
 }
 
 /// Serves a static asset, with a strict Content-Security-Policy; a JSON 404 when there is

@@ -61,8 +61,8 @@ export async function freePort() {
 
 /**
  * An origin on 127.0.0.1 recording what it receives. `mode`: 'ok' (200), 'fail' (500),
- * 'hang' (never answers), 'hold' (answers 200 when `release()` is called), or a number of
- * ms to wait before a 200.
+ * 'hang' (never answers), 'hold' (answers 200 when `release()` is called), 'stall' (sends a
+ * 200 and part of a body, never the rest), or a number of ms to wait before a 200.
  */
 export async function startOrigin() {
   const received = [];
@@ -76,6 +76,12 @@ export async function startOrigin() {
       received.push({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks) });
       const { mode } = origin;
       if (mode === 'hang') {
+        hanging.add(res);
+        return;
+      }
+      if (mode === 'stall') {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+        res.write('{"ok":');
         hanging.add(res);
         return;
       }

@@ -87,6 +87,15 @@ describe('forwarding and deduplication', () => {
     assert.equal(forwardedFor(id).length, 2);
   });
 
+  test('an origin that answers 200 but stalls its body: forwarded, marked done, not a timeout', async () => {
+    origin.mode = 'stall';
+    const body = eventBody();
+    const response = await read(await worker.post(body));
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.json, { status: 'forwarded' });
+    assert.notEqual(await worker.kvGet(`done:${idOf(body)}`), null);
+  });
+
   test('concurrent deliveries of one event: exactly one forward, the others get a retryable 409', async () => {
     // The origin holds the forwarded delivery until every other copy has been answered.
     origin.mode = 'hold';
