@@ -97,7 +97,7 @@ build-www: build-pkg
 
 ## The debugger page in real Chromium (playwright-core with Debian's /usr/bin/chromium).
 test-www: build-www
-	node --test tests/www/
+	node --test --test-timeout=120000 tests/www/
 
 ## `make dev` serves the debugger page at / through the Worker: it needs www/pkg/.
 dev: build-www
