@@ -113,26 +113,47 @@ export async function startOrigin() {
   return origin;
 }
 
+/** A KV namespace whose reads always fail (writes work), as a wrapped binding. */
+const FAILING_KV = `
+export default function () {
+  const store = new Map();
+  const fail = async () => {
+    throw new Error('KV GET failed: 500 Internal Server Error (simulated)');
+  };
+  return {
+    get: fail,
+    getWithMetadata: fail,
+    async put(key, value) { store.set(key, value); },
+    async delete(key) { store.delete(key); },
+    async list() { return { keys: [...store.keys()].map((name) => ({ name })), list_complete: true }; },
+  };
+}`;
+
 /**
  * The built Worker in workerd. `vars` become plain-text bindings (as [vars] and secrets
- * do); `rateLimit` is the RATE_LIMITER binding's limit per 60 s (null: no binding).
+ * do); `rateLimit` is the RATE_LIMITER binding's limit per 60 s (null: no binding); `kv`:
+ * true (a local KV namespace), false (no DEDUP binding) or 'reads-fail'.
  */
 export async function startWorker({ vars = {}, rateLimit = 1000, kv = true } = {}) {
   const logs = [];
-  const mf = new Miniflare({
+  const worker = {
     scriptPath: SCRIPT,
     modules: true,
     modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
     compatibilityDate: COMPATIBILITY_DATE,
-    kvNamespaces: kv ? ['DEDUP'] : [],
+    kvNamespaces: kv === true ? ['DEDUP'] : [],
+    ...(kv === 'reads-fail' ? { wrappedBindings: { DEDUP: 'failing-kv' } } : {}),
     ...(rateLimit === null ? {} : { ratelimits: { RATE_LIMITER: { simple: { limit: rateLimit, period: 60 } } } }),
     bindings: vars,
+  };
+  const mf = new Miniflare({
     handleStructuredLogs: ({ level, message }) => {
       logs.push({ level, message });
     },
+    workers: kv === 'reads-fail' ? [worker, { name: 'failing-kv', modules: true, script: FAILING_KV }] : [worker],
   });
   await mf.ready;
-  const worker = {
+  return {
     mf,
     logs,
     /** The JSON lines the Worker logged (one per request). */
@@ -162,7 +183,6 @@ export async function startWorker({ vars = {}, rateLimit = 1000, kv = true } = {
       }),
     dispose: () => mf.dispose(),
   };
-  return worker;
 }
 
 /** Reads a response as { status, headers, json }. */

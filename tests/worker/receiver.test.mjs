@@ -350,6 +350,33 @@ describe('origin down', () => {
   });
 });
 
+describe('KV failures', () => {
+  test('when KV cannot be read the event is forwarded anyway, logged, and still deduplicated in the isolate', async () => {
+    const origin = await startOrigin();
+    const worker = await startWorker({ vars: { WEBHOOK_SECRET: SECRET, FORWARD_URL: origin.url }, kv: 'reads-fail' });
+    try {
+      const body = eventBody();
+      const response = await read(await worker.post(body));
+      assert.equal(response.status, 200);
+      assert.deepEqual(response.json, { status: 'forwarded' });
+      assert.equal(origin.received.length, 1);
+      // The same event again: KV still cannot say, but this isolate remembers it.
+      assert.deepEqual((await read(await worker.post(body))).json, { status: 'duplicate' });
+      assert.equal(origin.received.length, 1);
+
+      await waitFor(() => worker.logLines().length >= 1, 'a log line');
+      const [line] = worker.logLines();
+      assert.equal(line.level, 'warn');
+      assert.equal(line.outcome, 'forwarded');
+      assert.deepEqual(line.kv_errors, ['read']);
+      assert.match(line.detail, /KV read: .*simulated/);
+    } finally {
+      await worker.dispose();
+      await origin.close();
+    }
+  });
+});
+
 describe('configuration', () => {
   test('a missing secret is a 500 NO_SECRET with a clear log line, never an accepted request', async () => {
     const origin = await startOrigin();
