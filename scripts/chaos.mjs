@@ -190,13 +190,15 @@ async function run() {
   const started = performance.now();
   let sending = true;
   const outages = (async () => {
+    // The first outage 1 s in, then one every --outage-every-ms (start to start).
     let count = 0;
+    let wait = 1000;
     while (sending && config.outageMs > 0) {
-      await sleep(config.outageEveryMs / 2);
+      await sleep(wait);
       if (!sending) break;
       await origin.outage(config.outageMs);
       count++;
-      await sleep(config.outageEveryMs / 2);
+      wait = config.outageEveryMs - config.outageMs;
     }
     return count;
   })();
@@ -214,19 +216,24 @@ async function run() {
 
   const send = (options) => deliver({ url, secret: SECRET, timeScale: config.timeScale, ...options });
   let next = 0;
+  // Forged deliveries run alongside, outside the concurrency limit: DigiVault-style, each is
+  // retried through the whole schedule (401 every time), which would otherwise hold a slot.
+  const forgeries = [];
   const workers = Array.from({ length: Math.min(config.concurrency, events.length) }, async () => {
     while (next < events.length) {
       const event = events[next++];
-      const forged = event.forged ? send(forge(event.body, event.forged)).then((d) => event.forgedDeliveries.push({ kind: event.forged, ...d })) : null;
+      if (event.forged) {
+        forgeries.push(send(forge(event.body, event.forged)).then((d) => event.forgedDeliveries.push({ kind: event.forged, ...d })));
+      }
       if (event.concurrent) {
         event.deliveries = await Promise.all(Array.from({ length: 1 + event.duplicates }, () => send({ body: event.body })));
       } else {
         for (let k = 0; k <= event.duplicates; k++) event.deliveries.push(await send({ body: event.body }));
       }
-      await forged;
     }
   });
   await Promise.all(workers);
+  await Promise.all(forgeries);
   sending = false;
   const outageCount = await outages;
   const durationMs = performance.now() - started;
@@ -323,6 +330,10 @@ const report = await run();
 console.log(JSON.stringify(report, null, 2));
 const failed = Object.entries(report.invariants).filter(([, value]) => value !== 0);
 if (report.events_received_by_origin !== report.events_sent) failed.push(['events_received_by_origin', report.events_received_by_origin]);
+// The run must have exercised what it claims to.
+if (config.outageMs > 0 && report.origin_outages === 0) failed.push(['origin_outages', 0]);
+if (config.failShare > 0 && report.origin_answers.fail === 0) failed.push(['origin_answers.fail', 0]);
+if (config.forgedShare > 0 && report.forged_deliveries === 0) failed.push(['forged_deliveries', 0]);
 if (failed.length > 0) {
   console.error(`chaos: FAILED ${failed.map(([k, v]) => `${k}=${v}`).join(', ')}`);
   process.exit(1);
