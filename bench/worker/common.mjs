@@ -1,0 +1,161 @@
+// Shared by the Worker benchmarks: the signed events, the origin, CPU accounting and load.
+import { spawn } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const SECRET = 'whsec_bench_0123456789abcdef';
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A signed conversation.message.created event with this id. */
+export function signedEvent(id) {
+  const now = Math.floor(Date.now() / 1000);
+  const body = JSON.stringify({
+    id,
+    type: 'conversation.message.created',
+    created_at: now,
+    data: {
+      object: {
+        id: 'xgQQXg3hrtjh7AvZ',
+        conversation_id: 'WAz8eIbvDR60rouK',
+        contact: { id: 'WAz8eIbvDR60rouK', username: 'FrankMcCallister', name: 'Frank McCallister' },
+        message: 'Hello, world!',
+        created_at: now,
+      },
+    },
+  });
+  return {
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'x-digivault-signature': createHmac('sha256', SECRET).update(body).digest('hex'),
+    },
+  };
+}
+
+/** Starts bench/worker/origin.mjs (its own process, 127.0.0.1) and returns its URL. */
+export async function startOrigin(children) {
+  const child = spawn(process.execPath, [`${ROOT}bench/worker/origin.mjs`], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  children.push(child);
+  const line = await new Promise((resolve) => child.stdout.once('data', (chunk) => resolve(String(chunk))));
+  return `http://127.0.0.1:${JSON.parse(line).port}/webhooks`;
+}
+
+/** CPU seconds (user + system) used so far by these processes, from Linux /proc. */
+export function cpuSeconds(pids) {
+  let ticks = 0;
+  for (const pid of pids) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return ticks / 100;
+}
+
+/**
+ * Loads `base` for `seconds`: 'forward' sends a new event id per request, 'duplicate' one
+ * event (forwarded once first) again and again. `pids()` lists the processes whose CPU
+ * time is charged to the run.
+ */
+export async function load(base, scenario, seconds, pids) {
+  const fixed = signedEvent(`evt_dup_${randomUUID()}`);
+  if (scenario === 'duplicate') {
+    const response = await fetch(`${base}/webhooks`, { method: 'POST', ...fixed });
+    if (!response.ok) throw new Error(`priming the duplicate failed: ${response.status} ${await response.text()}`);
+  }
+  const cpuBefore = cpuSeconds(pids());
+  const result = await autocannon({
+    url: base,
+    connections: CONNECTIONS,
+    duration: seconds,
+    requests: [
+      {
+        method: 'POST',
+        path: '/webhooks',
+        setupRequest: (request) => ({
+          ...request,
+          ...(scenario === 'forward' ? signedEvent(`evt_${randomUUID()}`) : fixed),
+        }),
+      },
+    ],
+  });
+  return {
+    cpuMs: ((cpuSeconds(pids()) - cpuBefore) * 1000) / result.requests.total,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    total: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+/**
+ * Runs both scenarios against `targets` ([name, base, pids] pairs, ours first) in the order
+ * A B B A, `ROUNDS` times, and returns one row per scenario and target (means over runs).
+ */
+export async function compare(targets) {
+  const rows = [];
+  for (const scenario of ['forward', 'duplicate']) {
+    const runs = new Map(targets.map(([name]) => [name, []]));
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const [name, base, pids] of [targets[0], targets[1], targets[1], targets[0]]) {
+        const r = await load(base, scenario, SECONDS, pids);
+        runs.get(name).push(r);
+        console.error(
+          `${scenario} ${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ` +
+            `${r.cpuMs.toFixed(2)} ms CPU/request`,
+        );
+      }
+    }
+    for (const [name, list] of runs) {
+      const mean = (key) => list.reduce((sum, r) => sum + r[key], 0) / list.length;
+      const sum = (key) => list.reduce((total, r) => total + r[key], 0);
+      rows.push({
+        scenario,
+        worker: name,
+        rps: mean('rps'),
+        p50: mean('p50'),
+        p99: mean('p99'),
+        cpuMs: mean('cpuMs'),
+        total: sum('total'),
+        non2xx: sum('non2xx'),
+        errors: sum('errors'),
+      });
+    }
+  }
+  return rows;
+}
+
+/** Prints the rows as a Markdown table plus the Rust/JS ratios. */
+export function report(rows, heading) {
+  console.log(`\n${heading}\n`);
+  console.log('| scenario | worker | req/s | p50 ms | p99 ms | CPU ms/request | requests | non-2xx | errors |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const r of rows) {
+    console.log(
+      `| ${r.scenario} | ${r.worker} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ` +
+        `${r.cpuMs.toFixed(2)} | ${r.total} | ${r.non2xx} | ${r.errors} |`,
+    );
+  }
+  console.log('');
+  for (const scenario of ['forward', 'duplicate']) {
+    const [rust, js] = rows.filter((r) => r.scenario === scenario);
+    console.log(
+      `${scenario}: throughput ratio rust/js = ${(rust.rps / js.rps).toFixed(2)}x, ` +
+        `p99 ${rust.p99.toFixed(1)} ms vs ${js.p99.toFixed(1)} ms, ` +
+        `CPU/request ${rust.cpuMs.toFixed(2)} ms vs ${js.cpuMs.toFixed(2)} ms`,
+    );
+  }
+}

@@ -1,0 +1,65 @@
+#!/usr/bin/env node
+// Companion to run.mjs (not a test): the same two Workers and scenarios, but served by
+// Miniflare directly (workerd, in-memory KV, no wrangler proxy), charging only workerd's CPU
+// time to each request, so that the Workers' own cost is less drowned in wrangler's.
+//
+//   node bench/worker/workerd-cpu.mjs   (after make build-worker; same BENCH_* settings)
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { Miniflare } from 'miniflare';
+
+import { CONNECTIONS, ROOT, ROUNDS, SECONDS, SECRET, compare, load, report, startOrigin } from './common.mjs';
+
+const children = [];
+
+/** The workerd processes Miniflare started for this process. */
+function workerdPids() {
+  return execFileSync('ps', ['-o', 'pid=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+    .split('\n')
+    .map((pid) => pid.trim())
+    .filter((pid) => {
+      try {
+        return pid !== '' && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('workerd');
+      } catch {
+        return false;
+      }
+    });
+}
+
+const origin = await startOrigin(children);
+const common = {
+  compatibilityDate: '2026-04-20',
+  kvNamespaces: ['DEDUP'],
+  ratelimits: { RATE_LIMITER: { simple: { limit: 1_000_000_000, period: 60 } } },
+  bindings: { WEBHOOK_SECRET: SECRET, FORWARD_URL: origin },
+};
+// One Miniflare per Worker, each with its own workerd, started in turn.
+async function start(worker) {
+  const instance = new Miniflare({ host: '127.0.0.1', port: 0, handleStructuredLogs: () => {}, ...common, ...worker });
+  return [instance, String(await instance.ready).replace(/\/$/, '')];
+}
+const [rustMf, rustBase] = await start({
+  scriptPath: `${ROOT}build/index.js`,
+  modules: true,
+  modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+});
+const rustPids = workerdPids();
+const [jsMf, jsBase] = await start({ scriptPath: `${ROOT}bench/worker/reference/worker.js`, modules: true });
+const jsPids = workerdPids().filter((pid) => !rustPids.includes(pid));
+try {
+  const targets = [
+    ['rust (this repo)', rustBase, () => rustPids],
+    ['js reference', jsBase, () => jsPids],
+  ];
+  for (const [, base, pids] of targets) await load(base, 'forward', 3, pids);
+  const rows = await compare(targets);
+  report(
+    rows,
+    `${2 * ROUNDS} x ${SECONDS} s per worker and scenario (A B B A x ${ROUNDS}, means shown), ` +
+      `${CONNECTIONS} connections, autocannon -> Miniflare (workerd, no wrangler) on 127.0.0.1; CPU = workerd only`,
+  );
+} finally {
+  await rustMf.dispose();
+  await jsMf.dispose();
+  for (const child of children) child.kill();
+}
