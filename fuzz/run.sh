@@ -20,7 +20,7 @@ for target in "${targets[@]}"; do
   work="target/work-corpus/$target"
   mkdir -p "$work"
   echo "== $target: ${seconds}s"
-  log="target/$target.log"
+  log="target/$target-${seconds}s.log"
   status=0
   cargo +nightly fuzz run "$target" "$work" "corpus/$target" -- \
     -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048 >"$log" 2>&1 || status=$?
