@@ -59,9 +59,9 @@ test-worker: build-worker
 test: fuzz-smoke chaos-short
 bench: bench-timing
 
-## Every cargo-fuzz target for 25 s from the committed seeds (fuzz/README.md).
+## Every cargo-fuzz target (four) for 20 s from the committed seeds (fuzz/README.md).
 fuzz-smoke:
-	fuzz/run.sh 25
+	fuzz/run.sh 20
 
 ## Every cargo-fuzz target for 10 minutes, at the lowest priority.
 fuzz-long:

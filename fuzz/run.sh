@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
-# Runs every fuzz target for SECONDS each (default 25), seeded from the committed corpus.
-#   fuzz/run.sh 25                      # the smoke run of `make fuzz-smoke`
+# Runs every fuzz target for SECONDS each (default 20), seeded from the committed corpus.
+#   fuzz/run.sh 20                      # the smoke run of `make fuzz-smoke`
 #   nice -n 19 fuzz/run.sh 600          # the long local run (figures in fuzz/README.md)
 #   fuzz/run.sh 60 receiver_request     # one target
 # New inputs go to fuzz/target/work-corpus/<target>/ (not committed), crashes to
 # fuzz/artifacts/<target>/; the committed fuzz/corpus/ is read only.
 set -euo pipefail
 cd "$(dirname "$0")"
-seconds="${1:-25}"
+seconds="${1:-20}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(event_parse signature_header receiver_request)
+[ ${#targets[@]} -gt 0 ] || targets=(event_parse signature_header receiver_request local_dedup)
 
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
