@@ -55,9 +55,13 @@ test-worker: build-worker
 
 ## Reliability and security (SECURITY.md): a fuzz smoke run in `make test`, the long runs and
 ## the timing check by hand.
-.PHONY: fuzz-smoke fuzz-long bench-timing chaos-short chaos-long
-test: fuzz-smoke chaos-short
+.PHONY: fuzz-smoke fuzz-long bench-timing chaos-short chaos-long test-security
+test: test-security fuzz-smoke chaos-short
 bench: bench-timing
+
+## SECURITY.md's bad-input classes sent to the built Worker in workerd: status, code, nothing forwarded.
+test-security: build-worker
+	node --test --test-concurrency=1 tests/security/
 
 ## Every cargo-fuzz target (four) for 20 s from the committed seeds (fuzz/README.md).
 fuzz-smoke:
