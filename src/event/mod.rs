@@ -4,6 +4,7 @@ mod envelope;
 mod event_type;
 mod objects;
 mod parse;
+mod prescan;
 mod samples;
 mod shape;
 
