@@ -10,6 +10,7 @@ export const SECRET = 'whsec_bench_0123456789abcdef';
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+export const WARM_UP_SECONDS = Number(process.env.BENCH_WARM_UP_SECONDS ?? 8);
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A signed conversation.message.created event with this id. */
@@ -102,10 +103,16 @@ export async function load(base, scenario, seconds, pids) {
 }
 
 /**
- * Runs both scenarios against `targets` ([name, base, pids] pairs, ours first) in the order
+ * Warms `targets` ([name, base, pids], ours first) up, then runs both scenarios in the order
  * A B B A, `ROUNDS` times, and returns one row per scenario and target (means over runs).
  */
 export async function compare(targets) {
+  // Warm-up, not measured: the first seconds of load run slower (wasm and JS tier-up, the
+  // origin's JIT, KV files), and would penalise whichever Worker runs first.
+  for (const [, base, pids] of targets) {
+    await load(base, 'forward', WARM_UP_SECONDS, pids);
+    await load(base, 'duplicate', 2, pids);
+  }
   const rows = [];
   for (const scenario of ['forward', 'duplicate']) {
     const runs = new Map(targets.map(([name]) => [name, []]));

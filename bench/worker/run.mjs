@@ -5,7 +5,8 @@
 // forwarding to the same local origin. Load comes from autocannon, bounded in time.
 //
 //   make bench-worker            (builds the Worker first)
-//   node bench/worker/run.mjs    (BENCH_SECONDS=10, BENCH_CONNECTIONS=10, BENCH_ROUNDS=2)
+//   node bench/worker/run.mjs    (BENCH_SECONDS=10, BENCH_CONNECTIONS=10, BENCH_ROUNDS=2,
+//                                 BENCH_WARM_UP_SECONDS=8)
 //
 // Scenarios, each run against both Workers:
 //   forward    every request is a new event id: rate limit, verify, parse, KV read,
@@ -25,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
-import { CONNECTIONS, ROOT, ROUNDS, SECONDS, SECRET, compare, load, report, sleep, startOrigin } from './common.mjs';
+import { CONNECTIONS, ROOT, ROUNDS, SECONDS, SECRET, compare, report, sleep, startOrigin } from './common.mjs';
 
 const children = [];
 
@@ -135,9 +136,6 @@ async function main() {
       ['rust (this repo)', ...(await startWorker('rust', join(ROOT, 'build/index.js'), origin, dir))],
       ['js reference', ...(await startWorker('reference', join(ROOT, 'bench/worker/reference/worker.js'), origin, dir))],
     ];
-    // Warm both isolates up (JIT, wasm compilation, KV files).
-    for (const [, base, pids] of targets) await load(base, 'forward', 2, pids);
-
     const rows = await compare(targets);
     report(
       rows,

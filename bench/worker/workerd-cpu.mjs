@@ -8,9 +8,21 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Miniflare } from 'miniflare';
 
-import { CONNECTIONS, ROOT, ROUNDS, SECONDS, SECRET, compare, load, report, startOrigin } from './common.mjs';
+import { CONNECTIONS, ROOT, ROUNDS, SECONDS, SECRET, compare, report, startOrigin } from './common.mjs';
 
 const children = [];
+const stopOrigin = () => {
+  for (const child of children) {
+    if (child.exitCode === null) child.kill();
+  }
+};
+process.on('exit', stopOrigin);
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    stopOrigin();
+    process.exit(130);
+  });
+}
 
 /** The workerd processes Miniflare started for this process. */
 function workerdPids() {
@@ -51,7 +63,6 @@ try {
     ['rust (this repo)', rustBase, () => rustPids],
     ['js reference', jsBase, () => jsPids],
   ];
-  for (const [, base, pids] of targets) await load(base, 'forward', 3, pids);
   const rows = await compare(targets);
   report(
     rows,
@@ -61,5 +72,5 @@ try {
 } finally {
   await rustMf.dispose();
   await jsMf.dispose();
-  for (const child of children) child.kill();
+  stopOrigin();
 }

@@ -18,7 +18,7 @@ pub const MIN_KV_TTL_SECONDS: u64 = 60;
 /// Default origin timeout: 25 s, under DigiVault's 30 s response timeout.
 pub const DEFAULT_FORWARD_TIMEOUT_MS: u64 = 25_000;
 /// Largest accepted `FORWARD_TIMEOUT_MS`: the receiver must answer DigiVault within 30 s,
-/// KV calls and reading the origin's answer (at most 1 s) included.
+/// its KV calls included.
 pub const MAX_FORWARD_TIMEOUT_MS: u64 = 28_000;
 
 /// Every setting the receiver reads: `(name, is_secret, what it does)`.

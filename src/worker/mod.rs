@@ -53,10 +53,10 @@ thread_local! {
 }
 
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let started = Date::now().as_millis();
     let mut log = LogLine::default();
-    let handled = handle(req, &env, &mut log).await;
+    let handled = handle(req, &env, &ctx, &mut log).await;
     let duration_ms = Date::now().as_millis().saturating_sub(started);
     let response = match handled {
         Handled::Reply(reply) => {
@@ -90,7 +90,7 @@ impl From<Reply> for Handled {
     }
 }
 
-async fn handle(req: Request, env: &Env, log: &mut LogLine) -> Handled {
+async fn handle(req: Request, env: &Env, ctx: &Context, log: &mut LogLine) -> Handled {
     // Rate limiting comes first, before any parsing or KV work.
     if let Ok(limiter) = env.rate_limiter(RATE_LIMIT_BINDING) {
         let client = req
@@ -119,7 +119,7 @@ async fn handle(req: Request, env: &Env, log: &mut LogLine) -> Handled {
     let method = req.method();
     match receiver.route(method.as_ref(), &req.path()) {
         Route::Webhook => match env.kv(DEDUP_BINDING) {
-            Ok(kv) => webhook(req, receiver, &kv, log)
+            Ok(kv) => webhook(req, receiver, &kv, ctx, log)
                 .await
                 .unwrap_or_else(|reply| reply)
                 .into(),
@@ -164,6 +164,7 @@ async fn webhook(
     mut req: Request,
     receiver: &Receiver,
     kv: &KvStore,
+    ctx: &Context,
     log: &mut LogLine,
 ) -> Result<Reply, Reply> {
     // Only the headers used, one lookup each (cheaper than copying every header out).
@@ -209,7 +210,7 @@ async fn webhook(
     };
     put(kv, &keys.lease, LEASE_TTL_SECONDS, log, "lease_write").await;
 
-    let result = forward(receiver, &accepted, body, content_type.as_deref(), log).await;
+    let result = forward(receiver, &accepted, body, content_type.as_deref(), ctx, log).await;
     if let OriginResult::Status(status) = result {
         log.origin_status = Some(status);
     }
@@ -283,6 +284,7 @@ async fn forward(
     accepted: &Accepted,
     body: Vec<u8>,
     content_type: Option<&str>,
+    ctx: &Context,
     log: &mut LogLine,
 ) -> OriginResult {
     let settings = receiver.settings();
@@ -328,23 +330,25 @@ async fn forward(
             return OriginResult::TimedOut;
         }
     };
-    // The status decides. Then read (and drop) a little of the answer, briefly, so that the
-    // connection to the origin can be reused.
+    // The status decides. Then, after the reply, read (and drop) a little of the answer,
+    // briefly, so that the connection to the origin can be reused.
     let status = response.status_code();
-    let drain = async {
-        if let Ok(mut body) = response.stream() {
-            let mut read = 0;
-            while let Some(Ok(chunk)) = body.next().await {
-                read += chunk.len();
-                if read > ORIGIN_BODY_DRAIN_BYTES {
-                    break;
+    ctx.wait_until(async move {
+        let drain = async {
+            if let Ok(mut body) = response.stream() {
+                let mut read = 0;
+                while let Some(Ok(chunk)) = body.next().await {
+                    read += chunk.len();
+                    if read > ORIGIN_BODY_DRAIN_BYTES {
+                        break;
+                    }
                 }
             }
-        }
-    };
-    let bound = Delay::from(Duration::from_millis(ORIGIN_BODY_DRAIN_MS));
-    pin_mut!(drain, bound);
-    let _ = select(drain, bound).await;
+        };
+        let bound = Delay::from(Duration::from_millis(ORIGIN_BODY_DRAIN_MS));
+        pin_mut!(drain, bound);
+        let _ = select(drain, bound).await;
+    });
     OriginResult::Status(status)
 }
 
