@@ -215,17 +215,20 @@ export function sign(secret, payload) {
 
 // verify() is often called with the same secret on every request: keep a few cores so
 // the HMAC key state is not recomputed each time.
-const cores = new Map();
+const singleCores = new Map();
+const listCores = new Map();
 const CORE_CACHE_SIZE = 8;
 
 function cachedCore(secretOrSecrets) {
-  const secrets = toSecrets(secretOrSecrets);
-  const key = secrets.join('\u0000') + '\u0000' + secrets.length;
-  let core = cores.get(key);
+  // The common case, one secret as a string, is looked up without building a key.
+  const single = typeof secretOrSecrets === 'string';
+  const cache = single ? singleCores : listCores;
+  const key = single ? secretOrSecrets : toSecrets(secretOrSecrets).join('\u0000') + '\u0000' + secretOrSecrets.length;
+  let core = cache.get(key);
   if (core === undefined) {
-    core = createCore(secrets);
-    if (cores.size >= CORE_CACHE_SIZE) cores.delete(cores.keys().next().value);
-    cores.set(key, core);
+    core = createCore(toSecrets(secretOrSecrets));
+    if (cache.size >= CORE_CACHE_SIZE) cache.delete(cache.keys().next().value);
+    cache.set(key, core);
   }
   return core;
 }
