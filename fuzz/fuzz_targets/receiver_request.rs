@@ -240,7 +240,8 @@ fuzz_target!(|input: Input| {
         !forged,
         "accepted an unsigned, tampered or wrongly signed body ({signing:?})"
     );
-    assert_eq!(Event::from_slice(&received).as_ref(), Ok(&accepted.event));
+    let event = Event::from_slice(&received).expect("an accepted body parses");
+    assert_eq!((&event.id, &event.event_type), (&accepted.event.id, &accepted.event.event_type));
     log.event(&accepted.event);
 
     let keys = dedup_keys(&accepted.event.id);

@@ -2,8 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Outcome, Reply};
-use crate::event::Event;
+use super::{AcceptedEvent, Outcome, Reply};
 
 /// Event ids and types are cut to this many characters in logs.
 pub const MAX_LOGGED_ID_CHARS: usize = 200;
@@ -54,7 +53,7 @@ pub struct LogLine {
 
 impl LogLine {
     /// Records the event's id and type.
-    pub fn event(&mut self, event: &Event) {
+    pub fn event(&mut self, event: &AcceptedEvent) {
         self.event_id = Some(truncate(&event.id, MAX_LOGGED_ID_CHARS));
         self.event_type = Some(truncate(event.event_type.as_str(), MAX_LOGGED_ID_CHARS));
     }

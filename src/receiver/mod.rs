@@ -36,7 +36,7 @@ pub use log::{LogLine, MAX_LOGGED_ID_CHARS};
 pub use reply::{Outcome, Reply, RATE_LIMIT_RETRY_AFTER_SECONDS};
 
 use crate::error::Error;
-use crate::event::Event;
+use crate::event::EventType;
 use crate::headers::find_signature_header;
 use crate::webhook::{Options, Webhook};
 
@@ -56,11 +56,21 @@ pub enum Route {
     NotFound,
 }
 
-/// A verified, parsed event, ready to be deduplicated and forwarded.
+/// What the receiver needs of a verified, validated event: the body itself is forwarded
+/// as received, so the typed event is never built (validation alone decides).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AcceptedEvent {
+    /// Event id: the deduplication key.
+    pub id: String,
+    /// Event type, forwarded as `X-DigiVault-Event-Type`.
+    pub event_type: EventType,
+}
+
+/// A verified, validated event, ready to be deduplicated and forwarded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Accepted {
-    /// The event, typed.
-    pub event: Event,
+    /// The event's id and type.
+    pub event: AcceptedEvent,
     /// Name of the header the signature came in, as DigiVault sent it (canonical or legacy).
     pub signature_header: &'static str,
     /// The signature header value, unchanged, to forward to the origin.
@@ -154,10 +164,14 @@ impl Receiver {
     {
         let found = find_signature_header(headers);
         let signature = found.map(|(_, value)| value);
-        let event = self
+        let summary = self
             .webhook
-            .construct_event_at(body, signature, now)
+            .verify_event_at(body, signature, now)
             .map_err(|err| Reply::from_error(&err, self.settings.max_body_bytes))?;
+        let event = AcceptedEvent {
+            id: summary.id.into_owned(),
+            event_type: summary.event_type,
+        };
         let (signature_header, signature) = match found {
             Some((name, value)) => (name, value.to_owned()),
             // Unreachable: verification succeeded, so a signature was present.
