@@ -20,6 +20,7 @@ check-rust:
 	cargo clippy --all-targets --features worker --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy --all-targets --features wasm -- -D warnings
 	cargo clippy --all-targets --features wasm --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --all-targets --features debugger --target wasm32-unknown-unknown -- -D warnings
 
 test-rust:
 	cargo test

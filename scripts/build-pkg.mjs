@@ -1,36 +1,24 @@
 // Builds the npm package into pkg/ from scratch: the wasm core (cargo + wasm-bindgen +
 // wasm-opt), the JS glue from src/js/, and a generated package.json.
-import { execFileSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { build } from 'esbuild';
+import { buildWasm, root } from './wasm.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = join(root, 'pkg');
 const glue = join(root, 'src', 'js');
-// A target directory of its own, so a concurrent Worker build never swaps the .wasm.
-const targetDir = join(root, 'target', 'npm');
-const run = (cmd, args) =>
-  execFileSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, CARGO_TARGET_DIR: targetDir } });
 
 const cargo = readFileSync(join(root, 'Cargo.toml'), 'utf8');
 const version = cargo.match(/^version = "([^"]+)"/m)[1];
 
-run('cargo', ['build', '--release', '--lib', '--target', 'wasm32-unknown-unknown', '--features', 'wasm']);
-const wasm = join(targetDir, 'wasm32-unknown-unknown', 'release', 'digivault_webhooks.wasm');
-
 rmSync(pkg, { recursive: true, force: true });
-for (const target of ['nodejs', 'web']) {
-  const out = join(pkg, 'wasm', target === 'nodejs' ? 'node' : 'web');
-  run('wasm-bindgen', ['--target', target, '--out-dir', out, wasm]);
-  const file = join(out, 'digivault_webhooks_bg.wasm');
-  // -O3, not -Oz: the hash loop is the product; size stays well under budget either way.
-  run(join(root, 'node_modules', '.bin', 'wasm-opt'), ['-O3', '--strip-debug', '--strip-producers', '--enable-simd', '--enable-bulk-memory',
-    '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals',
-    '--enable-reference-types', '--enable-multivalue', file, '-o', file]);
-}
+buildWasm({
+  features: 'wasm',
+  // A target directory of its own, so a concurrent Worker build never swaps the .wasm.
+  targetDir: join(root, 'target', 'npm'),
+  outDirs: { nodejs: join(pkg, 'wasm', 'node'), web: join(pkg, 'wasm', 'web') },
+});
 // The Node build is CommonJS inside an ESM package.
 writeFileSync(join(pkg, 'wasm', 'node', 'package.json'), '{ "type": "commonjs" }\n');
 

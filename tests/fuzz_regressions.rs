@@ -20,20 +20,40 @@ fn both(
 #[test]
 fn out_of_range_numbers_in_the_object_are_refused_by_both_paths() {
     let crash = r#"{"id":"evt_1","type":"conversat0ion.message.created","created_at":1640995200,"data":{"object":{"id":"msg_1",":onversat4.44ion_id":5,"message":"Hmllo, world!","created_at":165e+95200}}}"#;
+    // The path names the object's key that holds the number.
     let bodies = [
-        crash,
-        r#"{"id":"e","type":"x.y","created_at":1,"data":{"object":{"a":1e999}}}"#,
-        r#"{"id":"e","type":"x.y","created_at":1,"data":{"object":{"a":[{"b":-1E+400}]}}}"#,
-        r#"{"data":{"object":{"a":1e999}},"id":"e","type":"x.y","created_at":1}"#,
-        r#"{"id":"e","type":"contact.created","created_at":1,"data":{"object":{"id":"c","x":1e999}}}"#,
-        r#"{"id":"e","type":"contact.created","created_at":1,"data":{"object":{"id":"c","x":{"y":9.5e308}}}}"#,
+        (crash, "data.object.created_at"),
+        (
+            r#"{"id":"e","type":"x.y","created_at":1,"data":{"object":{"a":1e999}}}"#,
+            "data.object.a",
+        ),
+        (
+            r#"{"id":"e","type":"x.y","created_at":1,"data":{"object":{"a":[{"b":-1E+400}]}}}"#,
+            "data.object.a",
+        ),
+        (
+            r#"{"data":{"object":{"a":1e999}},"id":"e","type":"x.y","created_at":1}"#,
+            "data.object.a",
+        ),
+        (
+            r#"{"id":"e","type":"contact.created","created_at":1,"data":{"object":{"id":"c","x":1e999}}}"#,
+            "data.object.x",
+        ),
+        (
+            r#"{"id":"e","type":"contact.created","created_at":1,"data":{"object":{"id":"c","x":{"y":9.5e308}}}}"#,
+            "data.object.x",
+        ),
     ];
-    for body in bodies {
+    for (body, path) in bodies {
         let (checked, built) = both(body);
         assert_eq!(checked, built, "{body}");
         let err = checked.expect_err(body);
         assert_eq!(err.code(), "INVALID_EVENT", "{body}");
-        assert_eq!(err.path(), Some("data.object"), "{body}");
+        assert_eq!(err.path(), Some(path), "{body}");
+        assert!(
+            digivault_webhooks::decode_with_serde_only(body.as_bytes()).is_err(),
+            "{body}"
+        );
     }
     // 400 digits: an integer beyond any f64 is out of range too.
     let digits = "9".repeat(400);
@@ -41,7 +61,10 @@ fn out_of_range_numbers_in_the_object_are_refused_by_both_paths() {
         format!(r#"{{"id":"e","type":"x.y","created_at":1,"data":{{"object":{{"a":{digits}}}}}}}"#);
     let (checked, built) = both(&body);
     assert_eq!(checked, built);
-    assert_eq!(checked.expect_err("400 digits").path(), Some("data.object"));
+    assert_eq!(
+        checked.expect_err("400 digits").path(),
+        Some("data.object.a")
+    );
 }
 
 #[test]

@@ -1,10 +1,9 @@
 // The debugger page. Every decision (verdict, expected signatures, diagnosis, validation,
 // request parsing, samples) comes from the package's wasm core; this file reads the inputs
 // and renders. It makes no network request: the wasm is the page's own asset.
+import { diagnose, parseRawRequest } from './pkg/debugger.js';
 import {
   init,
-  diagnose,
-  parseRawRequest,
   parseEvent,
   sampleEvent,
   eventTypes,

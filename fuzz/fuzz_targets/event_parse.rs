@@ -1,9 +1,10 @@
-//! Event parsing: `validate_event` (allocation-free check) and `Event::from_slice` (owned
-//! model) must accept and reject exactly the same payloads, with the same errors, and
-//! neither may panic.
+//! Event parsing: `validate_event` (the one-pass validator), `Event::from_slice` (owned
+//! model) and serde_json alone (`decode_with_serde_only`, an independent oracle).
+//! The validator and the owned model accept exactly the same payloads; the validator
+//! accepts nothing serde refuses; nothing panics.
 #![no_main]
 
-use digivault_webhooks::{validate_event, Event};
+use digivault_webhooks::{decode_with_serde_only, validate_event, Event};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|payload: &[u8]| {
@@ -13,8 +14,15 @@ fuzz_target!(|payload: &[u8]| {
         checked, built,
         "validate_event and Event::from_slice disagree"
     );
-    if let Ok((id, _, _)) = &checked {
-        assert!(!id.is_empty(), "an accepted event has an empty id");
+    if let Ok(summary) = &checked {
+        assert!(!summary.0.is_empty(), "an accepted event has an empty id");
+        let reference = decode_with_serde_only(payload)
+            .map(|e| (e.id, e.event_type, e.created_at));
+        assert_eq!(
+            reference.as_ref().ok(),
+            Some(summary),
+            "the validator accepted what serde_json alone refuses: {reference:?}"
+        );
     }
     if let Ok(event) = Event::from_slice(payload) {
         // Serializing an accepted event back never panics.

@@ -1,17 +1,19 @@
 //! The event envelope and its validation.
 
-mod envelope;
 mod event_type;
 mod objects;
 mod parse;
-mod prescan;
 mod samples;
+mod scan;
 mod shape;
+mod validate;
 
 pub use event_type::{EventType, ObjectKind};
 pub use objects::{Contact, Conversation, EventObject, Extra, Group, GroupMembership, Message};
-pub use parse::{validate_event, EventSummary};
-pub use samples::{default_sample_id, sample_event, SAMPLE_CREATED_AT};
+#[doc(hidden)]
+pub use parse::decode_with_serde_only;
+pub use samples::{default_sample_id, sample_event, sample_event_json, SAMPLE_CREATED_AT};
+pub use validate::{validate_event, EventSummary};
 
 use serde::Serialize;
 

@@ -6,12 +6,12 @@
 //! break parsing.
 //!
 //! Each object is declared once; the macro derives both the owned model and its
-//! allocation-free [`Shape`] check, so the two cannot disagree on what is valid.
+//! [`Shape`] (the table the validator walks), so the two cannot disagree on what is valid.
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::shape::Shape;
+use super::shape::{Field, Kind, Shape};
 
 /// Fields an object carries that this version does not model.
 pub type Extra = Map<String, Value>;
@@ -19,7 +19,7 @@ pub type Extra = Map<String, Value>;
 macro_rules! objects {
     ($(
         $(#[$struct_meta:meta])*
-        $name:ident / $check:ident {
+        $name:ident {
             required { $($(#[$req_meta:meta])* $req:ident: $req_ty:ty,)* }
             optional { $($(#[$opt_meta:meta])* $opt:ident: $opt_ty:ty,)* }
         }
@@ -40,15 +40,11 @@ macro_rules! objects {
             pub extra: Extra,
         }
 
-        #[doc = concat!("Allocation-free check of a [`", stringify!($name), "`].")]
-        #[derive(Default, Deserialize)]
-        pub struct $check {
-            $(#[allow(dead_code)] $req: <$req_ty as Shape>::Check,)*
-            $(#[allow(dead_code)] #[serde(default)] $opt: Option<<$opt_ty as Shape>::Check>,)*
-        }
-
         impl Shape for $name {
-            type Check = $check;
+            const KIND: Kind = Kind::Object(&[
+                $(Field { name: stringify!($req), kind: <$req_ty as Shape>::KIND, required: true },)*
+                $(Field { name: stringify!($opt), kind: <$opt_ty as Shape>::KIND, required: false },)*
+            ]);
         }
     )*};
 }
@@ -56,7 +52,7 @@ macro_rules! objects {
 objects! {
     /// A contact (a person the account talks to), as embedded in messages and sent with
     /// `contact.*` events.
-    Contact / ContactCheck {
+    Contact {
         required {
             /// Contact id.
             id: String,
@@ -80,7 +76,7 @@ objects! {
     }
 
     /// A message in a conversation (`conversation.message.*` events), exactly as the guide shows it.
-    Message / MessageCheck {
+    Message {
         required {
             /// Message id.
             id: String,
@@ -98,7 +94,7 @@ objects! {
     }
 
     /// A conversation (`conversation.*` events).
-    Conversation / ConversationCheck {
+    Conversation {
         required {
             /// Conversation id.
             id: String,
@@ -120,7 +116,7 @@ objects! {
     }
 
     /// A group of contacts (`group.created`, `group.updated`, `group.deleted`).
-    Group / GroupCheck {
+    Group {
         required {
             /// Group id.
             id: String,
@@ -142,7 +138,7 @@ objects! {
     }
 
     /// A contact's membership of a group (`group.member_added`, `group.member_removed`).
-    GroupMembership / GroupMembershipCheck {
+    GroupMembership {
         required {
             /// Membership id.
             id: String,

@@ -1,142 +1,53 @@
-//! Allocation-free shape checks: each model type names a `Check` type that deserializes
-//! the same JSON, accepts and rejects exactly what the model does, and keeps nothing.
-//!
-//! Validating through these instead of the owned models is what keeps the wasm small
-//! (no map of unknown fields, no `serde_json::Value`) and fast (no allocation per field).
+//! The JSON shape of each model type, as data: the validator walks these tables, so one
+//! small loop checks every object (no deserializer instantiated per type), and the tables
+//! come from the same declarations as the models, so the two cannot disagree.
 
-use std::fmt;
-use std::marker::PhantomData;
+/// What a JSON value must be.
+#[derive(Debug, Clone, Copy)]
+pub enum Kind {
+    /// A string.
+    String,
+    /// An integer that fits an `i64`.
+    I64,
+    /// A non-negative integer that fits a `u64`.
+    U64,
+    /// An array whose every element is of the inner kind.
+    Array(&'static Kind),
+    /// An object with these fields; other keys may hold any value.
+    Object(&'static [Field]),
+    /// Any object: the object of an event type this version does not know.
+    AnyObject,
+}
 
-use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+/// A field of an object.
+#[derive(Debug)]
+pub struct Field {
+    /// The JSON key.
+    pub name: &'static str,
+    /// What its value must be (`null` is also accepted when optional).
+    pub kind: Kind,
+    /// Whether the key must be present.
+    pub required: bool,
+}
 
-/// A model type and its allocation-free check.
+/// A model type and its shape.
 pub trait Shape {
-    /// Deserializes what `Self` does, keeping nothing.
-    type Check: for<'de> Deserialize<'de> + Default;
+    /// What JSON the model accepts.
+    const KIND: Kind;
 }
 
 impl Shape for String {
-    type Check = AnyString;
+    const KIND: Kind = Kind::String;
 }
 
 impl Shape for i64 {
-    type Check = i64;
+    const KIND: Kind = Kind::I64;
 }
 
 impl Shape for u64 {
-    type Check = u64;
+    const KIND: Kind = Kind::U64;
 }
 
-impl<T: Shape> Shape for Vec<T> {
-    type Check = AnyArray<T::Check>;
-}
-
-/// Any JSON string, borrowed or escaped.
-#[derive(Default)]
-pub struct AnyString;
-
-impl<'de> Deserialize<'de> for AnyString {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct StringVisitor;
-        impl Visitor<'_> for StringVisitor {
-            type Value = AnyString;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<AnyString, E> {
-                Ok(AnyString)
-            }
-        }
-        deserializer.deserialize_str(StringVisitor)
-    }
-}
-
-/// A JSON array whose every element passes `T`.
-pub struct AnyArray<T>(PhantomData<T>);
-
-impl<T> Default for AnyArray<T> {
-    fn default() -> Self {
-        Self(PhantomData)
-    }
-}
-
-impl<'de, T: Deserialize<'de>> Deserialize<'de> for AnyArray<T> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ArrayVisitor<T>(PhantomData<T>);
-        impl<'de, T: Deserialize<'de>> Visitor<'de> for ArrayVisitor<T> {
-            type Value = AnyArray<T>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an array")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<AnyArray<T>, A::Error> {
-                while seq.next_element::<T>()?.is_some() {}
-                Ok(AnyArray::default())
-            }
-        }
-        deserializer.deserialize_seq(ArrayVisitor(PhantomData))
-    }
-}
-
-/// Any JSON object, contents unchecked: the object of an event type we do not know.
-#[derive(Default)]
-pub struct AnyObject;
-
-impl<'de> Deserialize<'de> for AnyObject {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ObjectVisitor;
-        impl<'de> Visitor<'de> for ObjectVisitor {
-            type Value = AnyObject;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AnyObject, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(AnyObject)
-            }
-        }
-        deserializer.deserialize_map(ObjectVisitor)
-    }
-}
-
-/// Any JSON value, every string in it decoded (so escapes are checked) and nothing kept.
-#[derive(Default)]
-pub struct AnyValue;
-
-impl<'de> Deserialize<'de> for AnyValue {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ValueVisitor;
-        impl<'de> Visitor<'de> for ValueVisitor {
-            type Value = AnyValue;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("any JSON value")
-            }
-            fn visit_bool<E: de::Error>(self, _: bool) -> Result<AnyValue, E> {
-                Ok(AnyValue)
-            }
-            fn visit_i64<E: de::Error>(self, _: i64) -> Result<AnyValue, E> {
-                Ok(AnyValue)
-            }
-            fn visit_u64<E: de::Error>(self, _: u64) -> Result<AnyValue, E> {
-                Ok(AnyValue)
-            }
-            fn visit_f64<E: de::Error>(self, _: f64) -> Result<AnyValue, E> {
-                Ok(AnyValue)
-            }
-            fn visit_str<E: de::Error>(self, _: &str) -> Result<AnyValue, E> {
-                Ok(AnyValue)
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<AnyValue, E> {
-                Ok(AnyValue)
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<AnyValue, A::Error> {
-                while seq.next_element::<AnyValue>()?.is_some() {}
-                Ok(AnyValue)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AnyValue, A::Error> {
-                while map.next_entry::<AnyString, AnyValue>()?.is_some() {}
-                Ok(AnyValue)
-            }
-        }
-        deserializer.deserialize_any(ValueVisitor)
-    }
+impl Shape for Vec<String> {
+    const KIND: Kind = Kind::Array(&Kind::String);
 }

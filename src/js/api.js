@@ -19,7 +19,8 @@ export function useBindings(bindings) {
   memory = bindings.wasmMemory();
 }
 
-function bindings() {
+/** @internal The loaded wasm-bindgen module (the debugger page's glue uses it too). */
+export function bindings() {
   if (wasm === null) {
     throw new WebhookError(
       'NOT_INITIALIZED',
@@ -125,7 +126,8 @@ export function findSignature(signatureOrHeaders) {
 
 // ---- Webhook --------------------------------------------------------------------------
 
-function toSecrets(secretOrSecrets) {
+/** @internal */
+export function toSecrets(secretOrSecrets) {
   const secrets = Array.isArray(secretOrSecrets) ? secretOrSecrets : [secretOrSecrets];
   for (const secret of secrets) {
     if (typeof secret !== 'string') {
@@ -278,48 +280,10 @@ export function eventTypes() {
   return bindings().eventTypes().map(([type, description, object]) => ({ type, description, object }));
 }
 
-// ---- Debugging (the debugger page) ---------------------------------------------------
-
-function asBytesOrEncode(payload) {
+/** @internal For the debugger page's glue (debugger.js): a payload as bytes. */
+export function asBytesOrEncode(payload) {
   const checked = checkPayload(payload);
   return typeof checked === 'string' ? encoder.encode(checked) : asBytes(checked);
-}
-
-// The payload re-serialized the way JavaScript code does it by mistake. Done here with the
-// engine's own JSON.stringify, not in Rust: serde_json would sort the keys and print
-// numbers differently, so only JSON.stringify reproduces these bytes exactly.
-function reserializations(bytes) {
-  let value;
-  try {
-    value = JSON.parse(decoder.decode(bytes));
-  } catch {
-    return [undefined, undefined];
-  }
-  return [encoder.encode(JSON.stringify(value)), encoder.encode(JSON.stringify(value, null, 2))];
-}
-
-/**
- * Why a signature does or does not verify: `{ verdict, code?, message?, expected,
- * matchedSecret?, findings: [{ code, note, secret?, message }] }`. For debugging only:
- * accept webhooks with verify() or Webhook.
- */
-export function diagnose(secretOrSecrets, payload, signature, options = {}) {
-  const w = bindings();
-  const secrets = secretOrSecrets === undefined || secretOrSecrets === null ? [] : toSecrets(secretOrSecrets);
-  const bytes = asBytesOrEncode(payload);
-  const [compact, pretty] = reserializations(bytes);
-  const header = typeof signature === 'string' ? signature : undefined;
-  return w.diagnose(bytes, secrets, header, options.legacyHeader === true, compact, pretty);
-}
-
-/**
- * Splits a pasted raw HTTP request into `{ method, target, headers, body, signature?,
- * signatureHeader?, contentLength?, crlf }`; throws a WebhookError `INVALID_REQUEST`.
- */
-export function parseRawRequest(raw) {
-  const result = bindings().parseRawRequest(asBytesOrEncode(raw));
-  if (result.code !== undefined) throw new WebhookError(result.code, result.message);
-  return result;
 }
 
 // ---- Fetch API runtimes ---------------------------------------------------------------

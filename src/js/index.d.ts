@@ -90,51 +90,6 @@ export declare function findSignature(signatureOrHeaders: SignatureOrHeaders): s
 /** Reads, verifies and parses a Fetch API Request. */
 export declare function verifyRequest(request: Request, secretOrWebhook: string | string[] | Webhook): Promise<DigiVaultEvent>;
 
-/** What diagnose() found: a mistake that explains a failing signature, or a note. */
-export interface DiagnosisFinding {
-  /** Stable code, e.g. `TRAILING_NEWLINE_ADDED`, `RESERIALIZED`, `WRONG_SECRET`. */
-  code: string;
-  /** True for notes (upper-case hex, legacy header): accepted, but worth fixing. */
-  note: boolean;
-  /** Index of the secret it concerns, if any. */
-  secret?: number;
-  /** What happened and how to fix it. */
-  message: string;
-}
-
-/** Why a signature does or does not verify. */
-export interface Diagnosis {
-  verdict: 'valid' | 'invalid' | 'malformed';
-  /** The core's error code when not valid. */
-  code?: WebhookErrorCode;
-  message?: string;
-  /** The expected signature of the payload as given, per secret. */
-  expected: string[];
-  /** Index of the secret the signature verifies with. */
-  matchedSecret?: number;
-  findings: DiagnosisFinding[];
-}
-
-/** Diagnoses a signature (the debugger page); never use it to accept a webhook. */
-export declare function diagnose(
-  secretOrSecrets: string | string[],
-  payload: Payload,
-  signature: string | null | undefined,
-  options?: { legacyHeader?: boolean },
-): Diagnosis;
-
-/** A pasted raw HTTP request, split; throws a WebhookError `INVALID_REQUEST`. */
-export declare function parseRawRequest(raw: string | Uint8Array): {
-  method: string;
-  target: string;
-  headers: [string, string][];
-  body: Uint8Array;
-  signature?: string;
-  signatureHeader?: 'X-DigiVault-Signature' | 'X-BitVault-Signature';
-  contentLength?: number;
-  crlf: boolean;
-};
-
 /** Express middleware: sets `req.webhookEvent` and `req.rawBody`, or answers the error as JSON. */
 export declare function expressMiddleware(
   secretOrWebhook: string | string[] | Webhook,

@@ -11,8 +11,6 @@ export {
   eventTypes,
   isKnownEvent,
   verifyRequest,
-  diagnose,
-  parseRawRequest,
 } from './api.js';
 export { expressMiddleware } from './express.js';
 export { Deduplicator } from './deduplicator.js';

@@ -5,6 +5,7 @@
 //! [`Error::CODES`]) so that the hot path allocates nothing on the JS side; the details
 //! of the last failure are fetched with [`take_error`] only when the glue needs them.
 
+#[cfg(feature = "debugger")]
 mod diagnose;
 mod scratch;
 mod typescript;
@@ -13,7 +14,7 @@ use std::cell::RefCell;
 
 use wasm_bindgen::prelude::*;
 
-use crate::{sample_event, validate_event, Error, EventType, Options, Webhook};
+use crate::{sample_event_json, validate_event, Error, EventType, Options, Webhook};
 
 thread_local! {
     static LAST_ERROR: RefCell<Option<Error>> = const { RefCell::new(None) };
@@ -84,7 +85,7 @@ pub fn signature_headers() -> Vec<String> {
 /// A sample event body of a known type (default id and the guide's timestamp when not
 /// given); `undefined` (with an error to take) otherwise.
 #[wasm_bindgen(js_name = sampleEvent)]
-pub fn sample_event_json(
+pub fn sample_event_body(
     event_type: &str,
     id: Option<String>,
     created_at: Option<f64>,
@@ -92,10 +93,10 @@ pub fn sample_event_json(
     let event = EventType::known(event_type).and_then(|known| {
         let id = id.unwrap_or_else(|| crate::default_sample_id(&known));
         let created_at = created_at.map_or(crate::SAMPLE_CREATED_AT, seconds);
-        sample_event(&known, &id, created_at)
+        sample_event_json(&known, &id, created_at)
     });
     match event {
-        Ok(event) => Some(event.to_json()),
+        Ok(json) => Some(json),
         Err(err) => {
             status::<()>(Err(err));
             None

@@ -1,0 +1,26 @@
+// Builds the crate to wasm and runs wasm-bindgen and wasm-opt on it: shared by the npm
+// package (scripts/build-pkg.mjs) and the debugger page (scripts/build-debugger-wasm.mjs).
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/**
+ * Builds with `features` into `targetDir` (its own, so that builds with other features
+ * never swap the .wasm), then writes each wasm-bindgen `target` to `outDirs[target]`.
+ */
+export function buildWasm({ features, targetDir, outDirs }) {
+  const run = (cmd, args) =>
+    execFileSync(cmd, args, { cwd: root, stdio: 'inherit', env: { ...process.env, CARGO_TARGET_DIR: targetDir } });
+  run('cargo', ['build', '--release', '--lib', '--target', 'wasm32-unknown-unknown', '--features', features]);
+  const wasm = join(targetDir, 'wasm32-unknown-unknown', 'release', 'digivault_webhooks.wasm');
+  for (const [target, out] of Object.entries(outDirs)) {
+    run('wasm-bindgen', ['--target', target, '--out-dir', out, wasm]);
+    const file = join(out, 'digivault_webhooks_bg.wasm');
+    // -O3, not -Oz: the hash loop is the product.
+    run(join(root, 'node_modules', '.bin', 'wasm-opt'), ['-O3', '--strip-debug', '--strip-producers', '--enable-simd', '--enable-bulk-memory',
+      '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals',
+      '--enable-reference-types', '--enable-multivalue', file, '-o', file]);
+  }
+}

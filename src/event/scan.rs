@@ -1,0 +1,466 @@
+//! A strict JSON token scanner over a UTF-8 document: strings, numbers and literals are
+//! checked exactly as serde_json reads them (RFC 8259, unpaired surrogate escapes and
+//! nesting deeper than [`MAX_DEPTH`] refused), but nothing is built or kept.
+//!
+//! serde_json stays the parser of the owned models; this scanner exists because checking
+//! an event through serde's visitors instantiates a deserializer per object type, twice
+//! with path tracking, which was half of the npm package's `.wasm`.
+
+/// How deep arrays and objects may nest: serde_json's own recursion limit, so that the
+/// owned models (which recurse) accept every document the validator accepts.
+pub(super) const MAX_DEPTH: usize = 128;
+
+/// Where and why a document is not JSON.
+#[derive(Debug)]
+pub(super) struct SyntaxError {
+    pub message: &'static str,
+    pub offset: usize,
+}
+
+/// What a value turned out to be, with its raw text for error messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Token {
+    Object,
+    Array,
+    String,
+    Number,
+    Bool,
+    Null,
+}
+
+/// A number as written: enough to tell its type and whether an `f64` can hold it.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Number {
+    /// A leading `-`.
+    pub negative: bool,
+    /// No fraction and no exponent.
+    pub integer: bool,
+    /// The magnitude, when `integer` and it fits a `u64`.
+    pub magnitude: Option<u64>,
+    /// Too large for an `f64` (serde_json refuses it where it keeps the value).
+    pub out_of_range: bool,
+}
+
+/// The largest `f64`, in the 17 digits that round-trip it: anything larger is refused.
+const F64_MAX_DIGITS: &[u8] = b"17976931348623157";
+/// Its decimal exponent, as `0.d1d2… × 10^F64_MAX_EXPONENT`.
+const F64_MAX_EXPONENT: i64 = 309;
+
+/// A cursor over the document.
+pub(super) struct Scanner<'a> {
+    json: &'a [u8],
+    pub pos: usize,
+    depth: usize,
+}
+
+impl<'a> Scanner<'a> {
+    /// A scanner at `pos`, inside `depth` open containers.
+    pub fn new(json: &'a str, pos: usize, depth: usize) -> Self {
+        Self {
+            json: json.as_bytes(),
+            pos,
+            depth,
+        }
+    }
+
+    pub fn error(&self, message: &'static str) -> SyntaxError {
+        SyntaxError {
+            message,
+            offset: self.pos,
+        }
+    }
+
+    fn peek_byte(&self) -> Option<u8> {
+        self.json.get(self.pos).copied()
+    }
+
+    pub fn skip_whitespace(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek_byte() {
+            self.pos += 1;
+        }
+    }
+
+    /// The next value's kind, after whitespace, without consuming it.
+    pub fn peek(&mut self) -> Result<Token, SyntaxError> {
+        self.skip_whitespace();
+        match self.peek_byte() {
+            Some(b'{') => Ok(Token::Object),
+            Some(b'[') => Ok(Token::Array),
+            Some(b'"') => Ok(Token::String),
+            Some(b'-' | b'0'..=b'9') => Ok(Token::Number),
+            Some(b't' | b'f') => Ok(Token::Bool),
+            Some(b'n') => Ok(Token::Null),
+            Some(_) => Err(self.error("expected a value")),
+            None => Err(self.error("unexpected end of input")),
+        }
+    }
+
+    /// Consumes `byte` after whitespace.
+    pub fn expect(&mut self, byte: u8, message: &'static str) -> Result<(), SyntaxError> {
+        self.skip_whitespace();
+        if self.peek_byte() == Some(byte) {
+            self.pos += 1;
+            Ok(())
+        } else if self.pos >= self.json.len() {
+            Err(self.error("unexpected end of input"))
+        } else {
+            Err(self.error(message))
+        }
+    }
+
+    /// After an element: `true` for `,` (another follows), `false` for `close`.
+    pub fn next_or_close(&mut self, close: u8) -> Result<bool, SyntaxError> {
+        self.skip_whitespace();
+        match self.peek_byte() {
+            Some(b',') => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(byte) if byte == close => {
+                self.pos += 1;
+                self.depth -= 1;
+                Ok(false)
+            }
+            Some(_) if close == b'}' => Err(self.error("expected ',' or '}'")),
+            Some(_) => Err(self.error("expected ',' or ']'")),
+            None => Err(self.error("unexpected end of input")),
+        }
+    }
+
+    /// Consumes `open`; `true` when the container is empty (and closed again).
+    pub fn open(&mut self, open: u8, close: u8) -> Result<bool, SyntaxError> {
+        self.expect(open, "expected a container")?;
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.error("nested deeper than 128 levels"));
+        }
+        self.skip_whitespace();
+        if self.peek_byte() == Some(close) {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
+    /// A key and its colon; the key's raw bytes (escapes undecoded) and whether it has any.
+    pub fn key(&mut self) -> Result<(&'a [u8], bool), SyntaxError> {
+        self.skip_whitespace();
+        if self.peek_byte() != Some(b'"') {
+            return Err(self.error("expected a string key"));
+        }
+        let key = self.string()?;
+        self.expect(b':', "expected ':'")?;
+        Ok(key)
+    }
+
+    /// A string at the cursor: its raw bytes between the quotes (escapes undecoded) and
+    /// whether it has escapes. Not converted to `str`: most strings are only skipped.
+    pub fn string(&mut self) -> Result<(&'a [u8], bool), SyntaxError> {
+        self.pos += 1; // the opening quote, checked by the caller
+        let start = self.pos;
+        let mut escaped = false;
+        loop {
+            self.pos += plain_prefix(self.json.get(self.pos..).unwrap_or_default());
+            match self.peek_byte() {
+                Some(b'"') => {
+                    let raw = self.json.get(start..self.pos).unwrap_or_default();
+                    self.pos += 1;
+                    return Ok((raw, escaped));
+                }
+                Some(b'\\') => {
+                    escaped = true;
+                    self.escape()?;
+                }
+                Some(0..=0x1f) => return Err(self.error("control character in a string")),
+                Some(_) => self.pos += 1, // not reached: plain_prefix stops only at the above
+                None => return Err(self.error("unexpected end of input in a string")),
+            }
+        }
+    }
+
+    /// Text of the document validated as UTF-8, cut at ASCII delimiters: always whole.
+    pub fn text(bytes: &'a [u8]) -> &'a str {
+        std::str::from_utf8(bytes).unwrap_or_default()
+    }
+
+    /// One escape sequence at the cursor (the backslash).
+    fn escape(&mut self) -> Result<(), SyntaxError> {
+        self.pos += 1;
+        match self.peek_byte() {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => {
+                self.pos += 1;
+                Ok(())
+            }
+            Some(b'u') => {
+                let unit = self.hex_escape()?;
+                match unit {
+                    0xD800..=0xDBFF => {
+                        if self.json.get(self.pos..self.pos + 2) != Some(b"\\u") {
+                            return Err(self.error("unpaired surrogate escape"));
+                        }
+                        self.pos += 1;
+                        if !(0xDC00..=0xDFFF).contains(&self.hex_escape()?) {
+                            return Err(self.error("unpaired surrogate escape"));
+                        }
+                        Ok(())
+                    }
+                    0xDC00..=0xDFFF => Err(self.error("unpaired surrogate escape")),
+                    _ => Ok(()),
+                }
+            }
+            Some(_) => Err(self.error("invalid escape")),
+            None => Err(self.error("unexpected end of input in a string")),
+        }
+    }
+
+    /// `u` and four hex digits at the cursor; the code unit.
+    fn hex_escape(&mut self) -> Result<u32, SyntaxError> {
+        self.pos += 1;
+        let digits = self
+            .json
+            .get(self.pos..self.pos + 4)
+            .ok_or_else(|| self.error("unexpected end of input in a string"))?;
+        let mut unit = 0;
+        for &digit in digits {
+            let value = char::from(digit)
+                .to_digit(16)
+                .ok_or_else(|| self.error("invalid \\u escape"))?;
+            unit = unit * 16 + value;
+        }
+        self.pos += 4;
+        Ok(unit)
+    }
+
+    /// A number at the cursor.
+    pub fn number(&mut self) -> Result<Number, SyntaxError> {
+        let negative = self.peek_byte() == Some(b'-');
+        if negative {
+            self.pos += 1;
+        }
+        let int_start = self.pos;
+        match self.peek_byte() {
+            Some(b'0') => self.pos += 1,
+            Some(b'1'..=b'9') => self.digits(),
+            _ => return Err(self.error("invalid number")),
+        }
+        let int_digits = self.json.get(int_start..self.pos).unwrap_or_default();
+        if let Some(b'0'..=b'9') = self.peek_byte() {
+            return Err(self.error("invalid number: leading zero"));
+        }
+        let mut fraction: &[u8] = &[];
+        if self.peek_byte() == Some(b'.') {
+            self.pos += 1;
+            let start = self.pos;
+            self.digits();
+            if self.pos == start {
+                return Err(self.error("invalid number: no digit after '.'"));
+            }
+            fraction = self.json.get(start..self.pos).unwrap_or_default();
+        }
+        let mut exponent: i64 = 0;
+        let mut has_exponent = false;
+        if let Some(b'e' | b'E') = self.peek_byte() {
+            has_exponent = true;
+            self.pos += 1;
+            let negative_exponent = match self.peek_byte() {
+                Some(b'-') => {
+                    self.pos += 1;
+                    true
+                }
+                Some(b'+') => {
+                    self.pos += 1;
+                    false
+                }
+                _ => false,
+            };
+            let start = self.pos;
+            self.digits();
+            if self.pos == start {
+                return Err(self.error("invalid number: no digit in the exponent"));
+            }
+            for &digit in self.json.get(start..self.pos).unwrap_or_default() {
+                // Saturates far beyond any f64 exponent; only the sign then matters.
+                exponent = (exponent * 10 + i64::from(digit - b'0')).min(1 << 40);
+            }
+            if negative_exponent {
+                exponent = -exponent;
+            }
+        }
+        let integer = fraction.is_empty() && !has_exponent;
+        let magnitude = if integer {
+            int_digits.iter().try_fold(0u64, |n, &digit| {
+                n.checked_mul(10)?.checked_add(u64::from(digit - b'0'))
+            })
+        } else {
+            None
+        };
+        let out_of_range = magnitude.is_none() && beyond_f64(int_digits, fraction, exponent);
+        Ok(Number {
+            negative,
+            integer,
+            magnitude,
+            out_of_range,
+        })
+    }
+
+    fn digits(&mut self) {
+        while let Some(b'0'..=b'9') = self.peek_byte() {
+            self.pos += 1;
+        }
+    }
+
+    /// `true`, `false` or `null` at the cursor.
+    fn literal(&mut self) -> Result<(), SyntaxError> {
+        let rest = self.json.get(self.pos..).unwrap_or_default();
+        for word in [&b"true"[..], b"false", b"null"] {
+            if rest.starts_with(word) {
+                self.pos += word.len();
+                return Ok(());
+            }
+        }
+        Err(self.error("expected a value"))
+    }
+
+    /// Any value, checked and skipped. With `keep`, numbers are also checked the way an
+    /// owned `serde_json::Value` would hold them (found out-of-range: the offset of the
+    /// first such number, kept for the caller to report with its path).
+    pub fn skip_value(&mut self, keep: bool) -> Result<Option<usize>, SyntaxError> {
+        let mut out_of_range = None;
+        match self.peek()? {
+            Token::String => {
+                self.string()?;
+            }
+            Token::Number => {
+                let at = self.pos;
+                if self.number()?.out_of_range && keep {
+                    out_of_range = Some(at);
+                }
+            }
+            Token::Bool | Token::Null => self.literal()?,
+            Token::Array => {
+                if !self.open(b'[', b']')? {
+                    loop {
+                        let found = self.skip_value(keep)?;
+                        out_of_range = out_of_range.or(found);
+                        if !self.next_or_close(b']')? {
+                            break;
+                        }
+                    }
+                }
+            }
+            Token::Object => {
+                if !self.open(b'{', b'}')? {
+                    loop {
+                        self.key()?;
+                        let found = self.skip_value(keep)?;
+                        out_of_range = out_of_range.or(found);
+                        if !self.next_or_close(b'}')? {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(out_of_range)
+    }
+
+    /// Only whitespace may follow the document.
+    pub fn end(&mut self) -> Result<(), SyntaxError> {
+        self.skip_whitespace();
+        if self.pos < self.json.len() {
+            return Err(self.error("trailing characters after the document"));
+        }
+        Ok(())
+    }
+
+    /// The raw text from `start` to the cursor.
+    pub fn since(&self, start: usize) -> &'a str {
+        Self::text(self.json.get(start..self.pos).unwrap_or_default())
+    }
+}
+
+/// How many bytes at the start of `text` need no attention inside a string: all but a
+/// quote, a backslash or a control character.
+fn plain_prefix(text: &[u8]) -> usize {
+    // memchr searches with SIMD (simd128 in wasm); control characters are rare and are
+    // looked for in the span with a branch-free fold, which vectorizes too.
+    let end = memchr::memchr2(b'"', b'\\', text).unwrap_or(text.len());
+    let span = text.get(..end).unwrap_or_default();
+    if span.iter().fold(0u8, |hit, &b| hit | u8::from(b < 0x20)) == 0 {
+        return end;
+    }
+    span.iter().position(|&b| b < 0x20).unwrap_or(end)
+}
+
+/// Whether the number `int.fraction × 10^exponent` is larger than the largest `f64`.
+fn beyond_f64(int_digits: &[u8], fraction: &[u8], exponent: i64) -> bool {
+    // As 0.d1d2… × 10^e with d1 the first non-zero digit.
+    let all = int_digits.iter().chain(fraction);
+    let leading_zeros = all.clone().take_while(|&&d| d == b'0').count();
+    let Some(first) = all.clone().position(|&d| d != b'0') else {
+        return false; // zero, whatever the exponent
+    };
+    let int_len = i64::try_from(int_digits.len()).unwrap_or(i64::MAX);
+    let first = i64::try_from(first).unwrap_or(i64::MAX);
+    let decimal_exponent = int_len - first + exponent;
+    match decimal_exponent.cmp(&F64_MAX_EXPONENT) {
+        std::cmp::Ordering::Less => false,
+        std::cmp::Ordering::Greater => true,
+        std::cmp::Ordering::Equal => {
+            // Same magnitude. serde_json's fast float reading can round up to infinity
+            // numbers written with more digits, so only those of at most 17 significant
+            // digits (exact as its u64 significand) up to the largest f64's are in range.
+            let significant: Vec<u8> = all.skip(leading_zeros).copied().collect();
+            let trimmed = significant
+                .iter()
+                .rposition(|&d| d != b'0')
+                .map_or(&significant[..0], |last| &significant[..=last]);
+            significant.len() > F64_MAX_DIGITS.len() || trimmed > F64_MAX_DIGITS
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn number(text: &str) -> Number {
+        Scanner::new(text, 0, 0).number().unwrap()
+    }
+
+    /// The validator may only accept numbers serde_json can hold: checked against it on
+    /// both sides of the largest f64.
+    #[test]
+    fn numbers_in_range_are_numbers_serde_json_can_hold() {
+        for (text, in_range) in [
+            ("1e308", true),
+            ("1.7976931348623157e308", true),
+            ("-1.7976931348623157e308", true),
+            ("17976931348623157e292", true),
+            ("0.17976931348623157e309", true),
+            ("1.797693134862315e308", true),
+            ("1.79e308", true),
+            ("1e-999", true),
+            ("0e999999999999999999999", true),
+            ("0.000e400", true),
+            ("179769313486231570000000e285", false),
+            ("1.7976931348623157000e308", false),
+            ("1.797693134862316e308", false),
+            ("1.8e308", false),
+            ("1e309", false),
+            ("0.00017976931348623157e313", false),
+            ("1e99999999999999999999", false),
+        ] {
+            let ours = !number(text).out_of_range;
+            assert_eq!(ours, in_range, "{text}");
+            let serde = serde_json::from_str::<serde_json::Value>(text).is_ok();
+            assert!(
+                !ours || serde,
+                "{text}: accepted here, refused by serde_json"
+            );
+        }
+    }
+}

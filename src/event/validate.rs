@@ -1,0 +1,482 @@
+//! Payload bytes to a validated event summary in one pass, with JSON-path errors.
+//!
+//! The envelope is checked as it is read, `data.object` against the shape table of the
+//! event's type (looked up when `type` comes first, as DigiVault sends it; otherwise
+//! `data` is read again once the type is known). Nothing is allocated on success, but
+//! an id with escapes.
+
+use std::borrow::Cow;
+
+use super::scan::{Number, Scanner, SyntaxError, Token};
+use super::shape::{Field, Kind, Shape};
+use super::{Contact, Conversation, EventType, Group, GroupMembership, Message, ObjectKind};
+use crate::error::Error;
+
+/// What validation tells about a valid event, borrowed from the payload.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct EventSummary<'a> {
+    /// Event id (never empty).
+    pub id: Cow<'a, str>,
+    /// Event type.
+    pub event_type: EventType,
+    /// Unix time (seconds) the event was created.
+    pub created_at: i64,
+}
+
+/// Validates a payload as a DigiVault event without building it.
+///
+/// Accepts exactly what [`Event::from_slice`](super::Event::from_slice) accepts; an
+/// invalid payload gets [`Error::InvalidJson`] (with the byte offset) or
+/// [`Error::InvalidEvent`] (with the JSON path of the first offending value).
+pub fn validate_event(payload: &[u8]) -> Result<EventSummary<'_>, Error> {
+    let json = std::str::from_utf8(payload).map_err(|err| Error::InvalidJson {
+        message: format!("invalid UTF-8 at byte {}", err.valid_up_to()),
+    })?;
+    let mut scanner = Scanner::new(json, 0, 0);
+    let envelope = envelope(&mut scanner).and_then(|envelope| {
+        scanner.end()?;
+        Ok(envelope)
+    });
+    let (summary, data_later) = envelope.map_err(Failure::into_error)?;
+    // `data` came before `type`: its object is checked now that the kind is known.
+    if let Some(start) = data_later {
+        let mut again = Scanner::new(json, start, 1);
+        data(&mut again, kind_of(&summary.event_type))
+            .map_err(|failure| failure.at_key("data").into_error())?;
+    }
+    Ok(summary)
+}
+
+/// The shape `data.object` must have for an event type.
+fn kind_of(event_type: &EventType) -> Kind {
+    match event_type.object_kind() {
+        Some(ObjectKind::Conversation) => Conversation::KIND,
+        Some(ObjectKind::Message) => Message::KIND,
+        Some(ObjectKind::Contact) => Contact::KIND,
+        Some(ObjectKind::Group) => Group::KIND,
+        Some(ObjectKind::GroupMembership) => GroupMembership::KIND,
+        None => Kind::AnyObject,
+    }
+}
+
+/// Why validation failed: not JSON, or JSON of the wrong shape at a path.
+enum Failure {
+    Syntax(SyntaxError),
+    Shape { path: String, expected: String },
+}
+
+impl From<SyntaxError> for Failure {
+    fn from(error: SyntaxError) -> Self {
+        Self::Syntax(error)
+    }
+}
+
+impl Failure {
+    fn shape(expected: String) -> Self {
+        Self::Shape {
+            path: String::new(),
+            expected,
+        }
+    }
+
+    fn missing(field: &str) -> Self {
+        Self::shape("required field is missing".to_owned()).at_key(field)
+    }
+
+    fn duplicate(field: &str) -> Self {
+        Self::shape("duplicate key".to_owned()).at_key(field)
+    }
+
+    /// The failure, inside the value of `key`. Paths are built as errors return, so
+    /// valid payloads pay nothing for them.
+    fn at_key(self, key: &str) -> Self {
+        match self {
+            Self::Shape { path, expected } => {
+                let path = match path.as_bytes().first() {
+                    None => key.to_owned(),
+                    Some(b'[') => format!("{key}{path}"),
+                    Some(_) => format!("{key}.{path}"),
+                };
+                Self::Shape { path, expected }
+            }
+            syntax => syntax,
+        }
+    }
+
+    /// The failure, inside element `index` of an array.
+    fn at_index(self, index: usize) -> Self {
+        match self {
+            Self::Shape { path, expected } => {
+                let path = match path.as_bytes().first() {
+                    None | Some(b'[') => format!("[{index}]{path}"),
+                    Some(_) => format!("[{index}].{path}"),
+                };
+                Self::Shape { path, expected }
+            }
+            syntax => syntax,
+        }
+    }
+
+    fn into_error(self) -> Error {
+        match self {
+            Self::Syntax(SyntaxError { message, offset }) => Error::InvalidJson {
+                message: format!("{message} at byte {offset}"),
+            },
+            Self::Shape { path, expected } => Error::InvalidEvent {
+                path: if path.is_empty() {
+                    "(root)".to_owned()
+                } else {
+                    path
+                },
+                expected,
+            },
+        }
+    }
+}
+
+/// The envelope, and where `data` starts when it came before `type`.
+fn envelope<'a>(scanner: &mut Scanner<'a>) -> Result<(EventSummary<'a>, Option<usize>), Failure> {
+    expect_object(scanner, "an object")?;
+    let mut id = None;
+    let mut event_type = None;
+    let mut created_at = None;
+    let mut data_seen = false;
+    let mut data_later = None;
+    if !scanner.open(b'{', b'}')? {
+        loop {
+            let key = key(scanner)?;
+            match &*key {
+                b"id" => {
+                    once(id.is_some(), "id")?;
+                    id = Some(non_empty_string(scanner).map_err(|f| f.at_key("id"))?);
+                }
+                b"type" => {
+                    once(event_type.is_some(), "type")?;
+                    let name = non_empty_string(scanner).map_err(|f| f.at_key("type"))?;
+                    event_type = Some(EventType::from_name(&name));
+                }
+                b"created_at" => {
+                    once(created_at.is_some(), "created_at")?;
+                    created_at = Some(i64_value(scanner).map_err(|f| f.at_key("created_at"))?);
+                }
+                b"data" => {
+                    once(data_seen, "data")?;
+                    data_seen = true;
+                    match &event_type {
+                        Some(known) => data(scanner, kind_of(known))
+                            .map_err(|failure| failure.at_key("data"))?,
+                        None => {
+                            scanner.skip_whitespace();
+                            data_later = Some(scanner.pos);
+                            scanner.skip_value(false)?;
+                        }
+                    }
+                }
+                _ => {
+                    scanner.skip_value(false)?;
+                }
+            }
+            if !scanner.next_or_close(b'}')? {
+                break;
+            }
+        }
+    }
+    let summary = EventSummary {
+        id: id.ok_or_else(|| Failure::missing("id"))?,
+        event_type: event_type.ok_or_else(|| Failure::missing("type"))?,
+        created_at: created_at.ok_or_else(|| Failure::missing("created_at"))?,
+    };
+    if !data_seen {
+        return Err(Failure::missing("data"));
+    }
+    Ok((summary, data_later))
+}
+
+fn once(seen: bool, field: &str) -> Result<(), Failure> {
+    if seen {
+        Err(Failure::duplicate(field))
+    } else {
+        Ok(())
+    }
+}
+
+/// `data`: an object whose `object` has the shape `kind`; its other keys are not read.
+fn data(scanner: &mut Scanner<'_>, kind: Kind) -> Result<(), Failure> {
+    expect_object(scanner, "an object")?;
+    let mut seen = false;
+    if !scanner.open(b'{', b'}')? {
+        loop {
+            if *key(scanner)? == *b"object" {
+                once(seen, "object")?;
+                seen = true;
+                value(scanner, kind).map_err(|f| f.at_key("object"))?;
+            } else {
+                scanner.skip_value(false)?;
+            }
+            if !scanner.next_or_close(b'}')? {
+                break;
+            }
+        }
+    }
+    if seen {
+        Ok(())
+    } else {
+        Err(Failure::missing("object"))
+    }
+}
+
+/// A value that must have the shape `kind`.
+fn value(scanner: &mut Scanner<'_>, kind: Kind) -> Result<(), Failure> {
+    let token = scanner.peek()?;
+    match (kind, token) {
+        (Kind::String, Token::String) => {
+            scanner.string()?;
+        }
+        (Kind::I64 | Kind::U64, Token::Number) => {
+            let start = scanner.pos;
+            let number = scanner.number()?;
+            let fits = match kind {
+                Kind::I64 => to_i64(number).is_some(),
+                _ => number.integer && !number.negative && number.magnitude.is_some(),
+            };
+            if !fits {
+                return Err(wrong_number(scanner.since(start), number, kind));
+            }
+        }
+        (Kind::Array(element), Token::Array) => {
+            if !scanner.open(b'[', b']')? {
+                let mut index = 0;
+                loop {
+                    value(scanner, *element).map_err(|f| f.at_index(index))?;
+                    index += 1;
+                    if !scanner.next_or_close(b']')? {
+                        break;
+                    }
+                }
+            }
+        }
+        (Kind::Object(fields), Token::Object) => object(scanner, fields)?,
+        (Kind::AnyObject, Token::Object) => {
+            if !scanner.open(b'{', b'}')? {
+                loop {
+                    let key = key(scanner)?;
+                    kept_value(scanner).map_err(|f| f.at_key(Scanner::text(&key)))?;
+                    if !scanner.next_or_close(b'}')? {
+                        break;
+                    }
+                }
+            }
+        }
+        _ => return Err(mismatch(scanner, token, expected(kind))),
+    }
+    Ok(())
+}
+
+/// An object with `fields`; its other keys are kept by the owned model, so their values
+/// must be ones a `serde_json::Value` can hold.
+fn object(scanner: &mut Scanner<'_>, fields: &'static [Field]) -> Result<(), Failure> {
+    let mut seen = 0u64;
+    if !scanner.open(b'{', b'}')? {
+        loop {
+            let key = key(scanner)?;
+            match fields
+                .iter()
+                .enumerate()
+                .find(|(_, f)| f.name.as_bytes() == &*key)
+            {
+                Some((index, field)) => {
+                    let bit = 1u64 << index;
+                    if seen & bit != 0 {
+                        return Err(Failure::duplicate(field.name));
+                    }
+                    seen |= bit;
+                    if !field.required && scanner.peek()? == Token::Null {
+                        scanner.skip_value(false)?;
+                    } else {
+                        value(scanner, field.kind).map_err(|f| f.at_key(field.name))?;
+                    }
+                }
+                None => kept_value(scanner).map_err(|f| f.at_key(Scanner::text(&key)))?,
+            }
+            if !scanner.next_or_close(b'}')? {
+                break;
+            }
+        }
+    }
+    let missing = fields
+        .iter()
+        .enumerate()
+        .find(|(index, field)| field.required && seen & (1u64 << index) == 0);
+    match missing {
+        Some((_, field)) => Err(Failure::missing(field.name)),
+        None => Ok(()),
+    }
+}
+
+/// Any value the owned model keeps as a `serde_json::Value`.
+fn kept_value(scanner: &mut Scanner<'_>) -> Result<(), Failure> {
+    match scanner.skip_value(true)? {
+        Some(offset) => Err(Failure::shape(format!(
+            "number at byte {offset} is out of range for a 64-bit float"
+        ))),
+        None => Ok(()),
+    }
+}
+
+fn expect_object(scanner: &mut Scanner<'_>, expected: &str) -> Result<(), Failure> {
+    match scanner.peek()? {
+        Token::Object => Ok(()),
+        token => Err(mismatch(scanner, token, expected)),
+    }
+}
+
+/// A value of the wrong type: read it (a syntax error in it wins), then say what it was.
+fn mismatch(scanner: &mut Scanner<'_>, token: Token, expected: &str) -> Failure {
+    let start = scanner.pos;
+    if let Err(syntax) = scanner.skip_value(false) {
+        return syntax.into();
+    }
+    let raw = scanner.since(start);
+    let found = match token {
+        Token::Object => "an object".to_owned(),
+        Token::Array => "an array".to_owned(),
+        Token::Null => "null".to_owned(),
+        Token::Bool => format!("boolean {raw}"),
+        Token::Number if !raw.contains(['.', 'e', 'E']) => format!("integer {}", clip(raw)),
+        Token::Number => format!("number {}", clip(raw)),
+        Token::String => format!("string {}", clip(raw)),
+    };
+    Failure::shape(format!("expected {expected}, found {found}"))
+}
+
+/// At most 40 characters of a value, for an error message.
+fn clip(raw: &str) -> Cow<'_, str> {
+    match raw.char_indices().nth(40) {
+        Some((cut, _)) => Cow::Owned(format!("{}…", &raw[..cut])),
+        None => Cow::Borrowed(raw),
+    }
+}
+
+fn expected(kind: Kind) -> &'static str {
+    match kind {
+        Kind::String => "a string",
+        Kind::I64 => "an integer",
+        Kind::U64 => "a non-negative integer",
+        Kind::Array(_) => "an array",
+        Kind::Object(_) | Kind::AnyObject => "an object",
+    }
+}
+
+fn to_i64(number: Number) -> Option<i64> {
+    if !number.integer {
+        return None;
+    }
+    let magnitude = i128::from(number.magnitude?);
+    // serde_json reads `-0` as the float -0.0, which no integer field accepts.
+    if number.negative && magnitude == 0 {
+        return None;
+    }
+    i64::try_from(if number.negative {
+        -magnitude
+    } else {
+        magnitude
+    })
+    .ok()
+}
+
+fn i64_value(scanner: &mut Scanner<'_>) -> Result<i64, Failure> {
+    let token = scanner.peek()?;
+    if token != Token::Number {
+        return Err(mismatch(scanner, token, expected(Kind::I64)));
+    }
+    let start = scanner.pos;
+    let number = scanner.number()?;
+    to_i64(number).ok_or_else(|| wrong_number(scanner.since(start), number, Kind::I64))
+}
+
+/// A number that is not an integer of the kind's range.
+fn wrong_number(raw: &str, number: Number, kind: Kind) -> Failure {
+    let (expected, found) = if number.integer {
+        ("an integer that fits in 64 bits", "integer")
+    } else {
+        (expected(kind), "number")
+    };
+    let expected = match kind {
+        Kind::U64 if number.negative => "a non-negative integer",
+        _ => expected,
+    };
+    Failure::shape(format!("expected {expected}, found {found} {}", clip(raw)))
+}
+
+/// A non-empty string, decoded.
+fn non_empty_string<'a>(scanner: &mut Scanner<'a>) -> Result<Cow<'a, str>, Failure> {
+    let token = scanner.peek()?;
+    if token != Token::String {
+        return Err(mismatch(scanner, token, "a non-empty string"));
+    }
+    let text = string(scanner)?;
+    if text.is_empty() {
+        return Err(Failure::shape("expected a non-empty string".to_owned()));
+    }
+    Ok(text)
+}
+
+/// An object key, decoded.
+fn key<'a>(scanner: &mut Scanner<'a>) -> Result<Cow<'a, [u8]>, Failure> {
+    let (raw, escaped) = scanner.key()?;
+    Ok(if escaped {
+        Cow::Owned(decode(raw).into_bytes())
+    } else {
+        Cow::Borrowed(raw)
+    })
+}
+
+fn string<'a>(scanner: &mut Scanner<'a>) -> Result<Cow<'a, str>, Failure> {
+    let (raw, escaped) = scanner.string()?;
+    Ok(if escaped {
+        Cow::Owned(decode(raw))
+    } else {
+        Cow::Borrowed(Scanner::text(raw))
+    })
+}
+
+/// The text of a string with escapes the scanner accepted.
+fn decode(raw: &[u8]) -> String {
+    let raw = Scanner::text(raw);
+    let mut text = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    let mut pending_high: Option<u32> = None;
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            text.push(c);
+            continue;
+        }
+        let unit = match chars.next() {
+            Some('u') => {
+                let hex: String = chars.by_ref().take(4).collect();
+                u32::from_str_radix(&hex, 16).unwrap_or_default()
+            }
+            Some('b') => 0x08,
+            Some('f') => 0x0c,
+            Some('n') => 0x0a,
+            Some('r') => 0x0d,
+            Some('t') => 0x09,
+            Some(other) => u32::from(other),
+            None => break,
+        };
+        // The scanner refused unpaired surrogates: a high one is always followed by a low one.
+        let code = match (pending_high.take(), unit) {
+            (None, 0xD800..=0xDBFF) => {
+                pending_high = Some(unit);
+                continue;
+            }
+            (Some(high), low) => {
+                0x10000 + (high.wrapping_sub(0xD800) << 10) + low.wrapping_sub(0xDC00)
+            }
+            (None, code) => code,
+        };
+        text.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
+    }
+    text
+}

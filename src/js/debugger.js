@@ -1,0 +1,44 @@
+// The debugger page's extra API (www/): diagnose a signature, split a pasted raw request.
+// Not part of the npm package: it needs the wasm built with the `debugger` cargo feature
+// (scripts/build-debugger-wasm.mjs), which keeps the package's .wasm small.
+import { asBytesOrEncode, bindings, toSecrets, WebhookError } from './esm/api.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+// The payload re-serialized the way JavaScript code does it by mistake. Done here with the
+// engine's own JSON.stringify, not in Rust: serde_json would sort the keys and print
+// numbers differently, so only JSON.stringify reproduces these bytes exactly.
+function reserializations(bytes) {
+  let value;
+  try {
+    value = JSON.parse(decoder.decode(bytes));
+  } catch {
+    return [undefined, undefined];
+  }
+  return [encoder.encode(JSON.stringify(value)), encoder.encode(JSON.stringify(value, null, 2))];
+}
+
+/**
+ * Why a signature does or does not verify: `{ verdict, code?, message?, expected,
+ * matchedSecret?, findings: [{ code, note, secret?, message }] }`. For debugging only:
+ * accept webhooks with verify() or Webhook.
+ */
+export function diagnose(secretOrSecrets, payload, signature, options = {}) {
+  const w = bindings();
+  const secrets = secretOrSecrets === undefined || secretOrSecrets === null ? [] : toSecrets(secretOrSecrets);
+  const bytes = asBytesOrEncode(payload);
+  const [compact, pretty] = reserializations(bytes);
+  const header = typeof signature === 'string' ? signature : undefined;
+  return w.diagnose(bytes, secrets, header, options.legacyHeader === true, compact, pretty);
+}
+
+/**
+ * Splits a pasted raw HTTP request into `{ method, target, headers, body, signature?,
+ * signatureHeader?, contentLength?, crlf }`; throws a WebhookError `INVALID_REQUEST`.
+ */
+export function parseRawRequest(raw) {
+  const result = bindings().parseRawRequest(asBytesOrEncode(raw));
+  if (result.code !== undefined) throw new WebhookError(result.code, result.message);
+  return result;
+}
