@@ -383,14 +383,22 @@ impl<'a> Scanner<'a> {
 /// How many bytes at the start of `text` need no attention inside a string: all but a
 /// quote, a backslash or a control character.
 fn plain_prefix(text: &[u8]) -> usize {
-    // memchr searches with SIMD (simd128 in wasm); control characters are rare and are
-    // looked for in the span with a branch-free fold, which vectorizes too.
-    let end = memchr::memchr2(b'"', b'\\', text).unwrap_or(text.len());
-    let span = text.get(..end).unwrap_or_default();
-    if span.iter().fold(0u8, |hit, &b| hit | u8::from(b < 0x20)) == 0 {
+    let special = |b: &u8| *b == b'"' || *b == b'\\' || *b < 0x20;
+    // Keys and most values are short: a plain loop finds their end before a SIMD search
+    // has paid for its set-up.
+    let head = text.get(..16).unwrap_or(text);
+    if let Some(end) = head.iter().position(special) {
         return end;
     }
-    span.iter().position(|&b| b < 0x20).unwrap_or(end)
+    let rest = text.get(head.len()..).unwrap_or_default();
+    // memchr searches with SIMD (simd128 in wasm); control characters are rare and are
+    // looked for in the span with a branch-free fold, which vectorizes too.
+    let end = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
+    let span = rest.get(..end).unwrap_or_default();
+    if span.iter().fold(0u8, |hit, &b| hit | u8::from(b < 0x20)) != 0 {
+        return head.len() + span.iter().position(|&b| b < 0x20).unwrap_or(end);
+    }
+    head.len() + end
 }
 
 /// Whether the number `int.fraction × 10^exponent` is larger than the largest `f64`.
