@@ -62,7 +62,7 @@ pub enum Error {
     },
     /// The payload is not valid JSON (syntax, invalid UTF-8, nesting too deep). Code `INVALID_JSON`.
     InvalidJson {
-        /// What the JSON parser reported, with line and column.
+        /// What is wrong and at which byte offset.
         message: String,
     },
     /// The payload is JSON but not a valid DigiVault event. Code `INVALID_EVENT`.
