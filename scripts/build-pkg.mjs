@@ -18,6 +18,8 @@ buildWasm({
   // A target directory of its own, so a concurrent Worker build never swaps the .wasm.
   targetDir: join(root, 'target', 'npm'),
   outDirs: { nodejs: join(pkg, 'wasm', 'node'), web: join(pkg, 'wasm', 'web') },
+  // Verification speed is the package's product; the Worker and the page keep the default.
+  unrollSha256: true,
 });
 // The Node build is CommonJS inside an ESM package.
 writeFileSync(join(pkg, 'wasm', 'node', 'package.json'), '{ "type": "commonjs" }\n');

@@ -63,3 +63,16 @@ test('sub-views of larger buffers are read exactly, not the whole buffer', () =>
   assert.equal(verify('s', view, sign('s', '{"a":1}')), true);
   assert.equal(verify('s', new DataView(whole.buffer, whole.byteOffset + 2, 7), sign('s', '{"a":1}')), true);
 });
+
+test('inputs are still written correctly after wasm memory grows outside the scratch area', () => {
+  const body = '{"a":1}';
+  const signature = sign('s', body);
+  assert.equal(verify('s', body, signature), true);
+  // An 8 MiB secret is passed to wasm by wasm-bindgen, not through the scratch area: the
+  // memory grows and the glue's cached view of the scratch area is detached.
+  const secret = 'k'.repeat(8 << 20);
+  assert.equal(sign(secret, body), createHmac('sha256', secret).update(body).digest('hex'));
+  assert.equal(verify('s', body, signature), true);
+  assert.equal(verify('s', Buffer.from(body), signature), true);
+  assert.equal(verify('s', body, signature.replace(/^./, (c) => (c === '0' ? '1' : '0'))), false);
+});
