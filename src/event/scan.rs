@@ -6,16 +6,16 @@
 //! an event through serde's visitors instantiates a deserializer per object type, twice
 //! with path tracking, which was half of the npm package's `.wasm`.
 
+use std::cell::Cell;
+
 /// How deep arrays and objects may nest: serde_json's own recursion limit, so that the
 /// owned models (which recurse) accept every document the validator accepts.
 pub(super) const MAX_DEPTH: usize = 128;
 
-/// Where and why a document is not JSON.
-#[derive(Debug)]
-pub(super) struct SyntaxError {
-    pub message: &'static str,
-    pub offset: usize,
-}
+/// The document is not JSON. What and where are kept by the scanner
+/// ([`Scanner::problem`]), so that results stay small on the hot path.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct SyntaxError;
 
 /// What a value turned out to be, with its raw text for error messages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +51,7 @@ pub(super) struct Scanner<'a> {
     json: &'a [u8],
     pub pos: usize,
     depth: usize,
+    problem: Cell<(&'static str, usize)>,
 }
 
 impl<'a> Scanner<'a> {
@@ -60,14 +61,19 @@ impl<'a> Scanner<'a> {
             json: json.as_bytes(),
             pos,
             depth,
+            problem: Cell::new(("", 0)),
         }
     }
 
+    /// Records a syntax error at the cursor.
     pub fn error(&self, message: &'static str) -> SyntaxError {
-        SyntaxError {
-            message,
-            offset: self.pos,
-        }
+        self.problem.set((message, self.pos));
+        SyntaxError
+    }
+
+    /// The last syntax error: what, and at which byte.
+    pub fn problem(&self) -> (&'static str, usize) {
+        self.problem.get()
     }
 
     fn peek_byte(&self) -> Option<u8> {
@@ -156,26 +162,36 @@ impl<'a> Scanner<'a> {
 
     /// A string at the cursor: its raw bytes between the quotes (escapes undecoded) and
     /// whether it has escapes. Not converted to `str`: most strings are only skipped.
+    #[inline]
     pub fn string(&mut self) -> Result<(&'a [u8], bool), SyntaxError> {
         self.pos += 1; // the opening quote, checked by the caller
         let start = self.pos;
-        let mut escaped = false;
+        self.pos += plain_prefix(self.json.get(self.pos..).unwrap_or_default());
+        // Nearly every string ends here; inlined, this path costs no call.
+        if self.peek_byte() == Some(b'"') {
+            let raw = self.json.get(start..self.pos).unwrap_or_default();
+            self.pos += 1;
+            return Ok((raw, false));
+        }
+        self.string_with_escapes(start)
+    }
+
+    /// The rest of a string that reached a backslash, a control character or the end.
+    #[inline(never)]
+    fn string_with_escapes(&mut self, start: usize) -> Result<(&'a [u8], bool), SyntaxError> {
         loop {
-            self.pos += plain_prefix(self.json.get(self.pos..).unwrap_or_default());
             match self.peek_byte() {
                 Some(b'"') => {
                     let raw = self.json.get(start..self.pos).unwrap_or_default();
                     self.pos += 1;
-                    return Ok((raw, escaped));
+                    return Ok((raw, true));
                 }
-                Some(b'\\') => {
-                    escaped = true;
-                    self.escape()?;
-                }
+                Some(b'\\') => self.escape()?,
                 Some(0..=0x1f) => return Err(self.error("control character in a string")),
                 Some(_) => self.pos += 1, // not reached: plain_prefix stops only at the above
                 None => return Err(self.error("unexpected end of input in a string")),
             }
+            self.pos += plain_prefix(self.json.get(self.pos..).unwrap_or_default());
         }
     }
 
@@ -382,23 +398,55 @@ impl<'a> Scanner<'a> {
 
 /// How many bytes at the start of `text` need no attention inside a string: all but a
 /// quote, a backslash or a control character.
+#[inline]
 fn plain_prefix(text: &[u8]) -> usize {
-    let special = |b: &u8| *b == b'"' || *b == b'\\' || *b < 0x20;
-    // Keys and most values are short: a plain loop finds their end before a SIMD search
-    // has paid for its set-up.
-    let head = text.get(..16).unwrap_or(text);
-    if let Some(end) = head.iter().position(special) {
-        return end;
+    // Keys and most values are short: eight bytes at a time in a u64 finds their end
+    // before a SIMD search has paid for its set-up.
+    let mut plain = 0;
+    while plain < 32 {
+        let Some(word) = text.get(plain..plain + 8) else {
+            let tail = text.get(plain..).unwrap_or_default();
+            return plain + tail.iter().position(|&b| special(b)).unwrap_or(tail.len());
+        };
+        let mut bytes = [0; 8];
+        bytes.copy_from_slice(word);
+        let found = special_bytes(u64::from_le_bytes(bytes));
+        if found != 0 {
+            return plain + found.trailing_zeros() as usize / 8;
+        }
+        plain += 8;
     }
-    let rest = text.get(head.len()..).unwrap_or_default();
+    plain + long_plain_prefix(text.get(plain..).unwrap_or_default())
+}
+
+fn special(b: u8) -> bool {
+    b == b'"' || b == b'\\' || b < 0x20
+}
+
+/// The high bit of each byte of `word` that is a quote, a backslash or a control
+/// character (and possibly of bytes after the first such byte: only the lowest counts).
+fn special_bytes(word: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // A zero byte of `x` sets its high bit in `(x - ONES) & !x`.
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x;
+    let quote = zero(word ^ (ONES * u64::from(b'"')));
+    let backslash = zero(word ^ (ONES * u64::from(b'\\')));
+    let control = word.wrapping_sub(ONES * 0x20) & !word;
+    (quote | backslash | control) & HIGH
+}
+
+/// [`plain_prefix`] past the first 32 bytes.
+#[inline(never)]
+fn long_plain_prefix(text: &[u8]) -> usize {
     // memchr searches with SIMD (simd128 in wasm); control characters are rare and are
     // looked for in the span with a branch-free fold, which vectorizes too.
-    let end = memchr::memchr2(b'"', b'\\', rest).unwrap_or(rest.len());
-    let span = rest.get(..end).unwrap_or_default();
-    if span.iter().fold(0u8, |hit, &b| hit | u8::from(b < 0x20)) != 0 {
-        return head.len() + span.iter().position(|&b| b < 0x20).unwrap_or(end);
+    let end = memchr::memchr2(b'"', b'\\', text).unwrap_or(text.len());
+    let span = text.get(..end).unwrap_or_default();
+    if span.iter().fold(0u8, |hit, &b| hit | u8::from(b < 0x20)) == 0 {
+        return end;
     }
-    head.len() + end
+    span.iter().position(|&b| b < 0x20).unwrap_or(end)
 }
 
 /// Whether the number `int.fraction × 10^exponent` is larger than the largest `f64`.
@@ -441,6 +489,32 @@ mod tests {
 
     /// The validator may only accept numbers serde_json can hold: checked against it on
     /// both sides of the largest f64.
+    /// The word-at-a-time search finds the first special byte wherever it is.
+    #[test]
+    fn plain_prefix_stops_at_the_first_special_byte() {
+        for len in 0..80 {
+            for at in 0..=len {
+                for special_byte in [b'"', b'\\', 0x00, 0x1f, b'\n'] {
+                    let mut text = vec![b'a'; len];
+                    if at < len {
+                        text[at] = special_byte;
+                    }
+                    // Bytes that must not count: high-bit and just-above-control ones.
+                    for (i, byte) in text.iter_mut().enumerate() {
+                        if *byte == b'a' && i % 3 == 0 {
+                            *byte = if i % 2 == 0 { 0xc3 } else { 0x20 };
+                        }
+                    }
+                    assert_eq!(
+                        plain_prefix(&text),
+                        at,
+                        "len {len}, at {at}, byte {special_byte}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn numbers_in_range_are_numbers_serde_json_can_hold() {
         for (text, in_range) in [

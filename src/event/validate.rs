@@ -38,12 +38,12 @@ pub fn validate_event(payload: &[u8]) -> Result<EventSummary<'_>, Error> {
         scanner.end()?;
         Ok(envelope)
     });
-    let (summary, data_later) = envelope.map_err(Failure::into_error)?;
+    let (summary, data_later) = envelope.map_err(|failure| failure.into_error(&scanner))?;
     // `data` came before `type`: its object is checked now that the kind is known.
     if let Some(start) = data_later {
         let mut again = Scanner::new(json, start, 1);
         data(&mut again, kind_of(&summary.event_type))
-            .map_err(|failure| failure.at_key("data").into_error())?;
+            .map_err(|failure| failure.at_key("data").into_error(&again))?;
     }
     Ok(summary)
 }
@@ -60,24 +60,30 @@ fn kind_of(event_type: &EventType) -> Kind {
     }
 }
 
-/// Why validation failed: not JSON, or JSON of the wrong shape at a path.
+/// Why validation failed: not JSON (the scanner knows where), or JSON of the wrong shape
+/// at a path. Boxed, so that results stay one word on the hot path.
 enum Failure {
-    Syntax(SyntaxError),
-    Shape { path: String, expected: String },
+    Syntax,
+    Shape(Box<WrongShape>),
+}
+
+struct WrongShape {
+    path: String,
+    expected: String,
 }
 
 impl From<SyntaxError> for Failure {
-    fn from(error: SyntaxError) -> Self {
-        Self::Syntax(error)
+    fn from(_: SyntaxError) -> Self {
+        Self::Syntax
     }
 }
 
 impl Failure {
     fn shape(expected: String) -> Self {
-        Self::Shape {
+        Self::Shape(Box::new(WrongShape {
             path: String::new(),
             expected,
-        }
+        }))
     }
 
     fn missing(field: &str) -> Self {
@@ -90,46 +96,44 @@ impl Failure {
 
     /// The failure, inside the value of `key`. Paths are built as errors return, so
     /// valid payloads pay nothing for them.
-    fn at_key(self, key: &str) -> Self {
-        match self {
-            Self::Shape { path, expected } => {
-                let path = match path.as_bytes().first() {
-                    None => key.to_owned(),
-                    Some(b'[') => format!("{key}{path}"),
-                    Some(_) => format!("{key}.{path}"),
-                };
-                Self::Shape { path, expected }
-            }
-            syntax => syntax,
+    fn at_key(mut self, key: &str) -> Self {
+        if let Self::Shape(wrong) = &mut self {
+            wrong.path = match wrong.path.as_bytes().first() {
+                None => key.to_owned(),
+                Some(b'[') => format!("{key}{}", wrong.path),
+                Some(_) => format!("{key}.{}", wrong.path),
+            };
         }
+        self
     }
 
     /// The failure, inside element `index` of an array.
-    fn at_index(self, index: usize) -> Self {
-        match self {
-            Self::Shape { path, expected } => {
-                let path = match path.as_bytes().first() {
-                    None | Some(b'[') => format!("[{index}]{path}"),
-                    Some(_) => format!("[{index}].{path}"),
-                };
-                Self::Shape { path, expected }
-            }
-            syntax => syntax,
+    fn at_index(mut self, index: usize) -> Self {
+        if let Self::Shape(wrong) = &mut self {
+            wrong.path = match wrong.path.as_bytes().first() {
+                None | Some(b'[') => format!("[{index}]{}", wrong.path),
+                Some(_) => format!("[{index}].{}", wrong.path),
+            };
         }
+        self
     }
 
-    fn into_error(self) -> Error {
+    /// The error, reading a syntax error's details from the scanner that found it.
+    fn into_error(self, scanner: &Scanner<'_>) -> Error {
         match self {
-            Self::Syntax(SyntaxError { message, offset }) => Error::InvalidJson {
-                message: format!("{message} at byte {offset}"),
-            },
-            Self::Shape { path, expected } => Error::InvalidEvent {
-                path: if path.is_empty() {
+            Self::Syntax => {
+                let (message, offset) = scanner.problem();
+                Error::InvalidJson {
+                    message: format!("{message} at byte {offset}"),
+                }
+            }
+            Self::Shape(wrong) => Error::InvalidEvent {
+                path: if wrong.path.is_empty() {
                     "(root)".to_owned()
                 } else {
-                    path
+                    wrong.path
                 },
-                expected,
+                expected: wrong.expected,
             },
         }
     }
