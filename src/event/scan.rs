@@ -55,10 +55,11 @@ pub(super) struct Scanner<'a> {
 }
 
 impl<'a> Scanner<'a> {
-    /// A scanner at `pos`, inside `depth` open containers.
-    pub fn new(json: &'a str, pos: usize, depth: usize) -> Self {
+    /// A scanner at `pos` of a document already checked to be UTF-8, inside `depth` open
+    /// containers.
+    pub fn new(json: &'a [u8], pos: usize, depth: usize) -> Self {
         Self {
-            json: json.as_bytes(),
+            json,
             pos,
             depth,
             problem: Cell::new(("", 0)),
@@ -149,8 +150,8 @@ impl<'a> Scanner<'a> {
         Ok(false)
     }
 
-    /// A key and its colon; the key's raw bytes (escapes undecoded) and whether it has any.
-    pub fn key(&mut self) -> Result<(&'a [u8], bool), SyntaxError> {
+    /// A key and its colon; the key's raw bytes (escapes undecoded).
+    pub fn key(&mut self) -> Result<&'a [u8], SyntaxError> {
         self.skip_whitespace();
         if self.peek_byte() != Some(b'"') {
             return Err(self.error("expected a string key"));
@@ -160,10 +161,11 @@ impl<'a> Scanner<'a> {
         Ok(key)
     }
 
-    /// A string at the cursor: its raw bytes between the quotes (escapes undecoded) and
-    /// whether it has escapes. Not converted to `str`: most strings are only skipped.
+    /// A string at the cursor: its raw bytes between the quotes, escapes undecoded (a
+    /// backslash in them says there are some). Not converted to `str`: most strings are
+    /// only skipped. Just the slice is returned, which travels in registers.
     #[inline]
-    pub fn string(&mut self) -> Result<(&'a [u8], bool), SyntaxError> {
+    pub fn string(&mut self) -> Result<&'a [u8], SyntaxError> {
         self.pos += 1; // the opening quote, checked by the caller
         let start = self.pos;
         self.pos += plain_prefix(self.json.get(self.pos..).unwrap_or_default());
@@ -171,20 +173,20 @@ impl<'a> Scanner<'a> {
         if self.peek_byte() == Some(b'"') {
             let raw = self.json.get(start..self.pos).unwrap_or_default();
             self.pos += 1;
-            return Ok((raw, false));
+            return Ok(raw);
         }
         self.string_with_escapes(start)
     }
 
     /// The rest of a string that reached a backslash, a control character or the end.
     #[inline(never)]
-    fn string_with_escapes(&mut self, start: usize) -> Result<(&'a [u8], bool), SyntaxError> {
+    fn string_with_escapes(&mut self, start: usize) -> Result<&'a [u8], SyntaxError> {
         loop {
             match self.peek_byte() {
                 Some(b'"') => {
                     let raw = self.json.get(start..self.pos).unwrap_or_default();
                     self.pos += 1;
-                    return Ok((raw, true));
+                    return Ok(raw);
                 }
                 Some(b'\\') => self.escape()?,
                 Some(0..=0x1f) => return Err(self.error("control character in a string")),
@@ -484,7 +486,7 @@ mod tests {
     use super::*;
 
     fn number(text: &str) -> Number {
-        Scanner::new(text, 0, 0).number().unwrap()
+        Scanner::new(text.as_bytes(), 0, 0).number().unwrap()
     }
 
     /// The validator may only accept numbers serde_json can hold: checked against it on

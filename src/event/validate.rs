@@ -30,10 +30,8 @@ pub struct EventSummary<'a> {
 /// invalid payload gets [`Error::InvalidJson`] (with the byte offset) or
 /// [`Error::InvalidEvent`] (with the JSON path of the first offending value).
 pub fn validate_event(payload: &[u8]) -> Result<EventSummary<'_>, Error> {
-    let json = std::str::from_utf8(payload).map_err(|err| Error::InvalidJson {
-        message: format!("invalid UTF-8 at byte {}", err.valid_up_to()),
-    })?;
-    let mut scanner = Scanner::new(json, 0, 0);
+    check_utf8(payload)?;
+    let mut scanner = Scanner::new(payload, 0, 0);
     let envelope = envelope(&mut scanner).and_then(|envelope| {
         scanner.end()?;
         Ok(envelope)
@@ -41,11 +39,25 @@ pub fn validate_event(payload: &[u8]) -> Result<EventSummary<'_>, Error> {
     let (summary, data_later) = envelope.map_err(|failure| failure.into_error(&scanner))?;
     // `data` came before `type`: its object is checked now that the kind is known.
     if let Some(start) = data_later {
-        let mut again = Scanner::new(json, start, 1);
+        let mut again = Scanner::new(payload, start, 1);
         data(&mut again, kind_of(&summary.event_type))
             .map_err(|failure| failure.at_key("data").into_error(&again))?;
     }
     Ok(summary)
+}
+
+/// Rejects a payload that is not UTF-8. Most events are pure ASCII, which a branch-free
+/// fold over the bytes (16 bytes per step with simd128) proves faster than `from_utf8`'s
+/// word-at-a-time loop; the scanner then reads bytes, and makes `str`s of short slices only.
+fn check_utf8(payload: &[u8]) -> Result<(), Error> {
+    if payload.iter().fold(0u8, |high, &b| high | b) < 0x80 {
+        return Ok(());
+    }
+    std::str::from_utf8(payload)
+        .map(drop)
+        .map_err(|err| Error::InvalidJson {
+            message: format!("invalid UTF-8 at byte {}", err.valid_up_to()),
+        })
 }
 
 /// The shape `data.object` must have for an event type.
@@ -428,8 +440,8 @@ fn non_empty_string<'a>(scanner: &mut Scanner<'a>) -> Result<Cow<'a, str>, Failu
 
 /// An object key, decoded.
 fn key<'a>(scanner: &mut Scanner<'a>) -> Result<Cow<'a, [u8]>, Failure> {
-    let (raw, escaped) = scanner.key()?;
-    Ok(if escaped {
+    let raw = scanner.key()?;
+    Ok(if raw.contains(&b'\\') {
         Cow::Owned(decode(raw).into_bytes())
     } else {
         Cow::Borrowed(raw)
@@ -437,8 +449,8 @@ fn key<'a>(scanner: &mut Scanner<'a>) -> Result<Cow<'a, [u8]>, Failure> {
 }
 
 fn string<'a>(scanner: &mut Scanner<'a>) -> Result<Cow<'a, str>, Failure> {
-    let (raw, escaped) = scanner.string()?;
-    Ok(if escaped {
+    let raw = scanner.string()?;
+    Ok(if raw.contains(&b'\\') {
         Cow::Owned(decode(raw))
     } else {
         Cow::Borrowed(Scanner::text(raw))
