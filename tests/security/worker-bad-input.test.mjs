@@ -121,7 +121,7 @@ describe('bad input at the Worker', () => {
     const base = JSON.parse(eventBody());
     const cases = [
       [{ ...base, created_at: 1e300 }, 'INVALID_EVENT', 'created_at'],
-      [{ ...base, data: { object: { ...base.data.object, extra: '__HUGE__' } } }, 'INVALID_EVENT', 'data.object'],
+      [{ ...base, data: { object: { ...base.data.object, extra: '__HUGE__' } } }, 'INVALID_EVENT', 'data.object.extra'],
       [{ ...base, data: { object: { ...base.data.object, extra: '__DEEP__' } } }, 'INVALID_JSON', undefined],
     ];
     for (const [event, code, path] of cases) {
