@@ -1,41 +1,45 @@
 //! The Cloudflare Worker: platform I/O around [`crate::receiver`], nothing else.
 //!
-//! Bindings (see `wrangler.toml`): `DEDUP` (Workers KV, required), `RATE_LIMITER`
-//! (Workers Rate Limiting, optional), `ASSETS` (static assets from `www/`, optional), plus
-//! the variables and secrets listed in [`crate::receiver::VARS`] (read as strings; a TOML
-//! number in `[vars]` is read in decimal).
+//! Bindings (see `wrangler.toml`): `LEDGER` (the [`ledger::EventLedger`] Durable Object:
+//! exact deduplication across isolates and locations) and/or `DEDUP` (Workers KV: required
+//! without `LEDGER`, read for older `done:` markers with it), `RATE_LIMITER` (Workers Rate
+//! Limiting, optional), `ASSETS` (static assets from `www/`, optional), plus the variables
+//! and secrets listed in [`crate::receiver::VARS`] (read as strings; a TOML number in
+//! `[vars]` is read in decimal).
+
+mod forward;
+mod kv;
+pub mod ledger;
+mod ledger_mode;
+mod local;
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::Duration;
 
-use futures_util::future::{select, Either};
-use futures_util::{pin_mut, StreamExt};
-use worker::js_sys::{Reflect, Uint8Array};
+use futures_util::StreamExt;
+use worker::js_sys::Reflect;
 use worker::wasm_bindgen::JsValue;
-use worker::web_sys;
 use worker::{
-    console_error, console_log, console_warn, event, AbortController, Context, Date, Delay, Env,
-    Fetch, Headers, KvStore, Method, Request, Response,
+    console_error, console_log, console_warn, event, Context, Date, Env, Headers, KvStore, Method,
+    ObjectNamespace, Request, Response,
 };
 
+use self::forward::Sent;
 use crate::headers::SIGNATURE_HEADERS;
+use crate::receiver::ledger::body_sha256;
 use crate::receiver::{
-    dedup_keys, forward_headers, Accepted, ConfigError, DedupKeys, DedupState, LocalDedup, LogLine,
-    OriginResult, Outcome, Receiver, Reply, Route, Seen, LEASE_TTL_SECONDS,
+    dedup_keys, forward_headers, Accepted, ConfigError, DedupKeys, DedupStore, LogLine,
+    OriginResult, Outcome, Receiver, Reply, Route,
 };
 
-/// Workers KV namespace holding the dedup markers and leases.
+/// Workers KV namespace holding the dedup markers and leases (KV mode).
 const DEDUP_BINDING: &str = "DEDUP";
+/// The delivery ledger's Durable Object namespace (class `EventLedger`).
+const LEDGER_BINDING: &str = "LEDGER";
 /// Workers Rate Limiting binding, keyed by client IP.
 const RATE_LIMIT_BINDING: &str = "RATE_LIMITER";
 /// Static assets (the debugger page in `www/`).
 const ASSETS_BINDING: &str = "ASSETS";
-
-/// How much of the origin's response body is read (and dropped) before it is abandoned...
-const ORIGIN_BODY_DRAIN_BYTES: usize = 64 * 1024;
-/// ...and for how long at most, once its status is known.
-const ORIGIN_BODY_DRAIN_MS: u64 = 1000;
 
 /// Content-Security-Policy of the static pages served through the Worker: same-origin
 /// only, WebAssembly allowed, no inline script, no framing.
@@ -47,9 +51,6 @@ thread_local! {
     /// The receiver, built once per isolate: variables and secrets do not change while an
     /// isolate lives, and the HMAC key state is computed only here.
     static RECEIVER: RefCell<Option<Rc<Result<Receiver, ConfigError>>>> = const { RefCell::new(None) };
-    /// Event ids this isolate is forwarding or recently forwarded: makes concurrent
-    /// deliveries exact within one isolate, where KV alone is not.
-    static LOCAL: RefCell<Option<LocalDedup>> = const { RefCell::new(None) };
 }
 
 #[event(fetch)]
@@ -118,13 +119,12 @@ async fn handle(req: Request, env: &Env, ctx: &Context, log: &mut LogLine) -> Ha
 
     let method = req.method();
     match receiver.route(method.as_ref(), &req.path()) {
-        Route::Webhook => match env.kv(DEDUP_BINDING) {
-            Ok(kv) => webhook(req, receiver, &kv, ctx, log)
+        Route::Webhook => match dedup(env) {
+            Ok(dedup) => webhook(req, receiver, &dedup, ctx, log)
                 .await
                 .unwrap_or_else(|reply| reply)
                 .into(),
-            Err(_) => {
-                let err = ConfigError::missing_binding(DEDUP_BINDING);
+            Err(err) => {
                 log.detail(&err.to_string());
                 Reply::misconfigured(&err).into()
             }
@@ -140,7 +140,13 @@ async fn handle(req: Request, env: &Env, ctx: &Context, log: &mut LogLine) -> Ha
 fn receiver(env: &Env) -> Rc<Result<Receiver, ConfigError>> {
     RECEIVER.with(|cell| {
         cell.borrow_mut()
-            .get_or_insert_with(|| Rc::new(Receiver::from_vars(|name| var(env, name))))
+            .get_or_insert_with(|| {
+                let store = match ledger_binding(env) {
+                    Ok(Some(_)) => DedupStore::Ledger,
+                    _ => DedupStore::Kv,
+                };
+                Rc::new(Receiver::from_vars_for(store, |name| var(env, name)))
+            })
             .clone()
     })
 }
@@ -160,10 +166,65 @@ fn var(env: &Env, name: &str) -> Option<String> {
     }
 }
 
+/// Where this Worker deduplicates, from its bindings.
+enum Dedup {
+    /// `DEDUP` alone: Workers KV (best effort across isolates).
+    Kv(KvStore),
+    /// `LEDGER`: the delivery ledger decides; `DEDUP`, when bound too, is read for ids
+    /// forwarded before the switch.
+    Ledger {
+        ledger: ObjectNamespace,
+        kv: Option<KvStore>,
+    },
+}
+
+/// Whether `LEDGER` is bound: absent (KV mode), a Durable Object namespace, or something
+/// else (a configuration error).
+fn ledger_binding(env: &Env) -> Result<Option<ObjectNamespace>, ConfigError> {
+    let bound = Reflect::get(env.as_ref(), &JsValue::from_str(LEDGER_BINDING))
+        .is_ok_and(|value| !value.is_undefined());
+    if !bound {
+        return Ok(None);
+    }
+    env.durable_object(LEDGER_BINDING)
+        .map(Some)
+        .map_err(|_| ConfigError::wrong_binding(LEDGER_BINDING, "a Durable Object namespace"))
+}
+
+fn dedup(env: &Env) -> Result<Dedup, ConfigError> {
+    let kv = env.kv(DEDUP_BINDING).ok();
+    match (ledger_binding(env)?, kv) {
+        (Some(ledger), kv) => Ok(Dedup::Ledger { ledger, kv }),
+        (None, Some(kv)) => Ok(Dedup::Kv(kv)),
+        (None, None) => Err(ConfigError::missing_binding(DEDUP_BINDING)),
+    }
+}
+
+/// A verified event on its way to the origin.
+pub struct Delivery<'a> {
+    receiver: &'a Receiver,
+    accepted: Accepted,
+    keys: DedupKeys,
+    body_sha256: String,
+}
+
+impl Delivery<'_> {
+    /// The reply once the origin answered, and whether the event is done.
+    fn finish(&self, sent: Sent, log: &mut LogLine) -> (Reply, bool) {
+        if let Some(detail) = &sent.detail {
+            log.detail(detail);
+        }
+        if let OriginResult::Status(status) = sent.result {
+            log.origin_status = Some(status);
+        }
+        self.receiver.after_forward(sent.result)
+    }
+}
+
 async fn webhook(
     mut req: Request,
     receiver: &Receiver,
-    kv: &KvStore,
+    dedup: &Dedup,
     ctx: &Context,
     log: &mut LogLine,
 ) -> Result<Reply, Reply> {
@@ -185,45 +246,37 @@ async fn webhook(
     let accepted = receiver.accept(&body, pairs, now)?;
     log.event(&accepted.event);
 
-    let keys = dedup_keys(&accepted.event.id);
-    let duplicate = || Reply::status(Outcome::Duplicate);
-    // This isolate first (no KV round trip), then KV (other isolates and locations), then
-    // the claim, which re-checks this isolate synchronously: a delivery that finished or
-    // started while KV was being read is seen there.
-    let dedup_ttl = receiver.settings().dedup_ttl_seconds;
-    match local(dedup_ttl, |local| {
-        local.check(&keys.done, Date::now().as_millis())
-    }) {
-        Some(Seen::Done) => return Ok(duplicate()),
-        Some(_) => return Err(receiver.in_flight()),
-        None => {}
-    }
-    match read_state(kv, &keys, log).await.decide() {
-        Seen::Done => return Ok(duplicate()),
-        Seen::InFlight => return Err(receiver.in_flight()),
-        Seen::Forward => {}
-    }
-    let claim = match Claim::take(&keys.done, dedup_ttl) {
-        Ok(claim) => claim,
-        Err(Seen::Done) => return Ok(duplicate()),
-        Err(_) => return Err(receiver.in_flight()),
+    let settings = receiver.settings();
+    let headers = forward_headers(&accepted, content_type.as_deref());
+    // Lazy: runs only if the delivery wins its claim.
+    let forward = async {
+        let mut sent = forward::send(
+            &settings.forward_url,
+            settings.forward_timeout_ms,
+            &headers,
+            &body,
+        )
+        .await;
+        if let Some(response) = sent.response.take() {
+            ctx.wait_until(forward::drain(response));
+        }
+        sent
     };
-    put(kv, &keys.lease, LEASE_TTL_SECONDS, log, "lease_write").await;
-
-    let result = forward(receiver, &accepted, body, content_type.as_deref(), ctx, log).await;
-    if let OriginResult::Status(status) = result {
-        log.origin_status = Some(status);
+    let delivery = Delivery {
+        receiver,
+        keys: dedup_keys(&accepted.event.id),
+        body_sha256: match dedup {
+            Dedup::Ledger { .. } => body_sha256(&body),
+            Dedup::Kv(_) => String::new(),
+        },
+        accepted,
+    };
+    match dedup {
+        Dedup::Kv(kv) => kv::deliver(kv, &delivery, forward, log).await,
+        Dedup::Ledger { ledger, kv } => {
+            ledger_mode::deliver(ledger, kv.as_ref(), &delivery, forward, log).await
+        }
     }
-    let (reply, done) = receiver.after_forward(result);
-    if done {
-        claim.mark_done();
-        // The lease is left to expire: the done marker wins over it, and deleting it right
-        // away would be a second write to the key within a second (a KV limit).
-        put(kv, &keys.done, dedup_ttl, log, "done_write").await;
-    } else if let Err(err) = kv.delete(&keys.lease).await {
-        log.kv_error("lease_delete", &err.to_string());
-    }
-    Ok(reply)
 }
 
 /// Reads the body under the size limit. With a `Content-Length` (already checked against
@@ -248,108 +301,6 @@ async fn read_body(
         body.push(&chunk)?;
     }
     Ok(body.into_bytes())
-}
-
-/// Both keys in one bulk read (one KV operation instead of two).
-async fn read_state(kv: &KvStore, keys: &DedupKeys, log: &mut LogLine) -> DedupState {
-    let mut state = DedupState::default();
-    match kv.get_bulk(&[&keys.done, &keys.lease]).text().await {
-        Ok(values) => {
-            let present = |key: &String| values.get(key).is_some_and(Option::is_some);
-            state.done = present(&keys.done);
-            state.in_flight = present(&keys.lease);
-        }
-        Err(err) => {
-            state.read_failed = true;
-            log.kv_error("read", &err.to_string());
-        }
-    }
-    state
-}
-
-async fn put(kv: &KvStore, key: &str, ttl: u64, log: &mut LogLine, operation: &'static str) {
-    let now = (Date::now().as_millis() / 1000).to_string();
-    let result = match kv.put(key, now) {
-        Ok(builder) => builder.expiration_ttl(ttl).execute().await,
-        Err(err) => Err(err),
-    };
-    if let Err(err) = result {
-        log.kv_error(operation, &err.to_string());
-    }
-}
-
-/// Posts the unchanged body to the origin, giving up after `FORWARD_TIMEOUT_MS`.
-async fn forward(
-    receiver: &Receiver,
-    accepted: &Accepted,
-    body: Vec<u8>,
-    content_type: Option<&str>,
-    ctx: &Context,
-    log: &mut LogLine,
-) -> OriginResult {
-    let settings = receiver.settings();
-    let headers = Headers::new();
-    for (name, value) in forward_headers(accepted, content_type) {
-        if let Err(err) = headers.set(name, &value) {
-            log.detail(&format!("forward header {name}: {err}"));
-            return OriginResult::Unreachable;
-        }
-    }
-    // web_sys directly: worker's RequestInit serializes `cf` properties, code the Worker
-    // does not need (about 4 KB of wasm).
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_headers(&headers.0);
-    init.set_redirect(web_sys::RequestRedirect::Manual);
-    init.set_body(&Uint8Array::from(body.as_slice()));
-    let request = match web_sys::Request::new_with_str_and_init(&settings.forward_url, &init) {
-        Ok(request) => Request::from(request),
-        Err(err) => {
-            log.detail(&format!(
-                "FORWARD_URL rejected by the runtime: {}",
-                worker::Error::from(err)
-            ));
-            return OriginResult::Unreachable;
-        }
-    };
-
-    let controller = AbortController::default();
-    let signal = controller.signal();
-    let fetch = Fetch::Request(request);
-    let send = fetch.send_with_signal(&signal);
-    let timeout = Delay::from(Duration::from_millis(settings.forward_timeout_ms));
-    pin_mut!(send, timeout);
-    let mut response = match select(send, timeout).await {
-        Either::Left((Ok(response), _)) => response,
-        Either::Left((Err(err), _)) => {
-            log.detail(&format!("origin fetch failed: {err}"));
-            return OriginResult::Unreachable;
-        }
-        Either::Right(_) => {
-            controller.abort();
-            return OriginResult::TimedOut;
-        }
-    };
-    // The status decides. Then, after the reply, read (and drop) a little of the answer,
-    // briefly, so that the connection to the origin can be reused.
-    let status = response.status_code();
-    ctx.wait_until(async move {
-        let drain = async {
-            if let Ok(mut body) = response.stream() {
-                let mut read = 0;
-                while let Some(Ok(chunk)) = body.next().await {
-                    read += chunk.len();
-                    if read > ORIGIN_BODY_DRAIN_BYTES {
-                        break;
-                    }
-                }
-            }
-        };
-        let bound = Delay::from(Duration::from_millis(ORIGIN_BODY_DRAIN_MS));
-        pin_mut!(drain, bound);
-        let _ = select(drain, bound).await;
-    });
-    OriginResult::Status(status)
 }
 
 /// Serves a static asset, with a strict Content-Security-Policy; a JSON 404 when there is
@@ -381,48 +332,4 @@ fn to_response(reply: &Reply) -> worker::Result<Response> {
     Ok(Response::from_bytes(reply.body().into_bytes())?
         .with_status(reply.status)
         .with_headers(headers))
-}
-
-/// Runs `f` on this isolate's [`LocalDedup`], created on first use.
-fn local<T>(dedup_ttl_seconds: u64, f: impl FnOnce(&mut LocalDedup) -> T) -> T {
-    LOCAL.with(|cell| {
-        let mut cell = cell.borrow_mut();
-        f(cell.get_or_insert_with(|| LocalDedup::new(dedup_ttl_seconds)))
-    })
-}
-
-/// This isolate's claim on an event id, released on drop (also when the request future
-/// is dropped early).
-struct Claim {
-    key: String,
-    token: u64,
-    dedup_ttl_seconds: u64,
-}
-
-impl Claim {
-    fn take(key: &str, dedup_ttl_seconds: u64) -> Result<Self, Seen> {
-        let token = local(dedup_ttl_seconds, |local| {
-            local.claim(key, Date::now().as_millis())
-        })?;
-        Ok(Self {
-            key: key.to_owned(),
-            token,
-            dedup_ttl_seconds,
-        })
-    }
-
-    /// Remembers the id as forwarded, before the claim is released.
-    fn mark_done(&self) {
-        local(self.dedup_ttl_seconds, |local| {
-            local.mark_done(&self.key, Date::now().as_millis())
-        });
-    }
-}
-
-impl Drop for Claim {
-    fn drop(&mut self) {
-        local(self.dedup_ttl_seconds, |local| {
-            local.release(&self.key, self.token)
-        });
-    }
 }

@@ -1,0 +1,206 @@
+//! `EventLedger`, the delivery ledger's Durable Object class (binding `LEDGER`, SQLite
+//! storage): a thin binding around [`crate::receiver::ledger`]. It reads its clock, runs
+//! the state machine on its SQL rows and keeps one alarm armed at the earliest expiry.
+//!
+//! Each request is one synchronous run of `sql.exec` calls (read, decide, write) with no
+//! `await` in between: the object's input and output gates make it atomic (worker 0.8.7
+//! has no `transactionSync`).
+
+use std::cell::Cell;
+
+use serde::Deserialize;
+use worker::js_sys;
+use worker::{
+    durable_object, DurableObject, Env, Request, Response, Result, ScheduledTime, SqlStorage,
+    SqlStorageValue, State,
+};
+
+use crate::receiver::ledger::{
+    expire, handle, rearm_for, Change, LedgerRequest, LedgerRow, LedgerStore,
+};
+
+/// The schema (both delivery modes: forward mode uses the first columns of `events`; the
+/// durable mode its body, signature and attempt columns and the `attempts` table).
+const SCHEMA: [&str; 5] = [
+    "CREATE TABLE IF NOT EXISTS events (
+        id TEXT PRIMARY KEY,
+        body_sha256 TEXT NOT NULL,
+        state TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        lease_until INTEGER,
+        expires_at INTEGER NOT NULL,
+        event_type TEXT,
+        size INTEGER,
+        body BLOB,
+        signature_header TEXT,
+        signature TEXT,
+        attempt_count INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER
+    )",
+    "CREATE INDEX IF NOT EXISTS events_by_expiry ON events(expires_at)",
+    "CREATE INDEX IF NOT EXISTS events_by_state ON events(state, received_at)",
+    "CREATE TABLE IF NOT EXISTS attempts (
+        event_id TEXT NOT NULL, at INTEGER NOT NULL, status INTEGER, duration_ms INTEGER, error TEXT
+    )",
+    "CREATE INDEX IF NOT EXISTS attempts_by_event ON attempts(event_id, at)",
+];
+
+/// One shard of the delivery ledger.
+#[durable_object(alarm)]
+pub struct EventLedger {
+    state: State,
+    /// The schema was created by this instance.
+    ready: Cell<bool>,
+    /// The alarm armed, as far as this instance knows: `None` until read from storage.
+    armed: Cell<Option<Option<i64>>>,
+}
+
+impl DurableObject for EventLedger {
+    fn new(state: State, _env: Env) -> Self {
+        Self {
+            state,
+            ready: Cell::new(false),
+            armed: Cell::new(None),
+        }
+    }
+
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
+        let path = req.path();
+        let body = req.bytes().await?;
+        let request = match LedgerRequest::parse(&path, &body) {
+            Ok(request) => request,
+            Err(err) => return Response::error(err.to_string(), 400),
+        };
+        let mut store = self.store()?;
+        let handled = handle(&mut store, &request, now_ms())?;
+        if let Some(expiry) = handled.wrote_expiry {
+            self.arm_for(expiry).await?;
+        }
+        let mut response = Response::ok(handled.reply)?;
+        response
+            .headers_mut()
+            .set("Content-Type", "application/json")?;
+        Ok(response)
+    }
+
+    async fn alarm(&self) -> Result<Response> {
+        let mut store = self.store()?;
+        let next = expire(&mut store, now_ms())?;
+        match next {
+            Some(at) => self.set_alarm(at).await?,
+            None => self.armed.set(Some(None)),
+        }
+        Response::ok("")
+    }
+}
+
+impl EventLedger {
+    fn store(&self) -> Result<SqlStore> {
+        let sql = self.state.storage().sql();
+        if !self.ready.get() {
+            for statement in SCHEMA {
+                sql.exec(statement, None)?;
+            }
+            self.ready.set(true);
+        }
+        Ok(SqlStore { sql })
+    }
+
+    /// Makes sure the alarm fires by `expiry` (one storage call only when it does not yet).
+    async fn arm_for(&self, expiry: i64) -> Result<()> {
+        let armed = match self.armed.get() {
+            Some(armed) => armed,
+            None => {
+                let armed = self.state.storage().get_alarm().await?;
+                self.armed.set(Some(armed));
+                armed
+            }
+        };
+        match rearm_for(armed, expiry) {
+            Some(at) => self.set_alarm(at).await,
+            None => Ok(()),
+        }
+    }
+
+    async fn set_alarm(&self, at: i64) -> Result<()> {
+        // A Date, not an i64: worker reads an i64 as an offset from now.
+        let date = js_sys::Date::new(&js_sys::Number::from(at as f64));
+        self.state
+            .storage()
+            .set_alarm(ScheduledTime::new(date))
+            .await?;
+        self.armed.set(Some(Some(at)));
+        Ok(())
+    }
+}
+
+fn now_ms() -> i64 {
+    i64::try_from(worker::Date::now().as_millis()).unwrap_or(i64::MAX)
+}
+
+/// The object's rows in its SQLite database.
+struct SqlStore {
+    sql: SqlStorage,
+}
+
+#[derive(Deserialize)]
+struct Earliest {
+    at: Option<f64>,
+}
+
+fn int(value: i64) -> SqlStorageValue {
+    SqlStorageValue::Integer(value)
+}
+
+impl LedgerStore for SqlStore {
+    type Error = worker::Error;
+
+    fn row(&mut self, id: &str) -> Result<Option<LedgerRow>> {
+        let cursor = self.sql.exec(
+            "SELECT id, body_sha256, state, received_at, lease_until, expires_at \
+             FROM events WHERE id = ?",
+            vec![id.into()],
+        )?;
+        Ok(cursor.to_array::<LedgerRow>()?.into_iter().next())
+    }
+
+    fn apply(&mut self, change: &Change) -> Result<()> {
+        match change {
+            Change::Keep => {}
+            Change::Put(row) => {
+                self.sql.exec(
+                    "INSERT INTO events (id, body_sha256, state, received_at, lease_until, expires_at) \
+                     VALUES (?, ?, ?, ?, ?, ?) \
+                     ON CONFLICT(id) DO UPDATE SET body_sha256 = excluded.body_sha256, \
+                     state = excluded.state, received_at = excluded.received_at, \
+                     lease_until = excluded.lease_until, expires_at = excluded.expires_at",
+                    vec![
+                        row.id.as_str().into(),
+                        row.body_sha256.as_str().into(),
+                        row.state.as_str().into(),
+                        int(row.received_at),
+                        row.lease_until.map(int).unwrap_or(SqlStorageValue::Null),
+                        int(row.expires_at),
+                    ],
+                )?;
+            }
+        }
+        Ok(())
+    }
+
+    fn delete_expired(&mut self, now_ms: i64) -> Result<usize> {
+        let cursor = self.sql.exec(
+            "DELETE FROM events WHERE expires_at <= ?",
+            vec![int(now_ms)],
+        )?;
+        Ok(cursor.rows_written())
+    }
+
+    fn earliest_expiry(&mut self) -> Result<Option<i64>> {
+        let earliest: Earliest = self
+            .sql
+            .exec("SELECT MIN(expires_at) AS at FROM events", None)?
+            .one()?;
+        Ok(earliest.at.map(|at| at as i64))
+    }
+}
