@@ -218,8 +218,9 @@ export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledg
  * source exporting `EventLedger`) replaces the class with a JS one, hosted by a third
  * Worker `ledger-js` that both bind by `scriptName`. `persist`: a directory for KV and
  * Durable Object storage, so that a second instance starts on the first one's state.
+ * `listen`: each location also listens on its own port of 127.0.0.1 (`urls.a`, `urls.b`).
  */
-export async function startLocations({ vars = {}, ledger = true, ledgerScript = null, kv = true, persist = false } = {}) {
+export async function startLocations({ vars = {}, ledger = true, ledgerScript = null, kv = true, persist = false, listen = false } = {}) {
   const logs = [];
   const binding = (name) => {
     if (ledgerScript) return { className: 'EventLedger', scriptName: 'ledger-js' };
@@ -228,9 +229,10 @@ export async function startLocations({ vars = {}, ledger = true, ledgerScript = 
       ? { className: 'EventLedger', useSQLite: true }
       : { className: 'EventLedger', scriptName: 'location-a', useSQLite: true };
   };
-  const workers = ['location-a', 'location-b'].map((name) =>
-    workerService({ name, vars, rateLimit: null, kv, ledger: binding(name) }),
-  );
+  const workers = ['location-a', 'location-b'].map((name) => ({
+    ...workerService({ name, vars, rateLimit: null, kv, ledger: binding(name) }),
+    ...(listen ? { unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }] } : {}),
+  }));
   if (ledgerScript) {
     workers.push({
       name: 'ledger-js',
@@ -250,8 +252,10 @@ export async function startLocations({ vars = {}, ledger = true, ledgerScript = 
   await mf.ready;
   const a = await mf.getWorker('location-a');
   const b = await mf.getWorker('location-b');
+  const url = async (name) => new URL('/webhooks', await mf.unsafeGetDirectURL(name)).href;
   return {
     mf,
+    urls: listen ? { a: await url('location-a'), b: await url('location-b') } : null,
     logs,
     logLines: () => jsonLines(logs),
     a: client((url, init) => a.fetch(url, init)),
