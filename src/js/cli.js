@@ -1,13 +1,19 @@
 #!/usr/bin/env node
 // digivault-webhooks: the package's command line. `send` (cli-send.js) is the sender
-// simulator; this file picks the subcommand.
+// simulator; `events` and `stats` (cli-admin.js) call the receiver Worker's admin API. This
+// file picks the subcommand.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { ADMIN_USAGE, adminCommand } from './cli-admin.js';
 import { SEND_USAGE, sendCommand } from './cli-send.js';
 
-const USAGE = SEND_USAGE;
+const USAGE = `${SEND_USAGE}\n\n${ADMIN_USAGE}`;
 
-const COMMANDS = { send: sendCommand };
+const COMMANDS = {
+  send: sendCommand,
+  events: (argv, io) => adminCommand('events', argv, io),
+  stats: (argv, io) => adminCommand('stats', argv, io),
+};
 
 /** The CLI: resolves to the exit status. */
 export async function main(argv, { stdout = process.stdout, stderr = process.stderr, env = process.env } = {}) {
