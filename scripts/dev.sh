@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make dev`: the Worker receiver in real workerd (wrangler dev) on http://127.0.0.1:8787 with
-# local KV (.wrangler/state), forwarding to a demo origin on 127.0.0.1:8788 that prints what
+# the local delivery ledger (LEDGER) and KV (.wrangler/state), forwarding to a demo origin on 127.0.0.1:8788 that prints what
 # it receives. wrangler.toml's [build] command builds the Worker first (and on changes in src/).
 # PORT and ORIGIN_PORT override the ports. Ctrl-C stops both.
 set -euo pipefail
