@@ -1,9 +1,11 @@
 //! A pasted raw HTTP request read into its parts (the debugger page's "paste a whole
 //! request"): the body bytes verbatim, and which signature header it carried.
 //!
-//! Hand-written rather than `httparse`: a pasted request is often not what an HTTP/1.1
-//! parser takes (LF line breaks, an `HTTP/2` request line copied from browser tools, no
-//! version at all), and a person needs the line number of what could not be read.
+//! Hand-written rather than `httparse` (measured, not adopted): its request parser refuses
+//! what people paste (an `HTTP/2` request line copied from browser tools, a line with no
+//! version), so only its header-block parser could serve, saving about ten lines; its
+//! errors do not say which line failed, which the page tells the reader; and it would add
+//! 834 bytes gzip (1.8%) to the page's wasm.
 
 use std::fmt;
 
