@@ -20,14 +20,14 @@
 //!
 //! Comparisons here are not constant-time: this is a diagnostic, never a verification.
 //!
-//! The module is split by idea: [`mistake`] is the catalogue of what a diagnosis can name
+//! The module is split by idea: `mistake` is the catalogue of what a diagnosis can name
 //! (code, title, explanation), `candidates` the changes it tries, `diagnosis` the search
-//! itself, and [`raw_request`] the reader of a pasted HTTP request.
+//! itself, and `raw_request` the reader of a pasted HTTP request.
 
 mod candidates;
 mod diagnosis;
-pub mod mistake;
-pub mod raw_request;
+mod mistake;
+mod raw_request;
 
 pub use diagnosis::{diagnose, Diagnosis, Finding, Input, JsonForm, Reserialized, Verdict};
 pub use mistake::Mistake;
