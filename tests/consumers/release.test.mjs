@@ -7,6 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { packageReadme } from '../../scripts/package-readme.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const packageDir = process.env.PKG_DIR ?? join(root, 'pkg');
@@ -27,6 +28,14 @@ test('the license texts are in the repository and the package, and match the dec
   assert.match(read('LICENSE-APACHE'), /Apache License\s+Version 2\.0, January 2004/);
   assert.equal(JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')).license, 'MIT OR Apache-2.0');
   assert.match(read('Cargo.toml'), /^license = "MIT OR Apache-2\.0"$/m);
+});
+
+test("the package README is README.md's npm section (one source), with the Fastify recipe and no relative link", () => {
+  const shipped = readFileSync(join(packageDir, 'README.md'), 'utf8');
+  assert.equal(shipped, packageReadme(read('README.md')));
+  assert.match(shipped, /parseAs: 'buffer'/);
+  assert.match(shipped, /digivault-webhooks\/wasm/);
+  assert.doesNotMatch(shipped, /\]\((?!https?:\/\/|#)/);
 });
 
 test('npm publish --dry-run accepts pkg/, which ships its README, licenses and changelog and no invented repository', async () => {
