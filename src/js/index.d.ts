@@ -114,6 +114,9 @@ export declare class Deduplicator {
   clear(): void;
 }
 
+// Without this, a declaration file exports its unexported helper types (WasmModule, RawBody).
+export {};
+
 /** A compiled `WebAssembly.Module`, named without needing the DOM lib. */
 type WasmModule = typeof globalThis extends { WebAssembly: { Module: { prototype: infer M } } } ? M : never;
 
