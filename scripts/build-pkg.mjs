@@ -41,7 +41,9 @@ rmSync(join(wasmDir, '.gitignore'), { force: true });
 
 mkdirSync(join(pkg, 'esm'), { recursive: true });
 for (const file of ['index.js', 'api.js', 'express.js', 'deduplicator.js']) cpSync(join(glue, file), join(pkg, 'esm', file));
-for (const file of ['node.mjs', 'web.js', 'workerd.js', 'cli.js', 'wasm.d.ts']) cpSync(join(glue, file), join(pkg, file));
+for (const file of ['node.mjs', 'web.js', 'workerd.js', 'wasm.d.ts', 'cli.js', 'cli-args.js', 'cli-send.js', 'cli-admin.js', 'sender.js']) {
+  cpSync(join(glue, file), join(pkg, file));
+}
 
 // The Node entry (Node, Deno, Bun) is one self-contained CommonJS file: the API, the glue
 // and the wasm bytes, compiled synchronously once at load. Nothing is read from disk, so it
