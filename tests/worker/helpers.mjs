@@ -2,7 +2,7 @@
 // (build/index.js + build/index_bg.wasm) in workerd through Miniflare, and signing with
 // Node's own crypto (independent of the Rust core under test).
 import { createHmac, randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { Miniflare } from 'miniflare';
@@ -37,6 +37,14 @@ export function eventBody({ id = `evt_${randomUUID()}`, createdAt = Math.floor(D
       },
     },
   });
+}
+
+/** The RATE_LIMITER limit (failures per address per 60 s) that the repository's wrangler.toml sets. */
+export function wranglerRateLimit() {
+  const toml = readFileSync(`${ROOT}wrangler.toml`, 'utf8');
+  const match = /name = "RATE_LIMITER"[^[]*?simple = \{ limit = (\d+), period = (\d+) \}/.exec(toml);
+  if (!match) throw new Error('wrangler.toml has no [[ratelimits]] RATE_LIMITER with a simple limit');
+  return { limit: Number(match[1]), period: Number(match[2]) };
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -131,7 +139,8 @@ export default function () {
 
 /**
  * The built Worker in workerd. `vars` become plain-text bindings (as [vars] and secrets
- * do); `rateLimit` is the RATE_LIMITER binding's limit per 60 s (null: no binding); `kv`:
+ * do); `rateLimit` is the RATE_LIMITER binding's limit per 60 s, which counts failed requests
+ * per address (null: no binding); `kv`:
  * true (a local KV namespace), false (no DEDUP binding) or 'reads-fail'.
  */
 export async function startWorker({ vars = {}, rateLimit = 1000, kv = true } = {}) {
