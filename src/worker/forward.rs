@@ -36,7 +36,13 @@ impl Sent {
 }
 
 /// Posts `body` with `headers` to `url`, giving up after `timeout_ms`.
-pub async fn send(url: &str, timeout_ms: u64, headers: &[(&str, String)], body: &[u8]) -> Sent {
+/// `body` is the request's own bytes as a JS array (no copy through wasm memory).
+pub async fn send(
+    url: &str,
+    timeout_ms: u64,
+    headers: &[(&str, String)],
+    body: &Uint8Array,
+) -> Sent {
     let request_headers = Headers::new();
     for (name, value) in headers {
         if let Err(err) = request_headers.set(name, value) {
@@ -52,7 +58,7 @@ pub async fn send(url: &str, timeout_ms: u64, headers: &[(&str, String)], body: 
     init.set_method("POST");
     init.set_headers(&request_headers.0);
     init.set_redirect(web_sys::RequestRedirect::Manual);
-    init.set_body(&Uint8Array::from(body));
+    init.set_body(body);
     let request = match web_sys::Request::new_with_str_and_init(url, &init) {
         Ok(request) => Request::from(request),
         Err(err) => {
