@@ -55,7 +55,7 @@ export declare class WebhookError extends Error {
 export interface WebhookOptions {
   /** Reject events whose `created_at` is further than this from now, either way. Off by default. */
   toleranceSeconds?: number;
-  /** Reject larger payloads before hashing them. */
+  /** Reject larger payloads before copying or hashing them (`verifyRequest` and the Express middleware read at most this much; 1 MiB when unset). */
   maxPayloadBytes?: number;
   /** The clock, as a Date or epoch milliseconds; defaults to `Date.now`. */
   now?: () => Date | number;
@@ -96,9 +96,18 @@ export declare function expressMiddleware(
   options?: WebhookOptions & { onError?: (error: WebhookError, req: any, res: any, next: (error?: unknown) => void) => void },
 ): (req: any, res: any, next: (error?: unknown) => void) => void;
 
+/** What `Deduplicator.claim` found: process it, processed already, or being processed now. */
+export type ClaimResult = 'claimed' | 'duplicate' | 'in_flight';
+
 /** A bounded in-memory set of processed event ids with a TTL, for single-process apps. */
 export declare class Deduplicator {
-  constructor(options?: { ttlSeconds?: number; maxEntries?: number; now?: () => Date | number });
+  constructor(options?: { ttlSeconds?: number; leaseSeconds?: number; maxEntries?: number; now?: () => Date | number });
+  /** Atomically claims `id`; after 'claimed', call `complete(id)` on success or `release(id)` on failure. */
+  claim(id: string): ClaimResult;
+  /** Marks a claimed id as processed. */
+  complete(id: string): this;
+  /** Gives up a claim so that the next delivery may claim the id. */
+  release(id: string): boolean;
   has(id: string): boolean;
   add(id: string): this;
   delete(id: string): boolean;
