@@ -101,7 +101,7 @@ function utf8Length(text) {
     const unit = text.charCodeAt(i);
     if (unit < 0x80) continue;
     bytes += unit < 0x800 ? 1 : 2;
-    // A surrogate pair is 4 bytes for 2 units: counted 1 + 2 so far, 1 more for the low half.
+    // A surrogate pair is 4 bytes: 1 per unit counted above, 2 here; skip its low half.
     if (isHighSurrogate(unit) && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
   }
   return bytes;

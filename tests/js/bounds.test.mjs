@@ -59,8 +59,8 @@ test('verifyRequest with a secret (or a Webhook without a limit) reads at most 1
 });
 
 /** Runs `source` (an ES module body with `pkg` imported) in a child Node with a large heap; returns its JSON output. */
-function inChild(source) {
-  const program = `const pkg = await import(${JSON.stringify(`${packageDir}/node.mjs`)});\n${source}`;
+function inChild(source, prelude = '') {
+  const program = `${prelude}const pkg = await import(${JSON.stringify(`${packageDir}/node.mjs`)});\n${source}`;
   const child = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=6144', '--input-type=module', '-e', program], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
@@ -68,6 +68,8 @@ function inChild(source) {
   assert.equal(child.status, 0, child.stderr);
   return JSON.parse(child.stdout);
 }
+/** The same, with the package loaded where there is no global Buffer. */
+inChild.withoutBuffer = (source) => inChild(source, 'delete globalThis.Buffer;\n');
 
 test('refused 200 MiB payloads cost no lasting memory (RSS growth under 64 MiB after three of each kind)', () => {
   const result = inChild(`
@@ -225,4 +227,22 @@ test('the limit counts UTF-8 bytes of a string, refused before any copy when it 
   assert.throws(() => large.verify(text, hmac(text)), (e) => isCode('PAYLOAD_TOO_LARGE')(e) && /180000 bytes/.test(e.message));
   const fits = '\u00e9'.repeat(50_000);
   large.verify(fits, hmac(fits));
+});
+
+test('without a global Buffer (browsers, workerd) strings are measured and hashed the same', () => {
+  const result = inChild.withoutBuffer(`
+    const { Webhook, sign, WebhookError } = pkg;
+    const text = '\\u00e9\\u{1f600}\\ud800'.repeat(30_000);
+    const code = (fn) => { try { fn(); return 'ok'; } catch (e) { return e instanceof WebhookError ? e.code + ' ' + e.message : String(e); } };
+    console.log(JSON.stringify({
+      hasBuffer: typeof globalThis.Buffer,
+      tooLarge: code(() => new Webhook('k', { maxPayloadBytes: 200_000 }).verify(text, 'ab'.repeat(32))),
+      signature: sign('k', text),
+    }));
+  `);
+  const text = '\u00e9\u{1f600}\ud800'.repeat(30_000);
+  const bytes = new TextEncoder().encode(text);
+  assert.equal(result.hasBuffer, 'undefined');
+  assert.match(result.tooLarge, new RegExp(`^PAYLOAD_TOO_LARGE payload too large: ${bytes.length} bytes`));
+  assert.equal(result.signature, createHmac('sha256', 'k').update(bytes).digest('hex'));
 });
