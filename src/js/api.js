@@ -50,10 +50,10 @@ function lastError(status) {
 
 // ---- Moving inputs into wasm memory ---------------------------------------------------
 //
-// Every user callback (clock, header lookups, the payload's own accessors) runs before the
-// first write into the scratch area, and nothing between that write and the wasm call that
-// reads it runs user code: a callback that calls this package cannot overwrite an input
-// that is about to be checked.
+// Every user callback (clock, header lookups, the payload's own accessors such as a
+// subclass's byteLength) runs before the first write into the scratch area, and nothing
+// between that write and the wasm call that reads it runs user code: a callback that calls
+// this package cannot overwrite an input that is about to be checked.
 
 // Payloads up to this size are copied into wasm memory whole: one copy, one call. Larger
 // ones are hashed in chunks of this size, so a payload refused by its signature or by the
@@ -65,16 +65,18 @@ const CHUNK_UNITS = Math.floor(CHUNK_BYTES / 3);
 const NodeBuffer = globalThis.Buffer;
 
 function asBytes(payload) {
-  // Only a genuine typed array passes isView (a Proxy of one does not), and with a standard
-  // prototype its accessors and Uint8Array.set run no user code.
+  // Only a genuine typed array passes isView (a Proxy of one does not): Uint8Array.set
+  // copies from one without running user code.
   if (ArrayBuffer.isView(payload)) {
-    const prototype = Object.getPrototypeOf(payload);
-    if (prototype === Uint8Array.prototype || prototype === NodeBuffer?.prototype) return payload;
-    return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+    return payload instanceof Uint8Array ? payload : new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
   }
   if (payload instanceof ArrayBuffer) return new Uint8Array(payload);
   return null;
 }
+
+/** A payload for the chunked paths: a string, or a plain view whose accessors are the built-in ones. */
+const plain = (payload) =>
+  typeof payload === 'string' ? payload : new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
 
 /** UTF-8 bytes to text; Node's Buffer decoder is faster than TextDecoder there. */
 function decode(bytes) {
@@ -148,17 +150,20 @@ function areaFor(bytes) {
   return area;
 }
 
-/** Writes the signature at the start of an area with room for it and `payload` after it; returns its length. */
-function writeSignature(signature, payload) {
-  const target = areaFor(signature.length * 3 + roomFor(payload));
+/** Writes the signature at the start of an area with `room` more bytes after it; returns its length. */
+function writeSignature(signature, room) {
+  const target = areaFor(signature.length * 3 + room);
   return signature.length === 0 ? 0 : encoder.encodeInto(signature, target).written;
 }
 
-/** Writes a payload (with room for it made by writeSignature) at `offset`; returns its length. */
-function writePayload(payload, offset) {
+/**
+ * Writes a payload at `offset` (with the room made by writeSignature); returns its length.
+ * `room` is roomFor(payload), read before anything was written: for bytes, their length.
+ */
+function writePayload(payload, offset, room) {
   if (typeof payload === 'string') return encoder.encodeInto(payload, area.subarray(offset)).written;
   area.set(payload, offset);
-  return payload.byteLength;
+  return room;
 }
 
 /**
@@ -167,23 +172,26 @@ function writePayload(payload, offset) {
  */
 function writeWhole(payload, size) {
   if (typeof payload !== 'string') {
-    areaFor(payload.byteLength).set(payload);
-    return payload.byteLength;
+    const length = payload.byteLength;
+    areaFor(length).set(payload);
+    return length;
   }
   const target = areaFor(isSmall(payload) ? roomFor(payload) : (size ?? utf8Length(payload)));
   return encoder.encodeInto(payload, target).written;
 }
 
-/** Feeds a payload to the hashing the core started, CHUNK_BYTES at a time; returns its UTF-8 length. */
+/**
+ * Feeds a payload (see plain()) to the hashing the core started, CHUNK_BYTES at a time;
+ * returns its UTF-8 length.
+ */
 function hashInChunks(payload) {
   if (typeof payload !== 'string') {
-    const bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
-    for (let at = 0; at < bytes.length; at += CHUNK_BYTES) {
-      const piece = bytes.subarray(at, at + CHUNK_BYTES);
+    for (let at = 0; at < payload.length; at += CHUNK_BYTES) {
+      const piece = payload.subarray(at, at + CHUNK_BYTES);
       areaFor(CHUNK_BYTES).set(piece);
       wasm.hashChunk(piece.length);
     }
-    return bytes.length;
+    return payload.length;
   }
   let size = 0;
   for (let at = 0; at < payload.length; ) {
@@ -200,13 +208,15 @@ function hashInChunks(payload) {
 
 /** The core's verdict (a status number) on a payload and signature, copying a small payload once. */
 function verifyStatus(core, signature, payload) {
-  if (isSmall(payload)) {
-    const signatureLength = writeSignature(signature, payload);
-    return core.verify(signatureLength, writePayload(payload, signatureLength));
+  const room = roomFor(payload);
+  if (room <= CHUNK_BYTES) {
+    const signatureLength = writeSignature(signature, room);
+    return core.verify(signatureLength, writePayload(payload, signatureLength, room));
   }
-  const status = core.startVerify(writeSignature(signature, ''));
+  const whole = plain(payload);
+  const status = core.startVerify(writeSignature(signature, 0));
   if (status !== 0) return status;
-  hashInChunks(payload);
+  hashInChunks(whole);
   return wasm.finishVerify();
 }
 
@@ -319,17 +329,19 @@ export class Webhook {
     const now = nowSeconds(this.#clock);
     const core = this.#core;
     refuseOversized(core, this.#limit, checked);
+    const room = roomFor(checked);
     let status;
-    if (isSmall(checked)) {
-      const signatureLength = writeSignature(signature, checked);
-      status = core.construct(signatureLength, writePayload(checked, signatureLength), now);
+    if (room <= CHUNK_BYTES) {
+      const signatureLength = writeSignature(signature, room);
+      status = core.construct(signatureLength, writePayload(checked, signatureLength, room), now);
     } else {
       // A large payload is copied whole, for validation, only once its signature matched.
-      status = core.startVerify(writeSignature(signature, ''));
+      const whole = plain(checked);
+      status = core.startVerify(writeSignature(signature, 0));
       if (status === 0) {
-        const size = hashInChunks(checked);
+        const size = hashInChunks(whole);
         status = wasm.finishVerify();
-        if (status === 0) status = core.checkEvent(writeWhole(checked, size), now);
+        if (status === 0) status = core.checkEvent(writeWhole(whole, size), now);
       }
     }
     if (status !== 0) throw lastError(status);
@@ -338,9 +350,9 @@ export class Webhook {
 
   /** The expected signature of `payload` for each secret: for debugging only. */
   expectedSignatures(payload) {
-    const checked = checkPayload(payload);
+    const whole = plain(checkPayload(payload));
     this.#core.startHashing();
-    hashInChunks(checked);
+    hashInChunks(whole);
     return wasm.finishHex();
   }
 }
@@ -350,10 +362,10 @@ export class Webhook {
 /** Lowercase hex HMAC-SHA256 of the payload's bytes: the value of X-DigiVault-Signature. */
 export function sign(secret, payload) {
   if (typeof secret !== 'string') throw new TypeError('secret must be a string');
-  const checked = checkPayload(payload);
+  const whole = plain(checkPayload(payload));
   const w = bindings();
   w.startSigning(secret);
-  hashInChunks(checked);
+  hashInChunks(whole);
   return w.finishHex()[0];
 }
 

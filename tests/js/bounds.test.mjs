@@ -179,11 +179,23 @@ test('a clock or header lookup that calls the package cannot change what is chec
     },
   };
   assert.throws(() => other.verify(forged, headers), isCode('INVALID_SIGNATURE'));
+  // A typed-array subclass whose accessor calls the package is read before anything is written.
+  class Sneaky extends Uint8Array {
+    get byteLength() {
+      verify(SECRET, genuine, hmac(genuine));
+      return super.byteLength;
+    }
+  }
+  assert.throws(() => other.verify(new Sneaky(Buffer.from(forged)), hmac(genuine)), isCode('INVALID_SIGNATURE'));
+  assert.throws(() => sneaky.constructEvent(new Sneaky(Buffer.from(forged)), hmac(genuine)), isCode('INVALID_SIGNATURE'));
+  assert.equal(other.constructEvent(new Sneaky(Buffer.from(genuine)), hmac(genuine)).id, 'evt_genuine');
   // Large payloads (hashed in chunks) too.
   const big = genuine.replace('"object":{', `"object":{"pad":"${'y'.repeat(200_000)}",`);
   const bigForged = big.replace('evt_genuine', 'evt_forgeds');
   assert.throws(() => sneaky.constructEvent(bigForged, hmac(big)), isCode('INVALID_SIGNATURE'));
   assert.equal(sneaky.constructEvent(big, hmac(big)).id, 'evt_genuine');
+  assert.throws(() => other.constructEvent(new Sneaky(Buffer.from(bigForged)), hmac(big)), isCode('INVALID_SIGNATURE'));
+  assert.equal(other.constructEvent(new Sneaky(Buffer.from(big)), hmac(big)).id, 'evt_genuine');
 });
 
 test('payloads hashed in chunks give the same answers as node:crypto, at every chunk boundary', () => {
