@@ -58,7 +58,8 @@ function readingLimit(webhook, options) {
 /**
  * Verifies DigiVault webhooks in Express. On success the event is at `req.webhookEvent`
  * and the raw body at `req.rawBody`; on failure it answers JSON `{ code, message, path }`
- * with the error's HTTP status, or calls `options.onError(error, req, res, next)`.
+ * with the error's HTTP status, or calls `options.onError(error, req, res, next)`. Beside a
+ * pre-built Webhook only `maxPayloadBytes` (a lower reading limit) and `onError` apply.
  */
 export function expressMiddleware(secretOrWebhook, options = {}) {
   const prebuilt = secretOrWebhook instanceof Webhook;

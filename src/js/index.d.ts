@@ -87,10 +87,14 @@ export declare function sampleEvent(type: EventType, options?: { id?: string; cr
 export declare function eventTypes(): { type: EventType; description: string; object: string }[];
 /** The signature header value from a value, Headers or headers object. */
 export declare function findSignature(signatureOrHeaders: SignatureOrHeaders): string;
-/** Reads, verifies and parses a Fetch API Request. */
+/** Reads (at most the Webhook's `maxPayloadBytes`, 1 MiB without one), verifies and parses a Fetch API Request. */
 export declare function verifyRequest(request: Request, secretOrWebhook: string | string[] | Webhook): Promise<DigiVaultEvent>;
 
-/** Express middleware: sets `req.webhookEvent` and `req.rawBody`, or answers the error as JSON. */
+/**
+ * Express middleware: sets `req.webhookEvent` and `req.rawBody`, or answers the error as JSON.
+ * Beside a pre-built Webhook, `options.maxPayloadBytes` lowers the reading limit and
+ * `toleranceSeconds`/`now` are a TypeError (they belong to the Webhook).
+ */
 export declare function expressMiddleware(
   secretOrWebhook: string | string[] | Webhook,
   options?: WebhookOptions & { onError?: (error: WebhookError, req: any, res: any, next: (error?: unknown) => void) => void },
