@@ -255,15 +255,19 @@ export function findSignature(signatureOrHeaders) {
 
 // ---- Webhook --------------------------------------------------------------------------
 
-/** @internal */
+/**
+ * @internal The secrets as a list of strings. Missing entries (`undefined`, `null`, `''`: an
+ * unset environment variable) are skipped, so `[env.A, env.B]` works; the core answers
+ * NO_SECRET when none remain.
+ */
 export function toSecrets(secretOrSecrets) {
   const secrets = Array.isArray(secretOrSecrets) ? secretOrSecrets : [secretOrSecrets];
   for (const secret of secrets) {
-    if (typeof secret !== 'string') {
+    if (typeof secret !== 'string' && secret !== undefined && secret !== null) {
       throw new TypeError('each secret must be a string (the secret shown in the DigiVault dashboard)');
     }
   }
-  return secrets;
+  return secrets.filter((secret) => typeof secret === 'string' && secret !== '');
 }
 
 /** @internal A non-negative whole number option, or undefined. */
@@ -380,10 +384,11 @@ function cachedCore(secretOrSecrets) {
   // key is its JSON: one key per list, whatever characters (NUL included) the secrets hold.
   const single = typeof secretOrSecrets === 'string';
   const cache = single ? singleCores : listCores;
-  const key = single ? secretOrSecrets : JSON.stringify(toSecrets(secretOrSecrets));
+  const secrets = single ? null : toSecrets(secretOrSecrets);
+  const key = single ? secretOrSecrets : JSON.stringify(secrets);
   let core = cache.get(key);
   if (core === undefined) {
-    core = createCore(toSecrets(secretOrSecrets));
+    core = createCore(secrets ?? toSecrets(secretOrSecrets));
     if (cache.size >= CORE_CACHE_SIZE) cache.delete(cache.keys().next().value);
     cache.set(key, core);
   }

@@ -58,9 +58,11 @@ test('verifyRequest with a secret (or a Webhook without a limit) reads at most 1
   assert.equal((await verifyRequest(streamedRequest(stream, { 'X-DigiVault-Signature': hmac(event) }), SECRET)).type, 'contact.created');
 });
 
+const nodeEntry = `const pkg = await import(${JSON.stringify(`${packageDir}/node.mjs`)});\n`;
+
 /** Runs `source` (an ES module body with `pkg` imported) in a child Node with a large heap; returns its JSON output. */
-function inChild(source, prelude = '') {
-  const program = `${prelude}const pkg = await import(${JSON.stringify(`${packageDir}/node.mjs`)});\n${source}`;
+function inChild(source, entry = nodeEntry) {
+  const program = `${entry}${source}`;
   const child = spawnSync(process.execPath, ['--expose-gc', '--max-old-space-size=6144', '--input-type=module', '-e', program], {
     encoding: 'utf8',
     maxBuffer: 1 << 20,
@@ -68,8 +70,16 @@ function inChild(source, prelude = '') {
   assert.equal(child.status, 0, child.stderr);
   return JSON.parse(child.stdout);
 }
-/** The same, with the package loaded where there is no global Buffer. */
-inChild.withoutBuffer = (source) => inChild(source, 'delete globalThis.Buffer;\n');
+/** The same, with the browser entry loaded where there is no global Buffer (as in a browser). */
+inChild.withoutBuffer = (source) =>
+  inChild(
+    source,
+    `const wasm = (await import('node:fs')).readFileSync(${JSON.stringify(`${packageDir}/wasm/digivault_webhooks_bg.wasm`)});
+    void [globalThis.Response, globalThis.Request, globalThis.fetch]; // Node loads these lazily, with Buffer
+    delete globalThis.Buffer;
+    const pkg = await import(${JSON.stringify(`${packageDir}/web.js`)});
+    await pkg.init(wasm);\n`,
+  );
 
 test('refused 200 MiB payloads cost no lasting memory (RSS growth under 64 MiB after three)', () => {
   const result = inChild(`

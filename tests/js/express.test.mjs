@@ -28,6 +28,12 @@ before(async () => {
   app.post('/prebuilt-raw', express.raw({ type: '*/*' }), expressMiddleware(new Webhook(SECRET), { maxPayloadBytes: 4096 }), onEvent);
   // A pre-built Webhook's own limit.
   app.post('/prebuilt-own', expressMiddleware(new Webhook(SECRET, { maxPayloadBytes: 4096 })), onEvent);
+  app.post('/text', express.text({ type: '*/*' }), expressMiddleware(SECRET), onEvent);
+  // The common pattern that keeps the bytes while parsing JSON: they are used as they are.
+  const keepRaw = (req, res, buf) => {
+    req.rawBody = buf;
+  };
+  app.post('/json-verify', express.json({ verify: keepRaw }), expressMiddleware(SECRET), onEvent);
   await new Promise((resolve) => {
     server = app.listen(0, '127.0.0.1', resolve);
   });
@@ -97,4 +103,24 @@ test('a limit given beside a pre-built Webhook is honoured; its other settings a
   }
   assert.throws(() => expressMiddleware(new Webhook(SECRET), { toleranceSeconds: 300 }), /belong to the Webhook/);
   assert.throws(() => expressMiddleware(new Webhook(SECRET), { maxPayloadBytes: -1 }), TypeError);
+});
+
+test('BODY_ALREADY_PARSED names the parser that ran: express.text() here', async () => {
+  const body = sampleEvent('contact.created');
+  const response = await post('/text', body, { 'X-DigiVault-Signature': hmac(body) });
+  assert.equal(response.status, 500);
+  const error = await response.json();
+  assert.equal(error.code, 'BODY_ALREADY_PARSED');
+  assert.match(error.message, /consumed by express\.text\(\)/);
+  assert.doesNotMatch(error.message, /consumed by express\.json/);
+});
+
+test('raw bytes kept by express.json({ verify }) as req.rawBody are verified instead of refused', async () => {
+  const body = sampleEvent('group.deleted', { id: 'evt_express_verify' });
+  const response = await post('/json-verify', body, { 'X-DigiVault-Signature': hmac(body) });
+  assert.equal(response.status, 200);
+  assert.deepEqual(await response.json(), { ok: true, id: 'evt_express_verify', rawBytes: Buffer.byteLength(body) });
+  const tampered = await post('/json-verify', body.replace('evt_express_verify', 'evt_other'), { 'X-DigiVault-Signature': hmac(body) });
+  assert.equal(tampered.status, 401);
+  assert.equal((await tampered.json()).code, 'INVALID_SIGNATURE');
 });
