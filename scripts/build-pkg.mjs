@@ -5,6 +5,7 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { buildWasm, root } from './wasm.mjs';
+import { JS_ERROR_CODES } from '../src/js/api.js';
 
 const pkg = join(root, 'pkg');
 const glue = join(root, 'src', 'js');
@@ -43,7 +44,12 @@ const generated = readFileSync(join(pkg, 'wasm', 'web', 'digivault_webhooks.d.ts
 const firstBinding = generated.search(/^export (class|function) /m);
 const typesEnd = generated.lastIndexOf('/**', firstBinding);
 if (firstBinding < 0 || typesEnd < 0) throw new Error('unexpected wasm-bindgen .d.ts layout');
-writeFileSync(join(pkg, 'events.d.ts'), '// Generated from the Rust types by tsify and wasm-bindgen.\n' + generated.slice(0, typesEnd).trimEnd() + '\n');
+// The glue's own error codes join the core's (CoreErrorCode, from its table) in WebhookErrorCode.
+const jsErrorCodes = `/** The codes only the JS glue raises (JS_ERROR_CODES in src/js/api.js). */\nexport type JsErrorCode = ${Object.keys(JS_ERROR_CODES).map((code) => JSON.stringify(code)).join(' | ')};\n`;
+writeFileSync(
+  join(pkg, 'events.d.ts'),
+  '// Generated from the Rust types by tsify and wasm-bindgen, and from src/js/api.js.\n' + generated.slice(0, typesEnd).trimEnd() + '\n\n' + jsErrorCodes,
+);
 cpSync(join(glue, 'README.md'), join(pkg, 'README.md'));
 
 const entry = (file) => ({ types: './index.d.ts', default: file });

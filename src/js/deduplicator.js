@@ -1,4 +1,5 @@
 // A bounded replacement for the guide's ever-growing `new Set()` of seen event ids.
+import { defaultLimits } from './api.js';
 
 /**
  * Remembers event ids for `ttlSeconds` (default 48 h, longer than DigiVault's 7 h 21 min
@@ -11,7 +12,7 @@ export class Deduplicator {
   #maxEntries;
   #now;
 
-  constructor({ ttlSeconds = 48 * 3600, maxEntries = 10000, now = Date.now } = {}) {
+  constructor({ ttlSeconds = defaultLimits().dedupTtlSeconds, maxEntries = 10000, now = Date.now } = {}) {
     if (!(ttlSeconds > 0)) throw new TypeError('ttlSeconds must be a positive number');
     if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('maxEntries must be a positive integer');
     this.#ttlMillis = ttlSeconds * 1000;

@@ -1,7 +1,5 @@
 // Express (and Connect-style) middleware that reads the raw body itself.
-import { Webhook, WebhookError } from './api.js';
-
-const DEFAULT_LIMIT_BYTES = 1024 * 1024;
+import { Webhook, WebhookError, defaultLimits } from './api.js';
 
 function alreadyParsed() {
   return new WebhookError(
@@ -9,7 +7,6 @@ function alreadyParsed() {
     'the request body was already consumed by a body parser, so the signed bytes are gone: ' +
       'mount this middleware on the webhook route before express.json() (or use ' +
       "express.raw({ type: 'application/json' }) there)",
-    { status: 500 },
   );
 }
 
@@ -32,7 +29,7 @@ function readRawBody(req, limit) {
     const onData = (chunk) => {
       size += chunk.length;
       if (size > limit) {
-        fail(new WebhookError('PAYLOAD_TOO_LARGE', `payload too large: over ${limit} bytes`, { status: 413 }));
+        fail(new WebhookError('PAYLOAD_TOO_LARGE', `payload too large: over ${limit} bytes`));
         req.resume();
         return;
       }
@@ -52,7 +49,7 @@ function readRawBody(req, limit) {
  */
 export function expressMiddleware(secretOrWebhook, options = {}) {
   const webhook = secretOrWebhook instanceof Webhook ? secretOrWebhook : new Webhook(secretOrWebhook, options);
-  const limit = webhook.maxPayloadBytes ?? DEFAULT_LIMIT_BYTES;
+  const limit = webhook.maxPayloadBytes ?? defaultLimits().maxPayloadBytes;
   return function digivaultWebhook(req, res, next) {
     readRawBody(req, limit).then(
       (body) => {

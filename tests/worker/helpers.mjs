@@ -1,6 +1,6 @@
 // Shared helpers of the Worker tests: a real origin on 127.0.0.1, the BUILT Worker
 // (build/index.js + build/index_bg.wasm) in workerd through Miniflare, and signing with
-// Node's own crypto (independent of the Rust core under test).
+// Node's own crypto (independent, on purpose, of the Rust core under test).
 import { createHmac, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -22,21 +22,16 @@ export function sign(body, secret = SECRET) {
   return createHmac('sha256', secret).update(body).digest('hex');
 }
 
-/** A valid event body (a string) with a fresh id unless one is given. */
+// The guide's payload from the shared fixtures (tests/events.json), read here rather than
+// made by the package's sampleEvent: these tests run the Worker alone, without pkg/.
+const GUIDE_PAYLOAD = JSON.parse(
+  JSON.parse(readFileSync(`${ROOT}tests/events.json`, 'utf8')).events.find((e) => e.name === 'guide payload').body,
+);
+
+/** A valid event body (a string): the guide's payload with a fresh id unless one is given. */
 export function eventBody({ id = `evt_${randomUUID()}`, createdAt = Math.floor(Date.now() / 1000), message = 'Hello, world!' } = {}) {
-  return JSON.stringify({
-    id,
-    type: 'conversation.message.created',
-    created_at: createdAt,
-    data: {
-      object: {
-        id: 'xgQQXg3hrtjh7AvZ',
-        conversation_id: 'WAz8eIbvDR60rouK',
-        message,
-        created_at: createdAt,
-      },
-    },
-  });
+  const { object } = GUIDE_PAYLOAD.data;
+  return JSON.stringify({ ...GUIDE_PAYLOAD, id, created_at: createdAt, data: { object: { ...object, message, created_at: createdAt } } });
 }
 
 /** The RATE_LIMITER limit (failures per address per 60 s) that the repository's wrangler.toml sets. */
