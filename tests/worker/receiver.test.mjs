@@ -610,7 +610,7 @@ describe('logs', () => {
       for (const line of lines) assert.equal(typeof line.duration_ms, 'number');
 
       const everything = worker.logs.map((l) => l.message).join('\n');
-      for (const secret of [SECRET, OLD_SECRET, 'whsec_wrong', ...signatures, marker, 'FrankMcCallister']) {
+      for (const secret of [SECRET, OLD_SECRET, 'whsec_wrong', ...signatures, marker, 'WAz8eIbvDR60rouK']) {
         assert.ok(!everything.includes(secret), `logs leak ${secret.slice(0, 12)}…`);
       }
     } finally {
