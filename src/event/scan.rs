@@ -456,6 +456,13 @@ impl<'a> Scanner<'a> {
     }
 }
 
+/// `text` from `at`, a position already reached in it (so at most its length).
+#[inline]
+fn after(text: &[u8], at: usize) -> &[u8] {
+    debug_assert!(at <= text.len(), "a position reached in the text");
+    text.get(at..).unwrap_or_default()
+}
+
 /// How many bytes at the start of `text` need no attention inside a string: all but a
 /// quote, a backslash or a control character.
 #[inline]
@@ -465,7 +472,7 @@ fn plain_prefix(text: &[u8]) -> usize {
     let mut plain = 0;
     while plain < 32 {
         let Some(word) = text.get(plain..plain + 8) else {
-            let tail = text.get(plain..).unwrap_or_default();
+            let tail = after(text, plain);
             return plain + tail.iter().position(|&b| special(b)).unwrap_or(tail.len());
         };
         let mut bytes = [0; 8];
@@ -476,7 +483,7 @@ fn plain_prefix(text: &[u8]) -> usize {
         }
         plain += 8;
     }
-    plain + long_plain_prefix(text.get(plain..).unwrap_or_default())
+    plain + long_plain_prefix(after(text, plain))
 }
 
 fn special(b: u8) -> bool {
@@ -502,6 +509,7 @@ fn long_plain_prefix(text: &[u8]) -> usize {
     // memchr searches with SIMD (simd128 in wasm); control characters are rare and are
     // looked for in the span with a branch-free fold, which vectorizes too.
     let end = memchr::memchr2(b'"', b'\\', text).unwrap_or(text.len());
+    debug_assert!(end <= text.len(), "memchr finds positions within the text");
     let span = text.get(..end).unwrap_or_default();
     if span.iter().fold(0u8, |hit, &b| hit | u8::from(b < 0x20)) == 0 {
         return end;

@@ -264,7 +264,12 @@ impl Reply {
             path: self.path.as_deref(),
             origin_status: self.origin_status,
         };
-        serde_json::to_string(&body).unwrap_or_default()
+        let json = serde_json::to_string(&body);
+        debug_assert!(
+            json.is_ok(),
+            "strings, integers and options of them always serialize"
+        );
+        json.unwrap_or_default()
     }
 
     /// Response headers: content type, no caching, and `Retry-After` / `Allow` when set.
