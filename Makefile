@@ -137,8 +137,11 @@ bench-timing: build-pkg
 	CARGO_TARGET_DIR=target/timing cargo run --quiet --release --manifest-path bench/timing/Cargo.toml -- 1000000
 	node bench/timing/node.mjs 200000
 
-## The main job: the Worker on http://127.0.0.1:8787 (wrangler dev, local KV) and a demo origin.
+## The main job: the Worker on http://127.0.0.1:8787 (wrangler dev, local KV) and a demo origin,
+## serving the debugger page at /. First installs what it needs and builds www/pkg/ and build/
+## (the suite's stages, in parallel, with progress lines), then serves.
 dev:
+	node scripts/test-suite.mjs build-www build-worker
 	scripts/dev.sh
 
 ## Benchmark (not a test): this Worker against a hand-written JS reference, both in wrangler dev.
@@ -152,10 +155,6 @@ build-www: build-pkg
 ## The debugger page in real Chromium (playwright-core with Debian's /usr/bin/chromium).
 test-www: build-www setup-browser
 	node --test --test-timeout=120000 tests/www/
-
-## `make dev` serves the debugger page at / through the Worker: it needs www/pkg/, and the
-## tools of wrangler.toml's [build] command (installed by build-worker's prerequisites).
-dev: build-www build-worker
 
 ## Checks last: no other stage waits for them.
 TEST_STAGES += check-locks check-fmt clippy test-rust build-wasm-core

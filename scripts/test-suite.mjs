@@ -31,8 +31,8 @@ const CPU_BOUND = new Set([
   'build-pkg', 'build-worker', 'build-www', 'build-fuzz', 'fuzz-smoke',
 ]);
 const EXCLUSIVE = {
-  // Cargo locks target/ for one build at a time: running these together only queues them.
-  'cargo target/': ['clippy', 'test-rust', 'build-wasm-core', 'build-worker'],
+  // Cargo locks target/debug/ for one build at a time: together, one would only queue.
+  'cargo target/debug/': ['clippy', 'test-rust'],
   // tests/worker/'s `wrangler dev` test runs wrangler.toml's [build] command, which rewrites
   // build/ while the other Worker stages would load it.
   'Worker build/': ['test-worker', 'test-security', 'chaos-short'],
@@ -40,7 +40,7 @@ const EXCLUSIVE = {
 const JOBS = Number(process.env.TEST_JOBS ?? 4);
 const CPU_JOBS = Math.min(JOBS, Number(process.env.TEST_CPU_JOBS ?? 2));
 const TAIL_LINES = 40;
-const QUIET_MS = 60_000; // a progress line after this long with nothing printed
+const QUIET_MS = 30_000; // a progress line after this long with nothing printed
 
 /** Make's database: every target's prerequisites and the TEST_STAGES variable. */
 function readMakefile() {
