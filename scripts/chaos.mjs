@@ -1,8 +1,9 @@
-// Chaos run: the sender simulator (pkg/cli.js: DigiVault's signing, retry schedule and
-// timeout) delivers N distinct events, plus exact duplicate deliveries (some concurrent)
-// and forged ones, through the BUILT Worker in workerd (Miniflare, tests/worker/helpers.mjs)
-// to a local origin that answers 500 to a share of forwards, hangs past FORWARD_TIMEOUT_MS
-// on another, and goes down (connection refused) for a stretch every few seconds.
+// Chaos run: the sender simulator's delivery engine (pkg/sender.js: DigiVault's signing,
+// retry schedule and timeout) delivers N distinct events (the package's sample event), plus
+// exact duplicate deliveries (some concurrent) and forged ones, through the BUILT Worker in
+// workerd (Miniflare, scripts/lib/built-worker.mjs) to a local origin that answers 500 to a
+// share of forwards, hangs past FORWARD_TIMEOUT_MS on another, and goes down (connection
+// refused) for a stretch every few seconds.
 //
 // Invariants (exit status 1 when one fails):
 //   - events lost: 0. No event the Worker acknowledged (2xx) without the origin having
@@ -21,13 +22,17 @@
 //     [--seed 1]
 // Needs `make build-pkg build-worker`. Everything listens on 127.0.0.1 only.
 import { createServer } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
-import { SECRET, sign, sleep, startWorker } from '../tests/worker/helpers.mjs';
+import { SECRET, sign, startWorker } from './lib/built-worker.mjs';
 
-const { deliver, RETRY_SCHEDULE_MS } = await import(new URL('../pkg/cli.js', import.meta.url)).catch((err) => {
-  throw new Error(`pkg/cli.js is missing: run \`make build-pkg\` first (${err.message})`);
-});
+const pkg = (file) =>
+  import(new URL(`../pkg/${file}`, import.meta.url)).catch((err) => {
+    throw new Error(`pkg/${file} is missing: run \`make build-pkg\` first (${err.message})`);
+  });
+const { deliver, RETRY_SCHEDULE_MS } = await pkg('sender.js');
+const { sampleEvent } = await pkg('node.mjs');
 
 const { values: args } = parseArgs({
   options: {
@@ -164,13 +169,15 @@ async function startChaosOrigin() {
 
 const runId = Math.floor(random() * 1e9).toString(36);
 const createdAt = Math.floor(Date.now() / 1000);
-const eventBody = (i) =>
-  JSON.stringify({
-    id: `evt_chaos_${runId}_${i}`,
-    type: 'conversation.message.created',
-    created_at: createdAt,
-    data: { object: { id: `msg_${i}`, conversation_id: 'conv_chaos', message: `chaos message ${i} ✓`, created_at: createdAt } },
-  });
+/**
+ * The package's sample message event, its message made non-ASCII so that forwarding is
+ * checked byte for byte on multi-byte UTF-8 too.
+ */
+const eventBody = (i) => {
+  const event = JSON.parse(sampleEvent('conversation.message.created', { id: `evt_chaos_${runId}_${i}`, createdAt }));
+  event.data.object.message = `chaos message ${i} ✓`;
+  return JSON.stringify(event);
+};
 
 /** A forged delivery of `body`: unsigned, signed with another secret, or tampered after signing. */
 function forge(body, kind) {

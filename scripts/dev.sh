@@ -43,8 +43,9 @@ echo "dev: demo origin on http://127.0.0.1:$origin_port; starting wrangler dev (
   cat <<MSG
 
   DigiVault webhook receiver: http://127.0.0.1:$port/webhooks  ->  demo origin http://127.0.0.1:$origin_port/webhooks
-  send a signed test event:     node scripts/send-test-event.mjs http://127.0.0.1:$port/webhooks
-  same id twice (dedup):        node scripts/send-test-event.mjs http://127.0.0.1:$port/webhooks evt_demo_1
+  send a signed test event:     node --env-file=.dev.vars pkg/cli.js send --secret-env WEBHOOK_SECRET --url http://127.0.0.1:$port/webhooks --print-curl
+  one id delivered twice:       node --env-file=.dev.vars pkg/cli.js send --secret-env WEBHOOK_SECRET --url http://127.0.0.1:$port/webhooks --id evt_demo_1 --duplicates 1
+                                (the second delivery is answered {"status":"duplicate"}; node pkg/cli.js --help for more)
   health:                       curl http://127.0.0.1:$port/health
   debugger page:                http://127.0.0.1:$port/
 
