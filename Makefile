@@ -138,10 +138,10 @@ bench-timing: build-pkg
 	node bench/timing/node.mjs 200000
 
 ## The main job: the Worker on http://127.0.0.1:8787 (wrangler dev, local KV) and a demo origin,
-## serving the debugger page at /. First installs what it needs and builds www/pkg/ and build/
-## (the suite's stages, in parallel, with progress lines), then serves.
+## serving the debugger page at /. First installs what it needs and builds www/pkg/ (the suite's
+## stages, in parallel, with progress lines); wrangler's [build] command then builds build/.
 dev:
-	node scripts/test-suite.mjs build-www build-worker
+	node scripts/test-suite.mjs build-www setup-worker-build
 	scripts/dev.sh
 
 ## Benchmark (not a test): this Worker against a hand-written JS reference, both in wrangler dev.
