@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export PATH := $(if $(TOOLS_ROOT),$(TOOLS_ROOT)/bin:)$(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
 
 .PHONY: test setup setup-rust setup-node setup-browser setup-wasm-bindgen setup-worker-build setup-fuzz
-.PHONY: check-rust check-fmt check-locks clippy test-rust build-wasm-core build-pkg test-js build-worker test-worker dev bench bench-npm bench-worker build-www test-www build-fuzz
+.PHONY: check-rust check-fmt check-locks clippy test-rust build-wasm-core build-pkg test-js test-consumers build-worker test-worker dev bench bench-npm bench-worker build-www test-www build-fuzz
 
 ## test: every stage of TEST_STAGES, run by scripts/test-suite.mjs: each once, after the stages
 ## among its prerequisites here, independent ones at the same time, logs in target/test-logs/,
@@ -17,7 +17,7 @@ test:
 
 TEST_STAGES := setup-rust setup-wasm-bindgen setup-worker-build setup-node setup-browser setup-fuzz
 TEST_STAGES += build-worker build-pkg build-www build-fuzz
-TEST_STAGES += test-worker test-js test-www
+TEST_STAGES += test-worker test-js test-consumers test-www
 
 ## setup: everything the stages need, each part skipped when already there.
 setup: setup-rust setup-node setup-browser setup-wasm-bindgen setup-worker-build setup-fuzz
@@ -85,11 +85,19 @@ test-js: build-pkg
 	node_modules/node22/bin/node --test tests/js/verify.test.mjs tests/js/webhook.test.mjs tests/js/fetch.test.mjs
 	node_modules/node24/bin/node --test tests/js/verify.test.mjs tests/js/webhook.test.mjs tests/js/fetch.test.mjs
 
+## The packed tarball installed into throwaway projects and built as users build (tests/consumers/):
+## esbuild and Vite browser bundles in Chromium, esbuild and bun server bundles, tsc over the
+## README's snippets and user-style projects, Deno with --allow-net only; then the release
+## checks (changelog version, licenses, npm and cargo publish --dry-run).
+test-consumers: build-pkg setup-browser
+	node --test --test-timeout=600000 tests/consumers/
+
 ## Benchmarks (not tests): figures and ratios, printed.
 bench: bench-npm bench-worker
 
 bench-npm: build-pkg
 	node bench/npm/run.mjs
+	node bench/npm/load.mjs
 
 ## The Cloudflare Worker receiver (cargo feature `worker`): build/index.js + build/index_bg.wasm.
 build-worker: setup-node setup-wasm-bindgen setup-worker-build

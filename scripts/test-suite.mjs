@@ -31,8 +31,9 @@ const CPU_BOUND = new Set([
   'build-pkg', 'build-worker', 'build-www', 'build-fuzz', 'fuzz-smoke',
 ]);
 const EXCLUSIVE = {
-  // Cargo locks target/debug/ for one build at a time: together, one would only queue.
-  'cargo target/debug/': ['clippy', 'test-rust'],
+  // Cargo locks target/debug/ for one build at a time: together, one would only queue
+  // (test-consumers builds the crate there for `cargo publish --dry-run`).
+  'cargo target/debug/': ['clippy', 'test-rust', 'test-consumers'],
   // tests/worker/'s `wrangler dev` test runs wrangler.toml's [build] command, which rewrites
   // build/ while the other Worker stages would load it.
   'Worker build/': ['test-worker', 'test-security', 'chaos-short'],

@@ -38,7 +38,8 @@ export default function () {
 
 /**
  * The built Worker in workerd. `vars` become plain-text bindings (as [vars] and secrets
- * do); `rateLimit` is the RATE_LIMITER binding's limit per 60 s (null: no binding); `kv`:
+ * do); `rateLimit` is the RATE_LIMITER binding's limit per 60 s, which counts failed requests
+ * per address (null: no binding); `kv`:
  * true (a local KV namespace), false (no DEDUP binding) or 'reads-fail'.
  */
 export async function startWorker({ vars = {}, rateLimit = 1000, kv = true } = {}) {

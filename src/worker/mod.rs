@@ -1,9 +1,12 @@
 //! The Cloudflare Worker: platform I/O around [`crate::receiver`], nothing else.
 //!
 //! Bindings (see `wrangler.toml`): `DEDUP` (Workers KV, required), `RATE_LIMITER`
-//! (Workers Rate Limiting, optional), `ASSETS` (static assets from `www/`, optional), plus
+//! (Workers Rate Limiting, optional: it counts failed requests, see [`flood`]), `ASSETS` (static assets from `www/`, optional), plus
 //! the variables and secrets listed in [`crate::receiver::VARS`] (read as strings; a TOML
 //! number in `[vars]` is read in decimal).
+
+mod body;
+mod flood;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -22,13 +25,11 @@ use worker::{
 use crate::headers::SIGNATURE_HEADERS;
 use crate::receiver::{
     dedup_keys, forward_headers, Accepted, ConfigError, DedupKeys, DedupState, LocalDedup, LogLine,
-    OriginResult, Outcome, Receiver, Reply, Route, Seen, LEASE_TTL_SECONDS,
+    OriginResult, Outcome, Receiver, Reply, Route, Seen, HEALTH_PATH, LEASE_TTL_SECONDS,
 };
 
 /// Workers KV namespace holding the dedup markers and leases.
 const DEDUP_BINDING: &str = "DEDUP";
-/// Workers Rate Limiting binding, keyed by client IP.
-const RATE_LIMIT_BINDING: &str = "RATE_LIMITER";
 /// Static assets (the debugger page in `www/`).
 const ASSETS_BINDING: &str = "ASSETS";
 
@@ -56,7 +57,17 @@ thread_local! {
 async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let started = Date::now().as_millis();
     let mut log = LogLine::default();
-    let handled = handle(req, &env, &ctx, &mut log).await;
+    // An address that failed too often is refused before anything of its request is read.
+    let client = flood::client_address(&req);
+    let handled = match flood::refused(&client) {
+        Some(reply) => reply.into(),
+        None => handle(req, &env, &ctx, &mut log).await,
+    };
+    if let Handled::Reply(reply) = &handled {
+        if reply.counts_as_failure() {
+            flood::count_failure(&env, &client, &mut log).await;
+        }
+    }
     let duration_ms = Date::now().as_millis().saturating_sub(started);
     let response = match handled {
         Handled::Reply(reply) => {
@@ -91,49 +102,49 @@ impl From<Reply> for Handled {
 }
 
 async fn handle(req: Request, env: &Env, ctx: &Context, log: &mut LogLine) -> Handled {
-    // Rate limiting comes first, before any parsing or KV work.
-    if let Ok(limiter) = env.rate_limiter(RATE_LIMIT_BINDING) {
-        let client = req
-            .headers()
-            .get("CF-Connecting-IP")
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| "unknown".to_owned());
-        match limiter.limit(client).await {
-            Ok(outcome) if !outcome.success => return Reply::rate_limited().into(),
-            Ok(_) => {}
-            // Fail open: a broken limiter must not drop webhooks.
-            Err(err) => log.rate_limit_error(&err.to_string()),
-        }
-    }
-
     let shared = receiver(env);
     let receiver = match shared.as_ref() {
         Ok(receiver) => receiver,
         Err(err) => {
+            // The details are for the operator's log; the caller gets a generic answer.
             log.detail(&err.to_string());
-            return Reply::misconfigured(err).into();
+            let health = req.path() == HEALTH_PATH;
+            return if health {
+                Reply::unhealthy()
+            } else {
+                Reply::misconfigured()
+            }
+            .into();
         }
     };
 
     let method = req.method();
     match receiver.route(method.as_ref(), &req.path()) {
-        Route::Webhook => match env.kv(DEDUP_BINDING) {
-            Ok(kv) => webhook(req, receiver, &kv, ctx, log)
+        Route::Webhook => match dedup_store(env, log) {
+            Some(kv) => webhook(req, receiver, &kv, ctx, log)
                 .await
                 .unwrap_or_else(|reply| reply)
                 .into(),
-            Err(_) => {
-                let err = ConfigError::missing_binding(DEDUP_BINDING);
-                log.detail(&err.to_string());
-                Reply::misconfigured(&err).into()
-            }
+            None => Reply::misconfigured().into(),
         },
-        Route::Health => Reply::status(Outcome::Health).into(),
+        // Healthy only with every binding the webhook route needs.
+        Route::Health => match dedup_store(env, log) {
+            Some(_) => Reply::status(Outcome::Health).into(),
+            None => Reply::unhealthy().into(),
+        },
         Route::MethodNotAllowed { allow } => Reply::method_not_allowed(allow).into(),
         Route::NotFound if matches!(method, Method::Get | Method::Head) => asset(req, env).await,
         Route::NotFound => Reply::not_found().into(),
     }
+}
+
+/// The `DEDUP` namespace; a missing binding is a configuration error, logged.
+fn dedup_store(env: &Env, log: &mut LogLine) -> Option<KvStore> {
+    let kv = env.kv(DEDUP_BINDING).ok();
+    if kv.is_none() {
+        log.detail(&ConfigError::missing_binding(DEDUP_BINDING).to_string());
+    }
+    kv
 }
 
 /// The receiver for this isolate, built on first use.
@@ -161,7 +172,7 @@ fn var(env: &Env, name: &str) -> Option<String> {
 }
 
 async fn webhook(
-    mut req: Request,
+    req: Request,
     receiver: &Receiver,
     kv: &KvStore,
     ctx: &Context,
@@ -175,14 +186,14 @@ async fn webhook(
         .iter()
         .filter_map(|name| Some((*name, header(name)?)))
         .collect();
-    receiver.check_declared_length(content_length.as_deref())?;
-    let body = read_body(&mut req, receiver, content_length.is_some()).await?;
+    let declared = receiver.declared_length(content_length.as_deref())?;
+    let body = body::read(&req, receiver, declared).await?;
 
     let now = i64::try_from(Date::now().as_millis() / 1000).unwrap_or(i64::MAX);
     let pairs = signatures
         .iter()
         .map(|(name, value)| (*name, value.as_str()));
-    let accepted = receiver.accept(&body, pairs, now)?;
+    let accepted = receiver.accept(&body.bytes, pairs, now)?;
     log.event(&accepted.event);
 
     let keys = dedup_keys(&accepted.event.id);
@@ -210,7 +221,15 @@ async fn webhook(
     };
     put(kv, &keys.lease, LEASE_TTL_SECONDS, log, "lease_write").await;
 
-    let result = forward(receiver, &accepted, body, content_type.as_deref(), ctx, log).await;
+    let result = forward(
+        receiver,
+        &accepted,
+        body.js,
+        content_type.as_deref(),
+        ctx,
+        log,
+    )
+    .await;
     if let OriginResult::Status(status) = result {
         log.origin_status = Some(status);
     }
@@ -224,30 +243,6 @@ async fn webhook(
         log.kv_error("lease_delete", &err.to_string());
     }
     Ok(reply)
-}
-
-/// Reads the body under the size limit. With a `Content-Length` (already checked against
-/// the limit, and enforced by the runtime) in one piece; without one, chunk by chunk,
-/// stopping as soon as the limit is exceeded.
-async fn read_body(
-    req: &mut Request,
-    receiver: &Receiver,
-    declared_length: bool,
-) -> Result<Vec<u8>, Reply> {
-    if declared_length {
-        // `Receiver::accept` checks the size again, whatever was declared.
-        return req.bytes().await.map_err(|_| Reply::unreadable_body());
-    }
-    let mut body = receiver.body_limit();
-    // No body at all: an empty payload, which then fails verification.
-    let Ok(mut stream) = req.stream() else {
-        return Ok(Vec::new());
-    };
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| Reply::unreadable_body())?;
-        body.push(&chunk)?;
-    }
-    Ok(body.into_bytes())
 }
 
 /// Both keys in one bulk read (one KV operation instead of two).
@@ -282,7 +277,7 @@ async fn put(kv: &KvStore, key: &str, ttl: u64, log: &mut LogLine, operation: &'
 async fn forward(
     receiver: &Receiver,
     accepted: &Accepted,
-    body: Vec<u8>,
+    body: Uint8Array,
     content_type: Option<&str>,
     ctx: &Context,
     log: &mut LogLine,
@@ -301,7 +296,7 @@ async fn forward(
     init.set_method("POST");
     init.set_headers(&headers.0);
     init.set_redirect(web_sys::RequestRedirect::Manual);
-    init.set_body(&Uint8Array::from(body.as_slice()));
+    init.set_body(&body);
     let request = match web_sys::Request::new_with_str_and_init(&settings.forward_url, &init) {
         Ok(request) => Request::from(request),
         Err(err) => {
