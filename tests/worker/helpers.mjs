@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 
 export { COMPATIBILITY_DATE, ROOT, SECRET, sign, startWorker } from '../../scripts/lib/built-worker.mjs';
+import { ROOT } from '../../scripts/lib/built-worker.mjs';
 export const OLD_SECRET = 'whsec_test_previous_9876543210';
 
 /**
