@@ -1,36 +1,81 @@
 # The two commands a newcomer needs are in README.md; everything else hangs off them.
 SHELL := /bin/bash
 .DEFAULT_GOAL := test
+# Tools from scripts/setup-tool.sh: in $TOOLS_ROOT/bin if set, else cargo's bin directory.
+export PATH := $(if $(TOOLS_ROOT),$(TOOLS_ROOT)/bin:)$(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
 
-.PHONY: test setup check-rust test-rust build-wasm-core build-pkg test-js test-consumers build-worker test-worker dev bench bench-npm bench-worker build-www test-www
+.PHONY: test setup setup-rust setup-node setup-browser setup-wasm-bindgen setup-worker-build setup-fuzz
+.PHONY: check-rust check-fmt check-locks clippy test-rust build-wasm-core build-pkg test-js test-consumers build-worker test-worker dev bench bench-npm bench-worker build-www test-www build-fuzz
 
-## test: install what is missing, then run every check and test
-test: setup check-rust test-rust build-wasm-core test-js test-consumers test-worker test-www
+## test: every stage of TEST_STAGES, run by scripts/test-suite.mjs: each once, after the stages
+## among its prerequisites here, independent ones at the same time, logs in target/test-logs/,
+## a table of durations and results at the end. `make test STAGES="test-js"` runs only those
+## (and what they need). Add a stage: its target below, with its prerequisites, and a line
+## `TEST_STAGES += name` (not `test: name`, which would run outside the suite).
+test:
+	node scripts/test-suite.mjs $(STAGES)
 
-setup:
+TEST_STAGES := setup-rust setup-wasm-bindgen setup-worker-build setup-node setup-browser setup-fuzz
+TEST_STAGES += build-worker build-pkg build-www build-fuzz
+TEST_STAGES += test-worker test-js test-consumers test-www
+
+## setup: everything the stages need, each part skipped when already there.
+setup: setup-rust setup-node setup-browser setup-wasm-bindgen setup-worker-build setup-fuzz
+
+setup-rust:
 	scripts/setup-rust.sh
-	test -x node_modules/.bin/wrangler || npm ci
+
+## npm ci when node_modules/ was not installed from this package-lock.json.
+setup-node:
+	@if ! cmp -s package-lock.json node_modules/.package-lock.stamp; then \
+	  echo "npm ci (node_modules/ is missing or from another package-lock.json)"; \
+	  npm ci --no-audit --no-fund && cp package-lock.json node_modules/.package-lock.stamp; \
+	else echo "node_modules/ is current"; fi
+
+setup-browser:
 	scripts/setup-browser.sh
 
-check-rust:
-	cargo fmt --all --check
-	cargo clippy --all-targets -- -D warnings
-	cargo clippy --all-targets --target wasm32-unknown-unknown -- -D warnings
-	cargo clippy --all-targets --features worker -- -D warnings
-	cargo clippy --all-targets --features worker --target wasm32-unknown-unknown -- -D warnings
-	cargo clippy --all-targets --features wasm -- -D warnings
-	cargo clippy --all-targets --features wasm --target wasm32-unknown-unknown -- -D warnings
-	cargo clippy --all-targets --features debugger --target wasm32-unknown-unknown -- -D warnings
+setup-wasm-bindgen: setup-rust
+	scripts/setup-tool.sh wasm-bindgen
 
-test-rust:
+setup-worker-build: setup-rust
+	scripts/setup-tool.sh worker-build
+
+## nightly Rust and cargo-fuzz, for fuzz/.
+setup-fuzz: setup-rust
+	scripts/setup-fuzz.sh
+
+check-rust: check-fmt clippy
+
+check-fmt: setup-rust
+	cargo fmt --all --check
+
+## Every committed lock file is current: cargo would not rewrite it.
+check-locks: setup-rust
+	cargo metadata --locked --format-version 1 >/dev/null
+	cargo metadata --locked --format-version 1 --manifest-path fuzz/Cargo.toml >/dev/null
+	cargo metadata --locked --format-version 1 --manifest-path bench/timing/Cargo.toml >/dev/null
+
+## Two passes cover every cfg: natively (the Rust crate and its tests), and for wasm32 with all
+## features at once (worker, wasm, debugger: the code they gate only adds). The shipped wasm32
+## combinations one at a time, library only, catch what is unused in one of them alone.
+clippy: setup-rust
+	cargo clippy --all-targets -- -D warnings
+	cargo clippy --all-targets --features worker,debugger --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --lib --features wasm --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --lib --features debugger --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --lib --features worker --target wasm32-unknown-unknown -- -D warnings
+
+test-rust: setup-rust
 	cargo test
 
 ## The core alone, no bindings: proves it builds for wasm32 without wasm-bindgen.
-build-wasm-core:
+build-wasm-core: setup-rust
 	cargo build --release --target wasm32-unknown-unknown --lib
 
 ## The npm package, generated into pkg/ (wasm-bindgen for Node and web, JS glue, package.json).
-build-pkg:
+build-pkg: setup-node setup-wasm-bindgen
 	node scripts/build-pkg.mjs
 
 ## The built package: Node's test runner against pkg/ and the packed tarball, in Node 20, 22
@@ -44,7 +89,7 @@ test-js: build-pkg
 ## esbuild and Vite browser bundles in Chromium, esbuild and bun server bundles, tsc over the
 ## README's snippets and user-style projects, Deno with --allow-net only; then the release
 ## checks (changelog version, licenses, npm and cargo publish --dry-run).
-test-consumers: build-pkg
+test-consumers: build-pkg setup-browser
 	node --test --test-timeout=600000 tests/consumers/
 
 ## Benchmarks (not tests): figures and ratios, printed.
@@ -55,7 +100,7 @@ bench-npm: build-pkg
 	node bench/npm/load.mjs
 
 ## The Cloudflare Worker receiver (cargo feature `worker`): build/index.js + build/index_bg.wasm.
-build-worker:
+build-worker: setup-node setup-wasm-bindgen setup-worker-build
 	scripts/build-worker.sh
 
 ## The built Worker in real workerd (Miniflare) against a local origin, then a `wrangler dev` smoke test.
@@ -65,19 +110,23 @@ test-worker: build-worker
 ## Reliability and security (SECURITY.md): a fuzz smoke run in `make test`, the long runs and
 ## the timing check by hand.
 .PHONY: fuzz-smoke fuzz-long bench-timing chaos-short chaos-long test-security
-test: test-security fuzz-smoke chaos-short
+TEST_STAGES += test-security fuzz-smoke chaos-short
 bench: bench-timing
 
 ## SECURITY.md's bad-input classes sent to the built Worker in workerd: status, code, nothing forwarded.
 test-security: build-worker
 	node --test --test-concurrency=1 tests/security/
 
+## The fuzz targets, built once (cargo-fuzz's release build with address sanitizer).
+build-fuzz: setup-fuzz
+	cd fuzz && cargo +nightly fuzz build
+
 ## Every cargo-fuzz target (five) for 20 s from the committed seeds (fuzz/README.md).
-fuzz-smoke:
+fuzz-smoke: build-fuzz
 	fuzz/run.sh 20
 
 ## Every cargo-fuzz target for 10 minutes, at the lowest priority.
-fuzz-long:
+fuzz-long: build-fuzz
 	nice -n 19 fuzz/run.sh 600
 
 ## Chaos run: the sender simulator through the built Worker in workerd to a faulty origin
@@ -96,8 +145,11 @@ bench-timing: build-pkg
 	CARGO_TARGET_DIR=target/timing cargo run --quiet --release --manifest-path bench/timing/Cargo.toml -- 1000000
 	node bench/timing/node.mjs 200000
 
-## The main job: the Worker on http://127.0.0.1:8787 (wrangler dev, local KV) and a demo origin.
+## The main job: the Worker on http://127.0.0.1:8787 (wrangler dev, local KV) and a demo origin,
+## serving the debugger page at /. First installs what it needs and builds www/pkg/ (the suite's
+## stages, in parallel, with progress lines); wrangler's [build] command then builds build/.
 dev:
+	node scripts/test-suite.mjs build-www setup-worker-build
 	scripts/dev.sh
 
 ## Benchmark (not a test): this Worker against a hand-written JS reference, both in wrangler dev.
@@ -110,8 +162,8 @@ build-www: build-pkg
 	SKIP_PKG_BUILD=1 scripts/build-www.sh
 
 ## The debugger page in real Chromium (playwright-core with Debian's /usr/bin/chromium).
-test-www: build-www
+test-www: build-www setup-browser
 	node --test --test-timeout=120000 tests/www/
 
-## `make dev` serves the debugger page at / through the Worker: it needs www/pkg/.
-dev: build-www
+## Checks last: no other stage waits for them.
+TEST_STAGES += check-locks check-fmt clippy test-rust build-wasm-core

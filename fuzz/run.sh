@@ -12,8 +12,8 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(event_parse signature_header receiver_request local_dedup ledger)
 
-rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
-command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+../scripts/setup-fuzz.sh
+export PATH="${TOOLS_ROOT:+$TOOLS_ROOT/bin:}${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 cargo +nightly fuzz build
 for target in "${targets[@]}"; do

@@ -3,7 +3,7 @@
 # wrangler.toml runs this as its [build] command; `make build-worker` too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="${TOOLS_ROOT:+$TOOLS_ROOT/bin:}${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
 
 # worker-build would download these from GitHub; use the pinned local ones instead.
 # (Debian's binaryen is too old for wasm-bindgen's output: never use it.)

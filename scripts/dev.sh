@@ -25,11 +25,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Once the Worker answers, say how to use it.
+# Once the Worker answers, say how to use it; until then, say what it waits for.
+echo "dev: demo origin on http://127.0.0.1:$origin_port; starting wrangler dev (its [build] command rebuilds the Worker if src/ changed, then workerd starts)"
 (
-  for _ in $(seq 1 600); do
-    curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break
+  waited=0
+  until curl -sf "http://127.0.0.1:$port/health" >/dev/null 2>&1; do
     sleep 1
+    waited=$((waited + 1))
+    if [ $((waited % 15)) -eq 0 ]; then
+      echo "dev: still waiting for the Worker to answer http://127.0.0.1:$port/health (${waited} s; wrangler's output above)"
+    fi
+    if [ "$waited" -ge 600 ]; then
+      echo "dev: the Worker did not answer in 600 s; see wrangler's output above" >&2
+      exit 1
+    fi
   done
   cat <<MSG
 
