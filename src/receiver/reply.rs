@@ -37,6 +37,16 @@ pub enum Outcome {
     NotFound,
     /// Known path, wrong method (405).
     MethodNotAllowed,
+    /// Durable mode: the event is stored and will be delivered (202).
+    Accepted,
+    /// An admin API request was answered.
+    Admin,
+    /// An admin API request without the right token (401).
+    Unauthorized,
+    /// The ledger could not be reached or failed (503).
+    LedgerUnavailable,
+    /// The id was seen before with another body (409).
+    ConflictingDuplicate,
 }
 
 impl Outcome {
@@ -44,7 +54,8 @@ impl Outcome {
         match self {
             Self::Forwarded => "forwarded",
             Self::Duplicate => "duplicate",
-            Self::Health | Self::Asset => "ok",
+            Self::Health | Self::Asset | Self::Admin => "ok",
+            Self::Accepted => "accepted",
             _ => "error",
         }
     }
@@ -70,6 +81,8 @@ pub struct Reply {
     pub retry_after: Option<u64>,
     /// `Allow` (405).
     pub allow: Option<&'static str>,
+    /// A JSON body replacing the status body (admin API answers).
+    pub json: Option<Box<str>>,
 }
 
 #[derive(Serialize)]
@@ -96,6 +109,7 @@ impl Reply {
             origin_status: None,
             retry_after: None,
             allow: None,
+            json: None,
         }
     }
 
@@ -246,11 +260,78 @@ impl Reply {
         }
     }
 
+    /// 202 `{"status":"accepted"}`: durable mode stored the event.
+    pub fn accepted() -> Self {
+        Self::new(202, Outcome::Accepted)
+    }
+
+    /// An admin API answer: `status` with `json` as the body.
+    pub fn admin(status: u16, json: String) -> Self {
+        Self {
+            json: Some(json.into_boxed_str()),
+            ..Self::new(status, Outcome::Admin)
+        }
+    }
+
+    /// 401 `UNAUTHORIZED` with `WWW-Authenticate: Bearer`: the same for a missing and a wrong
+    /// token, and whatever exists.
+    pub fn unauthorized() -> Self {
+        Self::error(
+            401,
+            Outcome::Unauthorized,
+            "UNAUTHORIZED",
+            "a valid admin token is required: Authorization: Bearer <ADMIN_TOKEN>".to_owned(),
+        )
+    }
+
+    /// 503 `LEDGER_UNAVAILABLE` with `Retry-After`: the ledger could not be reached or
+    /// could not store; nothing was acknowledged, DigiVault retries.
+    pub fn ledger_unavailable() -> Self {
+        Self {
+            retry_after: Some(RATE_LIMIT_RETRY_AFTER_SECONDS),
+            ..Self::error(
+                503,
+                Outcome::LedgerUnavailable,
+                "LEDGER_UNAVAILABLE",
+                "the delivery ledger is unavailable; the event was not accepted, retry later"
+                    .to_owned(),
+            )
+        }
+    }
+
+    /// 409 `CONFLICTING_DUPLICATE`: the id was accepted before with another body.
+    pub fn conflicting_duplicate() -> Self {
+        Self::error(
+            409,
+            Outcome::ConflictingDuplicate,
+            "CONFLICTING_DUPLICATE",
+            "this event id was received before with a different body; nothing was forwarded"
+                .to_owned(),
+        )
+    }
+
+    /// 400 `INVALID_QUERY`: an admin request's parameters.
+    pub fn invalid_query(why: &str) -> Self {
+        Self::error(400, Outcome::Rejected, "INVALID_QUERY", why.to_owned())
+    }
+
+    /// An admin API error with its own status and code (404 `EVENT_NOT_FOUND`, 409 ...).
+    pub fn admin_error(status: u16, code: &'static str, message: String) -> Self {
+        Self::error(status, Outcome::Admin, code, message)
+    }
+
     /// The JSON body: `{"status":"forwarded"}`, `{"status":"duplicate"}`, `{"status":"ok"}`,
     /// or `{"status":"error","code":...,"message":...}` (plus `path` or `origin_status`).
     pub fn body(&self) -> String {
+        if let Some(json) = &self.json {
+            return json.to_string();
+        }
         let body = Body {
-            status: self.outcome.status_word(),
+            status: if self.code.is_some() {
+                "error"
+            } else {
+                self.outcome.status_word()
+            },
             code: self.code,
             message: self.message.as_deref(),
             path: self.path.as_deref(),
@@ -259,7 +340,8 @@ impl Reply {
         serde_json::to_string(&body).unwrap_or_default()
     }
 
-    /// Response headers: content type, no caching, and `Retry-After` / `Allow` when set.
+    /// Response headers: content type, no caching, `Retry-After` / `Allow` when set, and
+    /// `WWW-Authenticate: Bearer` on an admin API 401.
     pub fn headers(&self) -> Vec<(&'static str, String)> {
         let mut headers = vec![
             ("Content-Type", "application/json; charset=utf-8".to_owned()),
@@ -271,6 +353,9 @@ impl Reply {
         }
         if let Some(allow) = self.allow {
             headers.push(("Allow", allow.to_owned()));
+        }
+        if self.outcome == Outcome::Unauthorized {
+            headers.push(("WWW-Authenticate", "Bearer".to_owned()));
         }
         headers
     }

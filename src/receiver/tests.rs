@@ -6,7 +6,7 @@ const OLD_SECRET: &str = "whsec_previous";
 const BODY: &[u8] = br#"{"id":"evt_1","type":"contact.created","created_at":1640995200,"data":{"object":{"id":"c_1"}}}"#;
 const NOW: i64 = 1_640_995_200;
 
-fn receiver_with(extra: &[(&str, &str)]) -> Result<Receiver, ConfigError> {
+pub(super) fn receiver_with(extra: &[(&str, &str)]) -> Result<Receiver, ConfigError> {
     let mut vars = vec![
         ("WEBHOOK_SECRET", SECRET),
         ("FORWARD_URL", "http://127.0.0.1:9/hook"),
