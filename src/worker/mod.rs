@@ -7,23 +7,32 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::Duration;
 
-use futures_util::future::{select, Either};
-use futures_util::{pin_mut, StreamExt};
-use worker::js_sys::{Reflect, Uint8Array};
+use futures_util::StreamExt;
+use worker::js_sys::Reflect;
 use worker::wasm_bindgen::JsValue;
-use worker::web_sys;
 use worker::{
-    console_error, console_log, console_warn, event, AbortController, Context, Date, Delay, Env,
-    Fetch, Headers, KvStore, Method, Request, Response,
+    console_error, console_log, console_warn, event, Context, Date, Env, Headers, KvStore, Method,
+    ObjectNamespace, Request, Response,
 };
+
+use sha2::{Digest, Sha256};
 
 use crate::headers::SIGNATURE_HEADERS;
 use crate::receiver::{
-    dedup_keys, forward_headers, Accepted, ConfigError, DedupKeys, DedupState, LocalDedup, LogLine,
-    OriginResult, Outcome, Receiver, Reply, Route, Seen, LEASE_TTL_SECONDS,
+    dedup_keys, ledger_shard, op, Accepted, ConfigError, DedupKeys, DedupState, DeliveryMode,
+    LocalDedup, LogLine, OriginResult, Outcome, Receiver, Reply, Route, Seen, StoreMeta,
+    StoreReply, ADMIN_PREFIX, LEASE_TTL_SECONDS,
 };
+
+mod admin;
+mod durable;
+mod forward;
+mod ledger;
+mod ledger_client;
+
+/// The delivery ledger's Durable Object namespace (class `EventLedger`).
+const LEDGER_BINDING: &str = "LEDGER";
 
 /// Workers KV namespace holding the dedup markers and leases.
 const DEDUP_BINDING: &str = "DEDUP";
@@ -31,11 +40,6 @@ const DEDUP_BINDING: &str = "DEDUP";
 const RATE_LIMIT_BINDING: &str = "RATE_LIMITER";
 /// Static assets (the debugger page in `www/`).
 const ASSETS_BINDING: &str = "ASSETS";
-
-/// How much of the origin's response body is read (and dropped) before it is abandoned...
-const ORIGIN_BODY_DRAIN_BYTES: usize = 64 * 1024;
-/// ...and for how long at most, once its status is known.
-const ORIGIN_BODY_DRAIN_MS: u64 = 1000;
 
 /// Content-Security-Policy of the static pages served through the Worker: same-origin
 /// only, WebAssembly allowed, no inline script, no framing.
@@ -116,19 +120,38 @@ async fn handle(req: Request, env: &Env, ctx: &Context, log: &mut LogLine) -> Ha
         }
     };
 
+    // The ledger: required in durable mode, and what the admin API reads.
+    let ledger = env.durable_object(LEDGER_BINDING).ok();
+    if let Err(err) = receiver.settings().delivery.check_ledger(ledger.is_some()) {
+        log.detail(&err.to_string());
+        return Reply::misconfigured(&err).into();
+    }
+
     let method = req.method();
-    match receiver.route(method.as_ref(), &req.path()) {
-        Route::Webhook => match env.kv(DEDUP_BINDING) {
-            Ok(kv) => webhook(req, receiver, &kv, ctx, log)
-                .await
-                .unwrap_or_else(|reply| reply)
-                .into(),
-            Err(_) => {
-                let err = ConfigError::missing_binding(DEDUP_BINDING);
-                log.detail(&err.to_string());
-                Reply::misconfigured(&err).into()
-            }
-        },
+    let path = req.path();
+    if let (Some(token), Some(ledger)) = (receiver.admin_token(), &ledger) {
+        if path == ADMIN_PREFIX || path.starts_with("/admin/") {
+            let url = req.url();
+            let query = url.as_ref().ok().and_then(|url| url.query()).unwrap_or("");
+            let authorization = req.headers().get("Authorization").ok().flatten();
+            return admin::handle(
+                ledger,
+                token,
+                authorization.as_deref(),
+                method.as_ref(),
+                &path,
+                query,
+                log,
+            )
+            .await
+            .into();
+        }
+    }
+    match receiver.route(method.as_ref(), &path) {
+        Route::Webhook => webhook(req, receiver, env, ledger.as_ref(), ctx, log)
+            .await
+            .unwrap_or_else(|reply| reply)
+            .into(),
         Route::Health => Reply::status(Outcome::Health).into(),
         Route::MethodNotAllowed { allow } => Reply::method_not_allowed(allow).into(),
         Route::NotFound if matches!(method, Method::Get | Method::Head) => asset(req, env).await,
@@ -163,10 +186,24 @@ fn var(env: &Env, name: &str) -> Option<String> {
 async fn webhook(
     mut req: Request,
     receiver: &Receiver,
-    kv: &KvStore,
+    env: &Env,
+    ledger: Option<&ObjectNamespace>,
     ctx: &Context,
     log: &mut LogLine,
 ) -> Result<Reply, Reply> {
+    // Where the event goes once verified, checked before any work.
+    let kv;
+    let store = match (receiver.settings().delivery.mode, ledger) {
+        (DeliveryMode::Durable, Some(ledger)) => Store::Ledger(ledger),
+        _ => {
+            kv = env.kv(DEDUP_BINDING).map_err(|_| {
+                let err = ConfigError::missing_binding(DEDUP_BINDING);
+                log.detail(&err.to_string());
+                Reply::misconfigured(&err)
+            })?;
+            Store::Kv(&kv)
+        }
+    };
     // Only the headers used, one lookup each (cheaper than copying every header out).
     let header = |name: &str| req.headers().get(name).ok().flatten();
     let content_length = header("content-length");
@@ -184,6 +221,13 @@ async fn webhook(
         .map(|(name, value)| (*name, value.as_str()));
     let accepted = receiver.accept(&body, pairs, now)?;
     log.event(&accepted.event);
+
+    let kv = match store {
+        Store::Ledger(ledger) => {
+            return durable_accept(receiver, ledger, &accepted, &body, log).await
+        }
+        Store::Kv(kv) => kv,
+    };
 
     let keys = dedup_keys(&accepted.event.id);
     let duplicate = || Reply::status(Outcome::Duplicate);
@@ -210,7 +254,14 @@ async fn webhook(
     };
     put(kv, &keys.lease, LEASE_TTL_SECONDS, log, "lease_write").await;
 
-    let result = forward(receiver, &accepted, body, content_type.as_deref(), ctx, log).await;
+    let outgoing = forward::Outgoing::request(accepted, content_type.as_deref(), body);
+    let answer = forward::send(receiver, &outgoing).await;
+    let result = answer.result;
+    if let Some(detail) = &answer.detail {
+        log.detail(detail);
+    }
+    // The status decides; the origin's answer is read after replying.
+    ctx.wait_until(answer.drain());
     if let OriginResult::Status(status) = result {
         log.origin_status = Some(status);
     }
@@ -224,6 +275,51 @@ async fn webhook(
         log.kv_error("lease_delete", &err.to_string());
     }
     Ok(reply)
+}
+
+/// Where a verified event goes.
+enum Store<'a> {
+    /// Durable mode: stored in the ledger, delivered by its alarm.
+    Ledger(&'a ObjectNamespace),
+    /// Forward mode: deduplicated in KV, forwarded now.
+    Kv(&'a KvStore),
+}
+
+/// Durable mode: the event is stored in its ledger shard before anything is acknowledged;
+/// the shard's alarm delivers it.
+async fn durable_accept(
+    receiver: &Receiver,
+    ledger: &ObjectNamespace,
+    accepted: &Accepted,
+    body: &[u8],
+    log: &mut LogLine,
+) -> Result<Reply, Reply> {
+    let meta = StoreMeta {
+        id: accepted.event.id.clone(),
+        event_type: accepted.event.event_type.as_str().to_owned(),
+        body_sha256: hex::encode(Sha256::digest(body)),
+        signature_header: accepted.signature_header.to_owned(),
+        signature: accepted.signature.clone(),
+    };
+    let shard = ledger_shard(&meta.id);
+    let stored: StoreReply = ledger_client::call_raw(ledger, shard, op::STORE, &meta.frame(body))
+        .await
+        .map_err(|err| {
+            log.detail(&err);
+            Reply::ledger_unavailable()
+        })?;
+    match stored {
+        StoreReply::Stored => Ok(Reply::accepted()),
+        StoreReply::Duplicate => Ok(Reply::status(Outcome::Duplicate)),
+        StoreReply::InFlight => Err(receiver.in_flight()),
+        StoreReply::Conflict { stored_sha256 } => {
+            log.detail(&format!(
+                "conflicting duplicate: body_sha256 {} differs from the stored {stored_sha256}",
+                meta.body_sha256
+            ));
+            Err(Reply::conflicting_duplicate())
+        }
+    }
 }
 
 /// Reads the body under the size limit. With a `Content-Length` (already checked against
@@ -276,80 +372,6 @@ async fn put(kv: &KvStore, key: &str, ttl: u64, log: &mut LogLine, operation: &'
     if let Err(err) = result {
         log.kv_error(operation, &err.to_string());
     }
-}
-
-/// Posts the unchanged body to the origin, giving up after `FORWARD_TIMEOUT_MS`.
-async fn forward(
-    receiver: &Receiver,
-    accepted: &Accepted,
-    body: Vec<u8>,
-    content_type: Option<&str>,
-    ctx: &Context,
-    log: &mut LogLine,
-) -> OriginResult {
-    let settings = receiver.settings();
-    let headers = Headers::new();
-    for (name, value) in forward_headers(accepted, content_type) {
-        if let Err(err) = headers.set(name, &value) {
-            log.detail(&format!("forward header {name}: {err}"));
-            return OriginResult::Unreachable;
-        }
-    }
-    // web_sys directly: worker's RequestInit serializes `cf` properties, code the Worker
-    // does not need (about 4 KB of wasm).
-    let init = web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_headers(&headers.0);
-    init.set_redirect(web_sys::RequestRedirect::Manual);
-    init.set_body(&Uint8Array::from(body.as_slice()));
-    let request = match web_sys::Request::new_with_str_and_init(&settings.forward_url, &init) {
-        Ok(request) => Request::from(request),
-        Err(err) => {
-            log.detail(&format!(
-                "FORWARD_URL rejected by the runtime: {}",
-                worker::Error::from(err)
-            ));
-            return OriginResult::Unreachable;
-        }
-    };
-
-    let controller = AbortController::default();
-    let signal = controller.signal();
-    let fetch = Fetch::Request(request);
-    let send = fetch.send_with_signal(&signal);
-    let timeout = Delay::from(Duration::from_millis(settings.forward_timeout_ms));
-    pin_mut!(send, timeout);
-    let mut response = match select(send, timeout).await {
-        Either::Left((Ok(response), _)) => response,
-        Either::Left((Err(err), _)) => {
-            log.detail(&format!("origin fetch failed: {err}"));
-            return OriginResult::Unreachable;
-        }
-        Either::Right(_) => {
-            controller.abort();
-            return OriginResult::TimedOut;
-        }
-    };
-    // The status decides. Then, after the reply, read (and drop) a little of the answer,
-    // briefly, so that the connection to the origin can be reused.
-    let status = response.status_code();
-    ctx.wait_until(async move {
-        let drain = async {
-            if let Ok(mut body) = response.stream() {
-                let mut read = 0;
-                while let Some(Ok(chunk)) = body.next().await {
-                    read += chunk.len();
-                    if read > ORIGIN_BODY_DRAIN_BYTES {
-                        break;
-                    }
-                }
-            }
-        };
-        let bound = Delay::from(Duration::from_millis(ORIGIN_BODY_DRAIN_MS));
-        pin_mut!(drain, bound);
-        let _ = select(drain, bound).await;
-    });
-    OriginResult::Status(status)
 }
 
 /// Serves a static asset, with a strict Content-Security-Policy; a JSON 404 when there is

@@ -157,15 +157,7 @@ export async function startWorker({ vars = {}, rateLimit = 1000, kv = true } = {
     mf,
     logs,
     /** The JSON lines the Worker logged (one per request). */
-    logLines: () =>
-      logs.flatMap(({ message }) => {
-        try {
-          const value = JSON.parse(message);
-          return value && typeof value === 'object' && 'outcome' in value ? [value] : [];
-        } catch {
-          return [];
-        }
-      }),
+    logLines: () => logLinesOf(logs),
     /** The value of a key in the DEDUP namespace (null when absent). */
     kvGet: async (key) => (await mf.getKVNamespace('DEDUP')).get(key),
     kvPut: async (key, value, options) => (await mf.getKVNamespace('DEDUP')).put(key, value, options),
@@ -183,6 +175,18 @@ export async function startWorker({ vars = {}, rateLimit = 1000, kv = true } = {
       }),
     dispose: () => mf.dispose(),
   };
+}
+
+/** The JSON log lines (those with an `outcome`) among captured console messages. */
+export function logLinesOf(logs) {
+  return logs.flatMap(({ message }) => {
+    try {
+      const value = JSON.parse(message);
+      return value && typeof value === 'object' && 'outcome' in value ? [value] : [];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** Reads a response as { status, headers, json }. */

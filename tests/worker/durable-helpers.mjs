@@ -1,0 +1,107 @@
+// Helpers of the durable-mode tests: the BUILT Worker in workerd with its ledger object
+// (`LEDGER`, class EventLedger, SQLite storage, optionally persisted on disk so that
+// Miniflare can be restarted on the same state), and an origin that can be down, fail
+// chosen events, and records what it accepted.
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import { Miniflare } from 'miniflare';
+
+import { COMPATIBILITY_DATE, ROOT, SECRET, logLinesOf, sign, sleep } from './helpers.mjs';
+
+export const ADMIN_TOKEN = 'admin-token-0123456789abcdef0123456789';
+
+/**
+ * An origin on 127.0.0.1. `down`: every connection is dropped before an answer (as a
+ * refused connection, the Worker sees no response). `failIds`: ids answered 500 forever.
+ * `accepted`: the requests answered 2xx; `attempts`: every request that reached it.
+ */
+export async function startDurableOrigin() {
+  const origin = { down: false, failIds: new Set(), status: 200, accepted: [], attempts: [], sockets: new Set() };
+  const server = createServer((req, res) => {
+    if (origin.down) {
+      req.socket.destroy();
+      return;
+    }
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      const record = { headers: req.headers, body: Buffer.concat(chunks), id: req.headers['x-digivault-event-id'] };
+      origin.attempts.push(record);
+      const status = origin.failIds.has(record.id) ? 500 : origin.status;
+      if (status >= 200 && status < 300) origin.accepted.push(record);
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(status < 300 ? '{"ok":true}' : '{"error":"origin failure"}');
+    });
+  });
+  server.on('connection', (socket) => {
+    origin.sockets.add(socket);
+    socket.on('close', () => origin.sockets.delete(socket));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  origin.url = `http://127.0.0.1:${server.address().port}/hook`;
+  /** Accepted deliveries of `id`. */
+  origin.acceptedFor = (id) => origin.accepted.filter((r) => r.id === id);
+  origin.close = async () => {
+    for (const socket of origin.sockets) socket.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  };
+  return origin;
+}
+
+/**
+ * The built Worker with the ledger object bound. `persist`: a directory keeping the
+ * ledger's SQLite state (and alarms) across restarts.
+ */
+export async function startDurableWorker({ vars = {}, persist, ledger = true } = {}) {
+  const logs = [];
+  const mf = new Miniflare({
+    handleStructuredLogs: ({ level, message }) => logs.push({ level, message }),
+    ...(persist ? { durableObjectsPersist: persist } : {}),
+    workers: [
+      {
+        scriptPath: `${ROOT}build/index.js`,
+        modules: true,
+        modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+        compatibilityDate: COMPATIBILITY_DATE,
+        kvNamespaces: ['DEDUP'],
+        ...(ledger ? { durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } } } : {}),
+        bindings: { WEBHOOK_SECRET: SECRET, ...vars },
+      },
+    ],
+  });
+  await mf.ready;
+  const fetch = (path, init) => mf.dispatchFetch(`http://receiver.test${path}`, init);
+  return {
+    mf,
+    logs,
+    fetch,
+    /** The JSON lines logged (requests and delivery attempts). */
+    logLines: () => logLinesOf(logs),
+    post: (body, { secret = SECRET } = {}) =>
+      fetch('/webhooks', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'X-DigiVault-Signature': sign(body, secret) },
+        body,
+      }),
+    admin: (path, { method = 'GET', token = ADMIN_TOKEN } = {}) =>
+      fetch(path, { method, headers: token === null ? {} : { authorization: `Bearer ${token}` } }),
+    dispose: () => mf.dispose(),
+  };
+}
+
+/** Whether `body` carries DigiVault's signature with `secret` in `headers`. */
+export function signedCorrectly(headers, body, secret = SECRET) {
+  const expected = createHmac('sha256', secret).update(body).digest('hex');
+  return headers['x-digivault-signature'] === expected;
+}
+
+/** Calls `get` until `done(value)` holds and returns that value; fails after `timeoutMs`. */
+export async function eventually(get, done, what, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await get();
+    if (done(value)) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
+    await sleep(50);
+  }
+}
