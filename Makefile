@@ -64,7 +64,7 @@ bench: bench-timing
 test-security: build-worker
 	node --test --test-concurrency=1 tests/security/
 
-## Every cargo-fuzz target (four) for 20 s from the committed seeds (fuzz/README.md).
+## Every cargo-fuzz target (five) for 20 s from the committed seeds (fuzz/README.md).
 fuzz-smoke:
 	fuzz/run.sh 20
 

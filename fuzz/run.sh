@@ -10,7 +10,7 @@ cd "$(dirname "$0")"
 seconds="${1:-20}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(event_parse signature_header receiver_request local_dedup)
+[ ${#targets[@]} -gt 0 ] || targets=(event_parse signature_header receiver_request local_dedup ledger)
 
 rustup toolchain list | grep -q '^nightly' || rustup toolchain install nightly --profile minimal
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked

@@ -123,6 +123,16 @@ impl ConfigError {
         )
     }
 
+    /// A binding the Worker needs is bound to something of another type.
+    pub fn wrong_binding(binding: &'static str, expected: &str) -> Self {
+        Self::invalid(
+            binding,
+            format!(
+                "the {binding} binding is not {expected}: fix its declaration in wrangler.toml"
+            ),
+        )
+    }
+
     pub(super) fn invalid(var: &'static str, message: String) -> Self {
         Self {
             code: "CONFIG_ERROR",
@@ -150,6 +160,26 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// Where the Worker keeps its deduplication state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DedupStore {
+    /// Workers KV (`DEDUP`): best effort across isolates and locations.
+    Kv,
+    /// The `LEDGER` Durable Object: one claim winner across isolates and locations.
+    Ledger,
+}
+
+impl DedupStore {
+    /// The smallest `DEDUP_TTL_SECONDS`: the Workers KV minimum `expirationTtl` in KV
+    /// mode; one second with the ledger (which never writes KV).
+    pub fn min_ttl_seconds(self) -> u64 {
+        match self {
+            Self::Kv => MIN_KV_TTL_SECONDS,
+            Self::Ledger => 1,
+        }
+    }
+}
+
 /// The validated, non-secret settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -168,13 +198,18 @@ pub struct Settings {
     pub forward_timeout_ms: u64,
     /// Whether `WEBHOOK_SECRET_PREVIOUS` is set (a rotation is in progress).
     pub rotating: bool,
+    /// Where deduplication state lives.
+    pub dedup_store: DedupStore,
     /// `DELIVERY_MODE` and the durable-mode settings.
     pub delivery: DeliverySettings,
 }
 
 impl Settings {
     /// Reads the settings and the secrets (current first) through `lookup`.
-    pub(super) fn from_vars<F>(lookup: &F) -> Result<(Self, Vec<String>), ConfigError>
+    pub(super) fn from_vars<F>(
+        dedup_store: DedupStore,
+        lookup: &F,
+    ) -> Result<(Self, Vec<String>), ConfigError>
     where
         F: Fn(&str) -> Option<String>,
     {
@@ -243,12 +278,17 @@ impl Settings {
         };
 
         let dedup_ttl_seconds = number(&get, "DEDUP_TTL_SECONDS", DEFAULT_DEDUP_TTL_SECONDS)?;
-        if dedup_ttl_seconds < MIN_KV_TTL_SECONDS {
+        let min_ttl = dedup_store.min_ttl_seconds();
+        if dedup_ttl_seconds < min_ttl {
+            let why = match dedup_store {
+                DedupStore::Kv => " (the Workers KV minimum)",
+                DedupStore::Ledger => "",
+            };
             return Err(ConfigError::invalid(
                 "DEDUP_TTL_SECONDS",
                 format!(
-                    "DEDUP_TTL_SECONDS must be at least {MIN_KV_TTL_SECONDS} (the Workers KV \
-                     minimum); keep it above DigiVault's 26460 s retry horizon"
+                    "DEDUP_TTL_SECONDS must be at least {min_ttl}{why}; keep it above \
+                     DigiVault's 26460 s retry horizon"
                 ),
             ));
         }
@@ -265,6 +305,7 @@ impl Settings {
         }
 
         let delivery = DeliverySettings::from_vars(&get, max_body_bytes)?;
+        delivery.check_ledger(dedup_store == DedupStore::Ledger)?;
 
         let settings = Self {
             delivery,
@@ -275,6 +316,7 @@ impl Settings {
             forward_url,
             forward_timeout_ms,
             rotating: secrets.len() > 1,
+            dedup_store,
         };
         Ok((settings, secrets))
     }

@@ -20,7 +20,8 @@ const MAX_DETAIL_CHARS: usize = 300;
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct LogLine {
-    /// `info`, `warn` (a KV or rate limiter failure) or `error` (5xx).
+    /// `info`, `warn` (a KV or rate limiter failure, a conflicting duplicate) or `error`
+    /// (5xx, or any ledger failure).
     pub level: &'static str,
     /// What happened; `None` until [`LogLine::finish`].
     pub outcome: Option<Outcome>,
@@ -43,6 +44,17 @@ pub struct LogLine {
     /// KV operations that failed: `read`, `lease_write`, `lease_delete`, `done_write`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub kv_errors: Vec<&'static str>,
+    /// Ledger operations that failed: `claim`, `done`, `release`. A failed `done` after
+    /// the origin's 2xx still answers 200, but is logged at `error`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub ledger_errors: Vec<&'static str>,
+    /// SHA-256 of this delivery's body, logged with `stored_sha256` for a conflicting
+    /// duplicate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub body_sha256: Option<String>,
+    /// SHA-256 of the body first seen with this id (conflicting duplicate).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stored_sha256: Option<String>,
     /// The rate limiter binding failed (the request was let through).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub rate_limit_error: bool,
@@ -66,6 +78,20 @@ impl LogLine {
         });
     }
 
+    /// Records a ledger failure; `detail` keeps the first one's message.
+    pub fn ledger_error(&mut self, operation: &'static str, detail: &str) {
+        self.ledger_errors.push(operation);
+        self.detail.get_or_insert_with(|| {
+            format!("ledger {operation}: {}", truncate(detail, MAX_DETAIL_CHARS))
+        });
+    }
+
+    /// Records both hashes of a conflicting duplicate.
+    pub fn conflict(&mut self, body_sha256: &str, stored_sha256: &str) {
+        self.body_sha256 = Some(truncate(body_sha256, 64));
+        self.stored_sha256 = Some(truncate(stored_sha256, 64));
+    }
+
     /// Records a rate limiter failure.
     pub fn rate_limit_error(&mut self, detail: &str) {
         self.rate_limit_error = true;
@@ -85,9 +111,12 @@ impl LogLine {
         self.code = reply.code;
         self.origin_status = self.origin_status.or(reply.origin_status);
         self.duration_ms = duration_ms;
-        self.level = if reply.status >= 500 {
+        self.level = if reply.status >= 500 || !self.ledger_errors.is_empty() {
             "error"
-        } else if !self.kv_errors.is_empty() || self.rate_limit_error {
+        } else if !self.kv_errors.is_empty()
+            || self.rate_limit_error
+            || reply.outcome == Outcome::ConflictingDuplicate
+        {
             "warn"
         } else {
             "info"

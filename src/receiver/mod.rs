@@ -10,7 +10,9 @@
 //! 3. [`Receiver::route`] -> 404 / 405 / health;
 //! 4. [`Receiver::check_declared_length`] and a [`BodyLimit`] while reading -> 413;
 //! 5. [`Receiver::accept`]: signature (401), event (400), replay window (400);
-//! 6. deduplication: [`dedup_keys`], [`DedupState::decide`] -> duplicate (200) / in flight (409);
+//! 6. deduplication: with the `LEDGER` Durable Object bound, a claim in [`ledger`] ->
+//!    duplicate (200) / in flight (409) / conflicting duplicate (409) / ledger unavailable
+//!    (503); without it, [`dedup_keys`], [`DedupState::decide`] in KV -> duplicate / in flight;
 //! 7. forwarding: [`forward_headers`], then [`Receiver::after_forward`] -> 200 / 502 / 504.
 //!
 //! Every step ends in a [`Reply`] (status, JSON body, headers) and fills a [`LogLine`].
@@ -20,12 +22,13 @@ mod config;
 mod dedup;
 mod delivery;
 mod forward;
+pub mod ledger;
 mod log;
 mod reply;
 
 pub use body::BodyLimit;
 pub use config::{
-    ConfigError, Settings, DEFAULT_DEDUP_TTL_SECONDS, DEFAULT_FORWARD_TIMEOUT_MS,
+    ConfigError, DedupStore, Settings, DEFAULT_DEDUP_TTL_SECONDS, DEFAULT_FORWARD_TIMEOUT_MS,
     DEFAULT_MAX_BODY_BYTES, DEFAULT_WEBHOOK_PATH, HEALTH_PATH, MAX_FORWARD_TIMEOUT_MS,
     MIN_KV_TTL_SECONDS, VARS,
 };
@@ -35,7 +38,7 @@ pub use forward::{
     forward_headers, header_value, OriginResult, EVENT_ID_HEADER, EVENT_TYPE_HEADER,
 };
 pub use log::{LogLine, MAX_LOGGED_ID_CHARS};
-pub use reply::{Outcome, Reply, RATE_LIMIT_RETRY_AFTER_SECONDS};
+pub use reply::{Outcome, Reply, LEDGER_RETRY_AFTER_SECONDS, RATE_LIMIT_RETRY_AFTER_SECONDS};
 
 use crate::error::Error;
 use crate::event::EventType;
@@ -107,7 +110,16 @@ impl Receiver {
     where
         F: Fn(&str) -> Option<String>,
     {
-        let (settings, secrets) = Settings::from_vars(&lookup)?;
+        Self::from_vars_for(DedupStore::Kv, lookup)
+    }
+
+    /// [`Receiver::from_vars`] for a Worker deduplicating in `store` (the `LEDGER`
+    /// object or Workers KV), which decides the smallest `DEDUP_TTL_SECONDS`.
+    pub fn from_vars_for<F>(store: DedupStore, lookup: F) -> Result<Self, ConfigError>
+    where
+        F: Fn(&str) -> Option<String>,
+    {
+        let (settings, secrets) = Settings::from_vars(store, &lookup)?;
         let options = Options {
             tolerance_seconds: settings.max_event_age_seconds,
             max_payload_bytes: Some(settings.max_body_bytes),

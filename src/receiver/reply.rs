@@ -5,6 +5,10 @@ use serde::Serialize;
 use super::ConfigError;
 use crate::error::Error;
 
+/// `Retry-After` of a `LEDGER_UNAVAILABLE` reply: a short pause (DigiVault retries on its
+/// own schedule in any case).
+pub const LEDGER_RETRY_AFTER_SECONDS: u64 = 10;
+
 /// `Retry-After` of a rate-limited request: the longest period the Workers rate limiting
 /// binding supports, so it is never too short whichever period is configured.
 pub const RATE_LIMIT_RETRY_AFTER_SECONDS: u64 = 60;
@@ -19,6 +23,10 @@ pub enum Outcome {
     Duplicate,
     /// Another delivery of the event is being forwarded (409, retryable).
     InFlight,
+    /// The event id was seen with a different body (409, nothing forwarded).
+    ConflictingDuplicate,
+    /// The delivery ledger could not be reached (503, retryable, nothing forwarded).
+    LedgerUnavailable,
     /// Bad signature, body or event (4xx).
     Rejected,
     /// Too many requests from this client IP (429).
@@ -43,10 +51,6 @@ pub enum Outcome {
     Admin,
     /// An admin API request without the right token (401).
     Unauthorized,
-    /// The ledger could not be reached or failed (503).
-    LedgerUnavailable,
-    /// The id was seen before with another body (409).
-    ConflictingDuplicate,
 }
 
 impl Outcome {
@@ -179,6 +183,32 @@ impl Reply {
         }
     }
 
+    /// 409 `CONFLICTING_DUPLICATE`: the id is known with a different body. Not retryable
+    /// by itself: a person must look (DigiVault's bug, or a modified, re-signed replay).
+    pub fn conflicting_duplicate() -> Self {
+        Self::error(
+            409,
+            Outcome::ConflictingDuplicate,
+            "CONFLICTING_DUPLICATE",
+            "this event id was received before with a different body; nothing was forwarded"
+                .to_owned(),
+        )
+    }
+
+    /// 503 `LEDGER_UNAVAILABLE` with `Retry-After`: the delivery ledger could not be
+    /// reached, so nothing was forwarded (forwarding without a claim could forward twice).
+    pub fn ledger_unavailable() -> Self {
+        Self {
+            retry_after: Some(LEDGER_RETRY_AFTER_SECONDS),
+            ..Self::error(
+                503,
+                Outcome::LedgerUnavailable,
+                "LEDGER_UNAVAILABLE",
+                "the delivery ledger is unavailable; nothing was forwarded, retry later".to_owned(),
+            )
+        }
+    }
+
     /// 502 `ORIGIN_ERROR`: the origin answered non-2xx.
     pub fn origin_error(origin_status: u16) -> Self {
         Self {
@@ -281,32 +311,6 @@ impl Reply {
             Outcome::Unauthorized,
             "UNAUTHORIZED",
             "a valid admin token is required: Authorization: Bearer <ADMIN_TOKEN>".to_owned(),
-        )
-    }
-
-    /// 503 `LEDGER_UNAVAILABLE` with `Retry-After`: the ledger could not be reached or
-    /// could not store; nothing was acknowledged, DigiVault retries.
-    pub fn ledger_unavailable() -> Self {
-        Self {
-            retry_after: Some(RATE_LIMIT_RETRY_AFTER_SECONDS),
-            ..Self::error(
-                503,
-                Outcome::LedgerUnavailable,
-                "LEDGER_UNAVAILABLE",
-                "the delivery ledger is unavailable; the event was not accepted, retry later"
-                    .to_owned(),
-            )
-        }
-    }
-
-    /// 409 `CONFLICTING_DUPLICATE`: the id was accepted before with another body.
-    pub fn conflicting_duplicate() -> Self {
-        Self::error(
-            409,
-            Outcome::ConflictingDuplicate,
-            "CONFLICTING_DUPLICATE",
-            "this event id was received before with a different body; nothing was forwarded"
-                .to_owned(),
         )
     }
 

@@ -8,31 +8,41 @@ use serde::Serialize;
 use worker::ObjectNamespace;
 
 use super::ledger_client::call;
+use crate::receiver::ledger::{shard_of, LEDGER_SHARDS};
 use crate::receiver::{
-    admin_request, ledger_shard, merge_pages, op, AdminRequest, AdminToken, EventQuery, EventView,
-    ListReply, ListRequest, LogLine, ReplayDeadReply, ReplayDeadRequest, ReplayReply, Reply, Stats,
-    LEDGER_SHARDS, REPLAY_BATCH_PER_SHARD,
+    admin_request, merge_pages, op, AdminRequest, AdminToken, EventQuery, EventView, ListReply,
+    ListRequest, LogLine, ReplayDeadReply, ReplayDeadRequest, ReplayReply, Reply, Stats,
+    REPLAY_BATCH_PER_SHARD,
 };
 
 fn json<T: Serialize>(status: u16, value: &T) -> Reply {
     Reply::admin(status, serde_json::to_string(value).unwrap_or_default())
 }
 
-/// Answers an admin request that carried the right token.
+/// What the admin API reads of a request.
+pub(crate) struct Request<'a> {
+    /// HTTP method.
+    pub(crate) method: &'a str,
+    /// URL path, percent-encoded.
+    pub(crate) path: &'a str,
+    /// URL query, without `?`.
+    pub(crate) query: &'a str,
+    /// The `Authorization` header.
+    pub(crate) authorization: Option<&'a str>,
+}
+
+/// Answers a request under `/admin`: 401 without the right token, whatever the path.
 pub(crate) async fn handle(
     ledger: &ObjectNamespace,
     token: &AdminToken,
-    authorization: Option<&str>,
-    method: &str,
-    path: &str,
-    query: &str,
+    http: Request<'_>,
     log: &mut LogLine,
 ) -> Reply {
     // The token first: nothing about paths or events is said without it.
-    if !token.authorizes(authorization) {
+    if !token.authorizes(http.authorization) {
         return Reply::unauthorized();
     }
-    let request = match admin_request(method, path, query) {
+    let request = match admin_request(http.method, http.path, http.query) {
         Ok(request) => request,
         Err(reply) => return reply,
     };
@@ -47,7 +57,7 @@ async fn answer(ledger: &ObjectNamespace, request: AdminRequest) -> Result<Reply
         AdminRequest::Event { id, body } => {
             let query = EventQuery { id, body };
             let view: Option<EventView> =
-                call(ledger, ledger_shard(&query.id), op::EVENT, &query).await?;
+                call(ledger, shard_of(&query.id), op::EVENT, &query).await?;
             match view {
                 Some(view) => json(200, &view),
                 None => not_found(),
@@ -55,8 +65,7 @@ async fn answer(ledger: &ObjectNamespace, request: AdminRequest) -> Result<Reply
         }
         AdminRequest::Replay { id } => {
             let query = EventQuery { id, body: false };
-            let reply: ReplayReply =
-                call(ledger, ledger_shard(&query.id), op::REPLAY, &query).await?;
+            let reply: ReplayReply = call(ledger, shard_of(&query.id), op::REPLAY, &query).await?;
             match reply {
                 ReplayReply::Replayed => json(202, &serde_json::json!({"status": "accepted"})),
                 ReplayReply::NotFound => not_found(),

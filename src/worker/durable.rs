@@ -6,18 +6,84 @@ use futures_util::stream::{FuturesUnordered, StreamExt};
 use serde::Deserialize;
 use worker::{console_error, console_log, console_warn, Date, SqlStorage, SqlStorageValue};
 
+use super::forward;
+use crate::event::EventType;
 use crate::headers::SIGNATURE_HEADERS;
+use crate::receiver::ledger::lease_ms;
 use crate::receiver::{
-    AttemptLog, AttemptView, Delivery, DeliveryState, EventQuery, EventView, ListItem, ListRequest,
-    OriginResult, Receiver, ReplayDeadReply, ReplayDeadRequest, ReplayReply, Retention, Stats,
-    StoreMeta, StoreReply, LEASE_MARGIN_MS, LOST_ATTEMPT,
+    forward_headers, op, Accepted, AcceptedEvent, AttemptLog, AttemptView, Delivery, DeliveryState,
+    EventQuery, EventView, ListItem, ListRequest, OriginResult, Receiver, ReplayDeadReply,
+    ReplayDeadRequest, ReplayReply, Retention, Stats, StoreMeta, StoreReply, LOST_ATTEMPT,
 };
+
+/// Header marking a delivery of an event the origin already accepted once (an operator's
+/// replay of a delivered event).
+pub(crate) const REPLAY_HEADER: &str = "X-DigiVault-Replay";
+
+/// What an op answers, and when the alarm must fire (a stored or replayed event is due).
+pub(crate) struct Answer {
+    /// The JSON reply.
+    pub(crate) reply: String,
+    /// Arm the alarm for this time (Unix ms) at the latest.
+    pub(crate) wake_at: Option<i64>,
+}
+
+fn answer<T: serde::Serialize>(value: &T, wake_at: Option<u64>) -> worker::Result<Answer> {
+    Ok(Answer {
+        reply: serde_json::to_string(value).map_err(|err| err.to_string())?,
+        wake_at: wake_at.map(|at| i64::try_from(at).unwrap_or(i64::MAX)),
+    })
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> worker::Result<T> {
+    serde_json::from_slice(body).map_err(|err| worker::Error::RustError(err.to_string()))
+}
+
+/// Runs a durable-mode or admin op (`None`: not one of them, the forward-mode ledger's).
+/// Each is one synchronous run of SQL: the object's input gate makes it atomic.
+pub(crate) fn handle(
+    sql: &SqlStorage,
+    path: &str,
+    body: &[u8],
+    now: i64,
+) -> Option<worker::Result<Answer>> {
+    let now = u64::try_from(now).unwrap_or(0);
+    Some(match path.trim_start_matches('/') {
+        op::STORE => StoreMeta::unframe(body)
+            .ok_or_else(|| worker::Error::RustError("unreadable store request".into()))
+            .and_then(|(meta, raw)| store(sql, &meta, raw, now))
+            .and_then(|stored| {
+                let due = (stored == StoreReply::Stored).then_some(now);
+                answer(&stored, due)
+            }),
+        op::EVENT => parse(body)
+            .and_then(|query| event(sql, &query))
+            .and_then(|view| answer(&view, None)),
+        op::LIST => parse(body)
+            .and_then(|request| list(sql, &request))
+            .and_then(|items| answer(&items, None)),
+        op::STATS => stats(sql).and_then(|counts| answer(&counts, None)),
+        op::REPLAY => parse::<EventQuery>(body)
+            .and_then(|query| replay(sql, &query.id, now))
+            .and_then(|replayed| answer(&replayed, Some(now))),
+        op::REPLAY_DEAD => parse(body)
+            .and_then(|request| replay_dead(sql, request, now))
+            .and_then(|replayed| answer(&replayed, Some(now))),
+        _ => return None,
+    })
+}
+
+/// One stored event on its way to the origin.
+struct Outgoing {
+    id: String,
+    event_type: String,
+    headers: Vec<(&'static str, String)>,
+    body: Vec<u8>,
+}
 
 /// How long one alarm run keeps starting deliveries before it hands over to the next run
 /// (alarm handlers may run 15 minutes; shorter runs keep a restart cheap).
 const ALARM_BUDGET_MS: u64 = 30_000;
-
-type Sql = worker::Result<()>;
 
 fn int(value: u64) -> SqlStorageValue {
     SqlStorageValue::Integer(i64::try_from(value).unwrap_or(i64::MAX))
@@ -406,7 +472,7 @@ pub(crate) fn next_delivery_at(sql: &SqlStorage) -> worker::Result<Option<u64>> 
 
 /// What one delivery needs from its row.
 #[derive(Debug, Deserialize)]
-struct Outgoing {
+struct OutgoingRow {
     id: String,
     event_type: Option<String>,
     signature_header: Option<String>,
@@ -446,7 +512,7 @@ fn record_attempt(
     at: u64,
     result: Option<OriginResult>,
     duration_ms: u64,
-) -> Sql {
+) -> worker::Result<()> {
     let (status, error) = match result {
         Some(OriginResult::Status(status)) => (Some(i64::from(status)), None),
         Some(other) => (None, crate::receiver::attempt_error(other)),
@@ -490,7 +556,7 @@ fn begin(
     receiver: &Receiver,
     id: &str,
     now: u64,
-) -> worker::Result<Option<super::forward::Outgoing>> {
+) -> worker::Result<Option<Outgoing>> {
     let Some(row) = read_delivery(sql, id)? else {
         return Ok(None);
     };
@@ -511,14 +577,11 @@ fn begin(
         delivery = next;
         stored_state = next.state.as_str().to_owned();
     }
-    let lease = receiver
-        .settings()
-        .forward_timeout_ms
-        .saturating_add(LEASE_MARGIN_MS);
+    let lease = lease_ms(receiver.settings().forward_timeout_ms);
     let Ok(running) = delivery.begin(now, lease) else {
         return Ok(None);
     };
-    let rows: Vec<Outgoing> = sql
+    let rows: Vec<OutgoingRow> = sql
         .exec(
             "SELECT id, event_type, signature_header, signature FROM events WHERE id = ?",
             vec![id.into()],
@@ -537,14 +600,26 @@ fn begin(
     };
     let replay = delivered_before(sql, id)?;
     write_delivery(sql, id, &stored_state, &running)?;
-    Ok(Some(super::forward::Outgoing::stored(
-        row.id,
-        row.event_type.unwrap_or_default(),
-        header,
+    let event_type = row.event_type.unwrap_or_default();
+    // The same headers as a forward while DigiVault waits (its content type is JSON).
+    let accepted = Accepted {
+        event: AcceptedEvent {
+            id: row.id,
+            event_type: EventType::from_name(&event_type),
+        },
+        signature_header: header,
         signature,
+    };
+    let mut headers = forward_headers(&accepted, None);
+    if replay {
+        headers.push((REPLAY_HEADER, "1".to_owned()));
+    }
+    Ok(Some(Outgoing {
+        id: accepted.event.id,
+        event_type,
+        headers,
         body,
-        replay,
-    )))
+    }))
 }
 
 /// The durable part of the alarm: delivers due events, at most the shard's share of
@@ -568,8 +643,20 @@ pub(crate) async fn deliver_due(sql: &SqlStorage, receiver: &Receiver) {
                 match begin(sql, receiver, &id, now) {
                     Ok(Some(outgoing)) => running.push(async move {
                         let at = now_ms();
-                        let answer = super::forward::send(receiver, &outgoing).await;
-                        (outgoing, answer, at)
+                        let settings = receiver.settings();
+                        let mut sent = forward::send(
+                            &settings.forward_url,
+                            settings.forward_timeout_ms,
+                            &outgoing.headers,
+                            &outgoing.body,
+                        )
+                        .await;
+                        let duration = now_ms().saturating_sub(at);
+                        // No reply waits on it: drained here, so the connection is reused.
+                        if let Some(response) = sent.response.take() {
+                            forward::drain(response).await;
+                        }
+                        (outgoing, sent, at, duration)
                     }),
                     Ok(None) => {}
                     Err(err) => console_error!(
@@ -578,12 +665,11 @@ pub(crate) async fn deliver_due(sql: &SqlStorage, receiver: &Receiver) {
                 }
             }
         }
-        let Some((outgoing, answer, at)) = running.next().await else {
+        let Some((outgoing, answer, at, duration)) = running.next().await else {
             break;
         };
         let now = now_ms();
-        let duration = now.saturating_sub(at);
-        let id = outgoing.id();
+        let id = outgoing.id.as_str();
         let finished = (|| -> worker::Result<Option<Delivery>> {
             let Some(row) = read_delivery(sql, id)? else {
                 return Ok(None);
@@ -607,7 +693,7 @@ pub(crate) async fn deliver_due(sql: &SqlStorage, receiver: &Receiver) {
         match finished {
             Ok(Some(next)) => log_attempt(&AttemptLog::new(
                 id,
-                outgoing.event_type(),
+                &outgoing.event_type,
                 Some(answer.result),
                 duration,
                 &next,

@@ -1,174 +1,252 @@
-//! The ledger shard object `EventLedger` (binding `LEDGER`, SQLite-backed): its schema,
-//! the dispatch of the Worker's ops (`POST https://ledger/<op>`) and its one alarm.
+//! `EventLedger`, the delivery ledger's Durable Object class (binding `LEDGER`, SQLite
+//! storage): a thin binding around [`crate::receiver::ledger`]. It reads its clock, runs
+//! the state machine on its SQL rows and keeps one alarm armed at the earliest expiry.
+//!
+//! Each request is one synchronous run of `sql.exec` calls (read, decide, write) with no
+//! `await` in between: the object's input and output gates make it atomic (worker 0.8.7
+//! has no `transactionSync`).
 
-use serde::de::DeserializeOwned;
-use serde::Serialize;
+use std::cell::Cell;
+
+use serde::Deserialize;
+use worker::js_sys;
 use worker::{
-    console_error, durable_object, Date, DurableObject, Env, Request, Response, SqlStorage, State,
+    durable_object, DurableObject, Env, Request, Response, Result, ScheduledTime, SqlStorage,
+    SqlStorageValue, State,
 };
 
 use super::durable;
-use crate::receiver::{op, EventQuery, ListRequest, ReplayDeadRequest, StoreMeta, StoreReply};
+use crate::receiver::ledger::{
+    expire, handle, next_alarm, rearm_for, Change, LedgerRequest, LedgerRow, LedgerStore,
+};
 
-/// The schema of docs/LEDGER-DESIGN (shared by forward and durable mode).
-const SCHEMA: &str = "\
-CREATE TABLE IF NOT EXISTS events (
-  id TEXT PRIMARY KEY,
-  body_sha256 TEXT NOT NULL,
-  state TEXT NOT NULL,
-  received_at INTEGER NOT NULL,
-  lease_until INTEGER,
-  expires_at INTEGER NOT NULL,
-  event_type TEXT,
-  size INTEGER,
-  body BLOB, signature_header TEXT, signature TEXT,
-  attempt_count INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at INTEGER
-);
-CREATE INDEX IF NOT EXISTS events_by_expiry ON events(expires_at);
-CREATE INDEX IF NOT EXISTS events_by_state ON events(state, received_at);
-CREATE TABLE IF NOT EXISTS attempts (
-  event_id TEXT NOT NULL, at INTEGER NOT NULL, status INTEGER, duration_ms INTEGER, error TEXT
-);
-CREATE INDEX IF NOT EXISTS attempts_by_event ON attempts(event_id, at);";
+/// The schema (both delivery modes: forward mode uses the first columns of `events`; the
+/// durable mode its body, signature and attempt columns and the `attempts` table).
+const SCHEMA: [&str; 5] = [
+    "CREATE TABLE IF NOT EXISTS events (
+        id TEXT PRIMARY KEY,
+        body_sha256 TEXT NOT NULL,
+        state TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        lease_until INTEGER,
+        expires_at INTEGER NOT NULL,
+        event_type TEXT,
+        size INTEGER,
+        body BLOB,
+        signature_header TEXT,
+        signature TEXT,
+        attempt_count INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER
+    )",
+    "CREATE INDEX IF NOT EXISTS events_by_expiry ON events(expires_at)",
+    "CREATE INDEX IF NOT EXISTS events_by_state ON events(state, received_at)",
+    "CREATE TABLE IF NOT EXISTS attempts (
+        event_id TEXT NOT NULL, at INTEGER NOT NULL, status INTEGER, duration_ms INTEGER, error TEXT
+    )",
+    "CREATE INDEX IF NOT EXISTS attempts_by_event ON attempts(event_id, at)",
+];
 
-/// One ledger shard.
-#[durable_object]
+/// One shard of the delivery ledger.
+#[durable_object(alarm)]
 pub struct EventLedger {
     state: State,
+    /// The Worker's variables: durable delivery reads the receiver's settings.
     env: Env,
-}
-
-fn reply<T: Serialize>(value: &T) -> worker::Result<Response> {
-    Response::from_bytes(serde_json::to_vec(value).map_err(|err| err.to_string())?)
-}
-
-fn parse<T: DeserializeOwned>(body: &[u8]) -> worker::Result<T> {
-    serde_json::from_slice(body).map_err(|err| worker::Error::RustError(err.to_string()))
-}
-
-impl EventLedger {
-    fn sql(&self) -> SqlStorage {
-        self.state.storage().sql()
-    }
-
-    /// Brings the alarm forward to `at` (Unix ms) unless it is already due by then.
-    async fn wake_by(&self, at: u64) -> worker::Result<()> {
-        let storage = self.state.storage();
-        let current = storage.get_alarm().await?;
-        if current.is_none_or(|current| u64::try_from(current).unwrap_or(0) > at) {
-            let date = worker::js_sys::Date::new(&(at as f64).into());
-            storage.set_alarm(worker::ScheduledTime::new(date)).await?;
-        }
-        Ok(())
-    }
-
-    /// Arms the alarm for the earliest row that needs it, or clears it.
-    async fn rearm(&self) -> worker::Result<()> {
-        let sql = self.sql();
-        let expiry = next_expiry(&sql)?;
-        let delivery = durable::next_delivery_at(&sql)?;
-        let next = match (expiry, delivery) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
-        let storage = self.state.storage();
-        match next {
-            Some(at) => {
-                let date = worker::js_sys::Date::new(&(at as f64).into());
-                storage.set_alarm(worker::ScheduledTime::new(date)).await
-            }
-            None => storage.delete_alarm().await,
-        }
-    }
-
-    async fn dispatch(&self, name: &str, body: &[u8]) -> worker::Result<Response> {
-        let sql = self.sql();
-        let now = Date::now().as_millis();
-        match name {
-            op::STORE => {
-                let (meta, raw) = StoreMeta::unframe(body)
-                    .ok_or_else(|| worker::Error::RustError("bad store frame".into()))?;
-                let answer = durable::store(&sql, &meta, raw, now)?;
-                if answer == StoreReply::Stored {
-                    // Its first attempt is due now. The reply leaves only once the row and
-                    // the alarm are written (the object's output gate).
-                    self.wake_by(now).await?;
-                }
-                reply(&answer)
-            }
-            op::EVENT => reply(&durable::event(&sql, &parse::<EventQuery>(body)?)?),
-            op::LIST => reply(&durable::list(&sql, &parse::<ListRequest>(body)?)?),
-            op::STATS => reply(&durable::stats(&sql)?),
-            op::REPLAY => {
-                let query: EventQuery = parse(body)?;
-                let answer = durable::replay(&sql, &query.id, now)?;
-                self.wake_by(now).await?;
-                reply(&answer)
-            }
-            op::REPLAY_DEAD => {
-                let answer = durable::replay_dead(&sql, parse::<ReplayDeadRequest>(body)?, now)?;
-                self.wake_by(now).await?;
-                reply(&answer)
-            }
-            _ => Response::error("unknown ledger op", 404),
-        }
-    }
-}
-
-/// The earliest `expires_at` of any row.
-fn next_expiry(sql: &SqlStorage) -> worker::Result<Option<u64>> {
-    #[derive(serde::Deserialize)]
-    struct Row {
-        at: Option<u64>,
-    }
-    let rows: Vec<Row> = sql
-        .exec("SELECT MIN(expires_at) AS at FROM events", None)?
-        .to_array()?;
-    Ok(rows.into_iter().next().and_then(|row| row.at))
-}
-
-/// Deletes rows (and their timelines) whose time is over.
-fn delete_expired(sql: &SqlStorage, now: u64) -> worker::Result<()> {
-    let now = i64::try_from(now).unwrap_or(i64::MAX);
-    sql.exec(
-        "DELETE FROM attempts WHERE event_id IN (SELECT id FROM events WHERE expires_at <= ?)",
-        vec![now.into()],
-    )?;
-    sql.exec("DELETE FROM events WHERE expires_at <= ?", vec![now.into()])?;
-    Ok(())
+    /// The schema was created by this instance.
+    ready: Cell<bool>,
+    /// The alarm armed, as far as this instance knows: `None` until read from storage.
+    armed: Cell<Option<Option<i64>>>,
 }
 
 impl DurableObject for EventLedger {
     fn new(state: State, env: Env) -> Self {
-        // Idempotent; a failure shows up as errors of the first op.
-        if let Err(err) = state.storage().sql().exec(SCHEMA, None) {
-            console_error!("ledger schema: {err}");
+        Self {
+            state,
+            env,
+            ready: Cell::new(false),
+            armed: Cell::new(None),
         }
-        Self { state, env }
     }
 
-    async fn fetch(&self, mut req: Request) -> worker::Result<Response> {
+    async fn fetch(&self, mut req: Request) -> Result<Response> {
         let path = req.path();
-        let name = path.trim_start_matches('/').to_owned();
         let body = req.bytes().await?;
-        match self.dispatch(&name, &body).await {
-            Ok(response) => Ok(response),
-            Err(err) => Response::error(format!("ledger {name}: {err}"), 500),
+        // Durable mode's ops and the admin API's (src/worker/durable.rs).
+        let store = self.store()?;
+        if let Some(answer) = durable::handle(&store.sql, &path, &body, now_ms()) {
+            let answer = answer?;
+            if let Some(at) = answer.wake_at {
+                self.arm_for(at).await?;
+            }
+            return json_response(answer.reply);
+        }
+        let request = match LedgerRequest::parse(&path, &body) {
+            Ok(request) => request,
+            Err(err) => return Response::error(err.to_string(), 400),
+        };
+        let mut store = self.store()?;
+        let handled = handle(&mut store, &request, now_ms())?;
+        if let Some(expiry) = handled.wrote_expiry {
+            self.arm_for(expiry).await?;
+        }
+        json_response(handled.reply)
+    }
+
+    /// Deletes expired rows, delivers the due durable events (for a bounded time), then
+    /// arms the alarm for what comes next: the earliest expiry (batched) or the earliest
+    /// attempt or lease end, whichever is first.
+    async fn alarm(&self) -> Result<Response> {
+        let mut store = self.store()?;
+        expire(&mut store, now_ms())?;
+        if let Ok(receiver) = super::receiver(&self.env).as_ref() {
+            durable::deliver_due(&store.sql, receiver).await;
+        }
+        // Read and armed without yielding in between (see `set_alarm`): a row stored
+        // meanwhile either is counted here or arms the alarm itself.
+        let now = now_ms();
+        let expiry = next_alarm(store.earliest_expiry()?, now);
+        let delivery =
+            durable::next_delivery_at(&store.sql)?.map(|at| i64::try_from(at).unwrap_or(i64::MAX));
+        let next = match (expiry, delivery) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        match next {
+            Some(at) => self.set_alarm(at).await?,
+            None => self.armed.set(Some(None)),
+        }
+        Response::ok("")
+    }
+}
+
+fn json_response(body: String) -> Result<Response> {
+    let mut response = Response::ok(body)?;
+    response
+        .headers_mut()
+        .set("Content-Type", "application/json")?;
+    Ok(response)
+}
+
+impl EventLedger {
+    fn store(&self) -> Result<SqlStore> {
+        let sql = self.state.storage().sql();
+        if !self.ready.get() {
+            for statement in SCHEMA {
+                sql.exec(statement, None)?;
+            }
+            self.ready.set(true);
+        }
+        Ok(SqlStore { sql })
+    }
+
+    /// Makes sure the alarm fires by `expiry` (one storage call only when it does not yet).
+    async fn arm_for(&self, expiry: i64) -> Result<()> {
+        let armed = match self.armed.get() {
+            Some(armed) => armed,
+            None => {
+                let armed = self.state.storage().get_alarm().await?;
+                self.armed.set(Some(armed));
+                armed
+            }
+        };
+        match rearm_for(armed, expiry) {
+            Some(at) => self.set_alarm(at).await,
+            None => Ok(()),
         }
     }
 
-    async fn alarm(&self) -> worker::Result<Response> {
-        let sql = self.sql();
-        if let Err(err) = delete_expired(&sql, Date::now().as_millis()) {
-            console_error!("ledger expiry: {err}");
+    async fn set_alarm(&self, at: i64) -> Result<()> {
+        // Known before the call yields: a request handled while it is pending compares its
+        // time with this one, not with an alarm that already fired.
+        self.armed.set(Some(Some(at)));
+        // A Date, not an i64: worker reads an i64 as an offset from now.
+        let date = js_sys::Date::new(&js_sys::Number::from(at as f64));
+        if let Err(err) = self
+            .state
+            .storage()
+            .set_alarm(ScheduledTime::new(date))
+            .await
+        {
+            self.armed.set(None);
+            return Err(err);
         }
-        let shared = super::receiver(&self.env);
-        if let Ok(receiver) = shared.as_ref() {
-            durable::deliver_due(&sql, receiver).await;
+        Ok(())
+    }
+}
+
+fn now_ms() -> i64 {
+    i64::try_from(worker::Date::now().as_millis()).unwrap_or(i64::MAX)
+}
+
+/// The object's rows in its SQLite database.
+struct SqlStore {
+    sql: SqlStorage,
+}
+
+#[derive(Deserialize)]
+struct Earliest {
+    at: Option<f64>,
+}
+
+fn int(value: i64) -> SqlStorageValue {
+    SqlStorageValue::Integer(value)
+}
+
+impl LedgerStore for SqlStore {
+    type Error = worker::Error;
+
+    fn row(&mut self, id: &str) -> Result<Option<LedgerRow>> {
+        let cursor = self.sql.exec(
+            "SELECT id, body_sha256, state, received_at, lease_until, expires_at \
+             FROM events WHERE id = ?",
+            vec![id.into()],
+        )?;
+        Ok(cursor.to_array::<LedgerRow>()?.into_iter().next())
+    }
+
+    fn apply(&mut self, change: &Change) -> Result<()> {
+        match change {
+            Change::Keep => {}
+            Change::Put(row) => {
+                self.sql.exec(
+                    "INSERT INTO events (id, body_sha256, state, received_at, lease_until, expires_at) \
+                     VALUES (?, ?, ?, ?, ?, ?) \
+                     ON CONFLICT(id) DO UPDATE SET body_sha256 = excluded.body_sha256, \
+                     state = excluded.state, received_at = excluded.received_at, \
+                     lease_until = excluded.lease_until, expires_at = excluded.expires_at",
+                    vec![
+                        row.id.as_str().into(),
+                        row.body_sha256.as_str().into(),
+                        row.state.as_str().into(),
+                        int(row.received_at),
+                        row.lease_until.map(int).unwrap_or(SqlStorageValue::Null),
+                        int(row.expires_at),
+                    ],
+                )?;
+            }
         }
-        // A failure to re-arm is thrown: the runtime retries the alarm.
-        self.rearm().await?;
-        Response::ok("")
+        Ok(())
+    }
+
+    fn delete_expired(&mut self, now_ms: i64) -> Result<usize> {
+        // Their timelines first (durable mode), then the rows.
+        self.sql.exec(
+            "DELETE FROM attempts WHERE event_id IN \
+             (SELECT id FROM events WHERE expires_at <= ?)",
+            vec![int(now_ms)],
+        )?;
+        let cursor = self.sql.exec(
+            "DELETE FROM events WHERE expires_at <= ?",
+            vec![int(now_ms)],
+        )?;
+        Ok(cursor.rows_written())
+    }
+
+    fn earliest_expiry(&mut self) -> Result<Option<i64>> {
+        let earliest: Earliest = self
+            .sql
+            .exec("SELECT MIN(expires_at) AS at FROM events", None)?
+            .one()?;
+        Ok(earliest.at.map(|at| at as i64))
     }
 }

@@ -1,9 +1,20 @@
 //! The Cloudflare Worker: platform I/O around [`crate::receiver`], nothing else.
 //!
-//! Bindings (see `wrangler.toml`): `DEDUP` (Workers KV, required), `RATE_LIMITER`
-//! (Workers Rate Limiting, optional), `ASSETS` (static assets from `www/`, optional), plus
-//! the variables and secrets listed in [`crate::receiver::VARS`] (read as strings; a TOML
-//! number in `[vars]` is read in decimal).
+//! Bindings (see `wrangler.toml`): `LEDGER` (the [`ledger::EventLedger`] Durable Object:
+//! exact deduplication across isolates and locations) and/or `DEDUP` (Workers KV: required
+//! without `LEDGER`, read for older `done:` markers with it), `RATE_LIMITER` (Workers Rate
+//! Limiting, optional), `ASSETS` (static assets from `www/`, optional), plus the variables
+//! and secrets listed in [`crate::receiver::VARS`] (read as strings; a TOML number in
+//! `[vars]` is read in decimal).
+
+mod admin;
+mod durable;
+mod forward;
+mod kv;
+pub mod ledger;
+mod ledger_client;
+mod ledger_mode;
+mod local;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -16,26 +27,18 @@ use worker::{
     ObjectNamespace, Request, Response,
 };
 
-use sha2::{Digest, Sha256};
-
+use self::forward::Sent;
 use crate::headers::SIGNATURE_HEADERS;
+use crate::receiver::ledger::{body_sha256, shard_of};
 use crate::receiver::{
-    dedup_keys, ledger_shard, op, Accepted, ConfigError, DedupKeys, DedupState, DeliveryMode,
-    LocalDedup, LogLine, OriginResult, Outcome, Receiver, Reply, Route, Seen, StoreMeta,
-    StoreReply, ADMIN_PREFIX, LEASE_TTL_SECONDS,
+    dedup_keys, forward_headers, op, Accepted, ConfigError, DedupKeys, DedupStore, DeliveryMode,
+    LogLine, OriginResult, Outcome, Receiver, Reply, Route, StoreMeta, StoreReply, ADMIN_PREFIX,
 };
 
-mod admin;
-mod durable;
-mod forward;
-mod ledger;
-mod ledger_client;
-
+/// Workers KV namespace holding the dedup markers and leases (KV mode).
+const DEDUP_BINDING: &str = "DEDUP";
 /// The delivery ledger's Durable Object namespace (class `EventLedger`).
 const LEDGER_BINDING: &str = "LEDGER";
-
-/// Workers KV namespace holding the dedup markers and leases.
-const DEDUP_BINDING: &str = "DEDUP";
 /// Workers Rate Limiting binding, keyed by client IP.
 const RATE_LIMIT_BINDING: &str = "RATE_LIMITER";
 /// Static assets (the debugger page in `www/`).
@@ -51,9 +54,6 @@ thread_local! {
     /// The receiver, built once per isolate: variables and secrets do not change while an
     /// isolate lives, and the HMAC key state is computed only here.
     static RECEIVER: RefCell<Option<Rc<Result<Receiver, ConfigError>>>> = const { RefCell::new(None) };
-    /// Event ids this isolate is forwarding or recently forwarded: makes concurrent
-    /// deliveries exact within one isolate, where KV alone is not.
-    static LOCAL: RefCell<Option<LocalDedup>> = const { RefCell::new(None) };
 }
 
 #[event(fetch)]
@@ -120,38 +120,34 @@ async fn handle(req: Request, env: &Env, ctx: &Context, log: &mut LogLine) -> Ha
         }
     };
 
-    // The ledger: required in durable mode, and what the admin API reads.
-    let ledger = env.durable_object(LEDGER_BINDING).ok();
-    if let Err(err) = receiver.settings().delivery.check_ledger(ledger.is_some()) {
-        log.detail(&err.to_string());
-        return Reply::misconfigured(&err).into();
-    }
-
     let method = req.method();
     let path = req.path();
-    if let (Some(token), Some(ledger)) = (receiver.admin_token(), &ledger) {
-        if path == ADMIN_PREFIX || path.starts_with("/admin/") {
+    // The admin API exists only with ADMIN_TOKEN and LEDGER; otherwise its paths are 404.
+    if path == ADMIN_PREFIX || path.starts_with("/admin/") {
+        if let (Some(token), Ok(Some(ledger))) = (receiver.admin_token(), ledger_binding(env)) {
             let url = req.url();
             let query = url.as_ref().ok().and_then(|url| url.query()).unwrap_or("");
             let authorization = req.headers().get("Authorization").ok().flatten();
-            return admin::handle(
-                ledger,
-                token,
-                authorization.as_deref(),
-                method.as_ref(),
-                &path,
+            let request = admin::Request {
+                method: method.as_ref(),
+                path: &path,
                 query,
-                log,
-            )
-            .await
-            .into();
+                authorization: authorization.as_deref(),
+            };
+            return admin::handle(&ledger, token, request, log).await.into();
         }
     }
     match receiver.route(method.as_ref(), &path) {
-        Route::Webhook => webhook(req, receiver, env, ledger.as_ref(), ctx, log)
-            .await
-            .unwrap_or_else(|reply| reply)
-            .into(),
+        Route::Webhook => match dedup(env) {
+            Ok(dedup) => webhook(req, receiver, &dedup, ctx, log)
+                .await
+                .unwrap_or_else(|reply| reply)
+                .into(),
+            Err(err) => {
+                log.detail(&err.to_string());
+                Reply::misconfigured(&err).into()
+            }
+        },
         Route::Health => Reply::status(Outcome::Health).into(),
         Route::MethodNotAllowed { allow } => Reply::method_not_allowed(allow).into(),
         Route::NotFound if matches!(method, Method::Get | Method::Head) => asset(req, env).await,
@@ -163,7 +159,13 @@ async fn handle(req: Request, env: &Env, ctx: &Context, log: &mut LogLine) -> Ha
 fn receiver(env: &Env) -> Rc<Result<Receiver, ConfigError>> {
     RECEIVER.with(|cell| {
         cell.borrow_mut()
-            .get_or_insert_with(|| Rc::new(Receiver::from_vars(|name| var(env, name))))
+            .get_or_insert_with(|| {
+                let store = match ledger_binding(env) {
+                    Ok(Some(_)) => DedupStore::Ledger,
+                    _ => DedupStore::Kv,
+                };
+                Rc::new(Receiver::from_vars_for(store, |name| var(env, name)))
+            })
             .clone()
     })
 }
@@ -183,27 +185,68 @@ fn var(env: &Env, name: &str) -> Option<String> {
     }
 }
 
+/// Where this Worker deduplicates, from its bindings.
+enum Dedup {
+    /// `DEDUP` alone: Workers KV (best effort across isolates).
+    Kv(KvStore),
+    /// `LEDGER`: the delivery ledger decides; `DEDUP`, when bound too, is read for ids
+    /// forwarded before the switch.
+    Ledger {
+        ledger: ObjectNamespace,
+        kv: Option<KvStore>,
+    },
+}
+
+/// Whether `LEDGER` is bound: absent (KV mode), a Durable Object namespace, or something
+/// else (a configuration error).
+fn ledger_binding(env: &Env) -> Result<Option<ObjectNamespace>, ConfigError> {
+    let bound = Reflect::get(env.as_ref(), &JsValue::from_str(LEDGER_BINDING))
+        .is_ok_and(|value| !value.is_undefined());
+    if !bound {
+        return Ok(None);
+    }
+    env.durable_object(LEDGER_BINDING)
+        .map(Some)
+        .map_err(|_| ConfigError::wrong_binding(LEDGER_BINDING, "a Durable Object namespace"))
+}
+
+fn dedup(env: &Env) -> Result<Dedup, ConfigError> {
+    let kv = env.kv(DEDUP_BINDING).ok();
+    match (ledger_binding(env)?, kv) {
+        (Some(ledger), kv) => Ok(Dedup::Ledger { ledger, kv }),
+        (None, Some(kv)) => Ok(Dedup::Kv(kv)),
+        (None, None) => Err(ConfigError::missing_binding(DEDUP_BINDING)),
+    }
+}
+
+/// A verified event on its way to the origin.
+pub struct Delivery<'a> {
+    receiver: &'a Receiver,
+    accepted: Accepted,
+    keys: DedupKeys,
+    body_sha256: String,
+}
+
+impl Delivery<'_> {
+    /// The reply once the origin answered, and whether the event is done.
+    fn finish(&self, sent: Sent, log: &mut LogLine) -> (Reply, bool) {
+        if let Some(detail) = &sent.detail {
+            log.detail(detail);
+        }
+        if let OriginResult::Status(status) = sent.result {
+            log.origin_status = Some(status);
+        }
+        self.receiver.after_forward(sent.result)
+    }
+}
+
 async fn webhook(
     mut req: Request,
     receiver: &Receiver,
-    env: &Env,
-    ledger: Option<&ObjectNamespace>,
+    dedup: &Dedup,
     ctx: &Context,
     log: &mut LogLine,
 ) -> Result<Reply, Reply> {
-    // Where the event goes once verified, checked before any work.
-    let kv;
-    let store = match (receiver.settings().delivery.mode, ledger) {
-        (DeliveryMode::Durable, Some(ledger)) => Store::Ledger(ledger),
-        _ => {
-            kv = env.kv(DEDUP_BINDING).map_err(|_| {
-                let err = ConfigError::missing_binding(DEDUP_BINDING);
-                log.detail(&err.to_string());
-                Reply::misconfigured(&err)
-            })?;
-            Store::Kv(&kv)
-        }
-    };
     // Only the headers used, one lookup each (cheaper than copying every header out).
     let header = |name: &str| req.headers().get(name).ok().flatten();
     let content_length = header("content-length");
@@ -222,71 +265,44 @@ async fn webhook(
     let accepted = receiver.accept(&body, pairs, now)?;
     log.event(&accepted.event);
 
-    let kv = match store {
-        Store::Ledger(ledger) => {
-            return durable_accept(receiver, ledger, &accepted, &body, log).await
+    let settings = receiver.settings();
+    if let (DeliveryMode::Durable, Dedup::Ledger { ledger, .. }) = (settings.delivery.mode, dedup) {
+        return durable_accept(receiver, ledger, &accepted, &body, log).await;
+    }
+    let headers = forward_headers(&accepted, content_type.as_deref());
+    // Lazy: runs only if the delivery wins its claim.
+    let forward = async {
+        let mut sent = forward::send(
+            &settings.forward_url,
+            settings.forward_timeout_ms,
+            &headers,
+            &body,
+        )
+        .await;
+        if let Some(response) = sent.response.take() {
+            ctx.wait_until(forward::drain(response));
         }
-        Store::Kv(kv) => kv,
+        sent
     };
-
-    let keys = dedup_keys(&accepted.event.id);
-    let duplicate = || Reply::status(Outcome::Duplicate);
-    // This isolate first (no KV round trip), then KV (other isolates and locations), then
-    // the claim, which re-checks this isolate synchronously: a delivery that finished or
-    // started while KV was being read is seen there.
-    let dedup_ttl = receiver.settings().dedup_ttl_seconds;
-    match local(dedup_ttl, |local| {
-        local.check(&keys.done, Date::now().as_millis())
-    }) {
-        Some(Seen::Done) => return Ok(duplicate()),
-        Some(_) => return Err(receiver.in_flight()),
-        None => {}
-    }
-    match read_state(kv, &keys, log).await.decide() {
-        Seen::Done => return Ok(duplicate()),
-        Seen::InFlight => return Err(receiver.in_flight()),
-        Seen::Forward => {}
-    }
-    let claim = match Claim::take(&keys.done, dedup_ttl) {
-        Ok(claim) => claim,
-        Err(Seen::Done) => return Ok(duplicate()),
-        Err(_) => return Err(receiver.in_flight()),
+    let delivery = Delivery {
+        receiver,
+        keys: dedup_keys(&accepted.event.id),
+        body_sha256: match dedup {
+            Dedup::Ledger { .. } => body_sha256(&body),
+            Dedup::Kv(_) => String::new(),
+        },
+        accepted,
     };
-    put(kv, &keys.lease, LEASE_TTL_SECONDS, log, "lease_write").await;
-
-    let outgoing = forward::Outgoing::request(accepted, content_type.as_deref(), body);
-    let answer = forward::send(receiver, &outgoing).await;
-    let result = answer.result;
-    if let Some(detail) = &answer.detail {
-        log.detail(detail);
+    match dedup {
+        Dedup::Kv(kv) => kv::deliver(kv, &delivery, forward, log).await,
+        Dedup::Ledger { ledger, kv } => {
+            ledger_mode::deliver(ledger, kv.as_ref(), &delivery, forward, log).await
+        }
     }
-    // The status decides; the origin's answer is read after replying.
-    ctx.wait_until(answer.drain());
-    if let OriginResult::Status(status) = result {
-        log.origin_status = Some(status);
-    }
-    let (reply, done) = receiver.after_forward(result);
-    if done {
-        claim.mark_done();
-        // The lease is left to expire: the done marker wins over it, and deleting it right
-        // away would be a second write to the key within a second (a KV limit).
-        put(kv, &keys.done, dedup_ttl, log, "done_write").await;
-    } else if let Err(err) = kv.delete(&keys.lease).await {
-        log.kv_error("lease_delete", &err.to_string());
-    }
-    Ok(reply)
 }
 
-/// Where a verified event goes.
-enum Store<'a> {
-    /// Durable mode: stored in the ledger, delivered by its alarm.
-    Ledger(&'a ObjectNamespace),
-    /// Forward mode: deduplicated in KV, forwarded now.
-    Kv(&'a KvStore),
-}
-
-/// Durable mode: the event is stored in its ledger shard before anything is acknowledged;
-/// the shard's alarm delivers it.
+/// Durable mode: the event (raw body, signature header, id, type) is written to its
+/// ledger shard before anything is acknowledged; the shard's alarm delivers it.
 async fn durable_accept(
     receiver: &Receiver,
     ledger: &ObjectNamespace,
@@ -297,26 +313,25 @@ async fn durable_accept(
     let meta = StoreMeta {
         id: accepted.event.id.clone(),
         event_type: accepted.event.event_type.as_str().to_owned(),
-        body_sha256: hex::encode(Sha256::digest(body)),
+        body_sha256: body_sha256(body),
         signature_header: accepted.signature_header.to_owned(),
         signature: accepted.signature.clone(),
     };
-    let shard = ledger_shard(&meta.id);
-    let stored: StoreReply = ledger_client::call_raw(ledger, shard, op::STORE, &meta.frame(body))
-        .await
-        .map_err(|err| {
-            log.detail(&err);
-            Reply::ledger_unavailable()
-        })?;
+    let framed = meta.frame(body);
+    let stored: StoreReply =
+        match ledger_client::call_raw(ledger, shard_of(&meta.id), op::STORE, &framed).await {
+            Ok(stored) => stored,
+            Err(err) => {
+                log.ledger_error("store", &err);
+                return Err(Reply::ledger_unavailable());
+            }
+        };
     match stored {
         StoreReply::Stored => Ok(Reply::accepted()),
         StoreReply::Duplicate => Ok(Reply::status(Outcome::Duplicate)),
         StoreReply::InFlight => Err(receiver.in_flight()),
         StoreReply::Conflict { stored_sha256 } => {
-            log.detail(&format!(
-                "conflicting duplicate: body_sha256 {} differs from the stored {stored_sha256}",
-                meta.body_sha256
-            ));
+            log.conflict(&meta.body_sha256, &stored_sha256);
             Err(Reply::conflicting_duplicate())
         }
     }
@@ -344,34 +359,6 @@ async fn read_body(
         body.push(&chunk)?;
     }
     Ok(body.into_bytes())
-}
-
-/// Both keys in one bulk read (one KV operation instead of two).
-async fn read_state(kv: &KvStore, keys: &DedupKeys, log: &mut LogLine) -> DedupState {
-    let mut state = DedupState::default();
-    match kv.get_bulk(&[&keys.done, &keys.lease]).text().await {
-        Ok(values) => {
-            let present = |key: &String| values.get(key).is_some_and(Option::is_some);
-            state.done = present(&keys.done);
-            state.in_flight = present(&keys.lease);
-        }
-        Err(err) => {
-            state.read_failed = true;
-            log.kv_error("read", &err.to_string());
-        }
-    }
-    state
-}
-
-async fn put(kv: &KvStore, key: &str, ttl: u64, log: &mut LogLine, operation: &'static str) {
-    let now = (Date::now().as_millis() / 1000).to_string();
-    let result = match kv.put(key, now) {
-        Ok(builder) => builder.expiration_ttl(ttl).execute().await,
-        Err(err) => Err(err),
-    };
-    if let Err(err) = result {
-        log.kv_error(operation, &err.to_string());
-    }
 }
 
 /// Serves a static asset, with a strict Content-Security-Policy; a JSON 404 when there is
@@ -403,48 +390,4 @@ fn to_response(reply: &Reply) -> worker::Result<Response> {
     Ok(Response::from_bytes(reply.body().into_bytes())?
         .with_status(reply.status)
         .with_headers(headers))
-}
-
-/// Runs `f` on this isolate's [`LocalDedup`], created on first use.
-fn local<T>(dedup_ttl_seconds: u64, f: impl FnOnce(&mut LocalDedup) -> T) -> T {
-    LOCAL.with(|cell| {
-        let mut cell = cell.borrow_mut();
-        f(cell.get_or_insert_with(|| LocalDedup::new(dedup_ttl_seconds)))
-    })
-}
-
-/// This isolate's claim on an event id, released on drop (also when the request future
-/// is dropped early).
-struct Claim {
-    key: String,
-    token: u64,
-    dedup_ttl_seconds: u64,
-}
-
-impl Claim {
-    fn take(key: &str, dedup_ttl_seconds: u64) -> Result<Self, Seen> {
-        let token = local(dedup_ttl_seconds, |local| {
-            local.claim(key, Date::now().as_millis())
-        })?;
-        Ok(Self {
-            key: key.to_owned(),
-            token,
-            dedup_ttl_seconds,
-        })
-    }
-
-    /// Remembers the id as forwarded, before the claim is released.
-    fn mark_done(&self) {
-        local(self.dedup_ttl_seconds, |local| {
-            local.mark_done(&self.key, Date::now().as_millis())
-        });
-    }
-}
-
-impl Drop for Claim {
-    fn drop(&mut self) {
-        local(self.dedup_ttl_seconds, |local| {
-            local.release(&self.key, self.token)
-        });
-    }
 }

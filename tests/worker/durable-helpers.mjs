@@ -6,7 +6,7 @@ import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
 import { Miniflare } from 'miniflare';
 
-import { COMPATIBILITY_DATE, ROOT, SECRET, logLinesOf, sign, sleep } from './helpers.mjs';
+import { COMPATIBILITY_DATE, ROOT, SECRET, jsonLines, sign, sleep } from './helpers.mjs';
 
 export const ADMIN_TOKEN = 'admin-token-0123456789abcdef0123456789';
 
@@ -76,7 +76,7 @@ export async function startDurableWorker({ vars = {}, persist, ledger = true } =
     logs,
     fetch,
     /** The JSON lines logged (requests and delivery attempts). */
-    logLines: () => logLinesOf(logs),
+    logLines: () => jsonLines(logs),
     post: (body, { secret = SECRET } = {}) =>
       fetch('/webhooks', {
         method: 'POST',

@@ -25,10 +25,10 @@ pub use retry::{
     DEFAULT_RETRY_SCHEDULE, JITTER_PERCENT,
 };
 pub use settings::{
-    ledger_shard, DeliveryMode, DeliverySettings, DEFAULT_DEAD_LETTER_TTL_SECONDS,
-    DEFAULT_MAX_DELIVERIES_IN_FLIGHT, LEDGER_SHARDS, MAX_DURABLE_BODY_BYTES, MIN_ADMIN_TOKEN_CHARS,
+    DeliveryMode, DeliverySettings, DEFAULT_DEAD_LETTER_TTL_SECONDS,
+    DEFAULT_MAX_DELIVERIES_IN_FLIGHT, MAX_DURABLE_BODY_BYTES, MIN_ADMIN_TOKEN_CHARS,
 };
-pub use state::{Delivery, DeliveryState, Refused, Retention, LEASE_MARGIN_MS, NEVER_MS};
+pub use state::{Delivery, DeliveryState, Refused, Retention, NEVER_MS};
 pub use timeline::{attempt_error, AttemptLog, LOST_ATTEMPT};
 
 #[cfg(test)]

@@ -2,11 +2,8 @@
 
 use super::retry::{RetryPolicy, DEFAULT_RETRY_SCHEDULE};
 use crate::receiver::config::number;
+use crate::receiver::ledger::LEDGER_SHARDS;
 use crate::receiver::ConfigError;
-
-/// Shards of the ledger: an event id's object is `shard-<n>` with n = the first 8 bytes of
-/// SHA-256(id) mod this. Permanent: changing it re-routes ids.
-pub const LEDGER_SHARDS: u32 = 16;
 
 /// Default `DEAD_LETTER_TTL_SECONDS`: dead events are kept 14 days for a replay.
 pub const DEFAULT_DEAD_LETTER_TTL_SECONDS: u64 = 14 * 86_400;
@@ -153,21 +150,4 @@ impl DeliverySettings {
         }
         Ok(())
     }
-}
-
-/// The ledger shard of an event id: the first 8 bytes of SHA-256(id), big-endian, modulo
-/// [`LEDGER_SHARDS`].
-///
-/// ```
-/// use digivault_webhooks::receiver::{ledger_shard, LEDGER_SHARDS};
-/// assert!(ledger_shard("webhook_1") < LEDGER_SHARDS);
-/// assert_eq!(ledger_shard("webhook_1"), ledger_shard("webhook_1"));
-/// ```
-pub fn ledger_shard(id: &str) -> u32 {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(id.as_bytes());
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&digest[..8]);
-    // The remainder is below LEDGER_SHARDS, so it fits.
-    (u64::from_be_bytes(first) % u64::from(LEDGER_SHARDS)) as u32
 }

@@ -10,10 +10,6 @@ use crate::receiver::OriginResult;
 /// largest integer a JavaScript number (the SQL binding's type) holds exactly.
 pub const NEVER_MS: u64 = (1 << 53) - 1;
 
-/// Extra lease time beyond `FORWARD_TIMEOUT_MS` before a delivery that never finished (its
-/// object was evicted mid-attempt) counts as failed.
-pub const LEASE_MARGIN_MS: u64 = 5_000;
-
 /// Where an event stands, as stored in the ledger's `state` column and shown by the admin
 /// API. Forward mode's rows (`claimed`, `done`) read as `delivering` and `delivered`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]

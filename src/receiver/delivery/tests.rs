@@ -1,6 +1,6 @@
 use super::*;
-use crate::receiver::tests::receiver_with;
-use crate::receiver::OriginResult;
+use crate::receiver::tests::{receiver_for, receiver_with};
+use crate::receiver::{DedupStore, OriginResult};
 
 const TOKEN: &str = "0123456789abcdef0123456789abcdef";
 
@@ -23,9 +23,10 @@ fn delivery_defaults() {
 
 #[test]
 fn durable_mode_settings_are_checked() {
-    let durable = receiver_with(&[("DELIVERY_MODE", "durable")]).unwrap();
+    let durable = receiver_for(DedupStore::Ledger, &[("DELIVERY_MODE", "durable")]).unwrap();
     assert_eq!(durable.settings().delivery.mode, DeliveryMode::Durable);
-    let err = durable.settings().delivery.check_ledger(false).unwrap_err();
+    // Without the LEDGER binding (KV mode), durable mode is a configuration error.
+    let err = receiver_with(&[("DELIVERY_MODE", "durable")]).unwrap_err();
     assert_eq!((err.code(), err.var()), ("CONFIG_ERROR", "LEDGER"));
     assert!(durable.settings().delivery.check_ledger(true).is_ok());
 
@@ -66,13 +67,17 @@ fn durable_mode_settings_are_checked() {
         (vec![("ADMIN_TOKEN", "too-short")], "ADMIN_TOKEN"),
     ];
     for (vars, var) in cases {
-        let err = receiver_with(&vars).unwrap_err();
+        let err = receiver_for(DedupStore::Ledger, &vars).unwrap_err();
         assert_eq!((err.code(), err.var()), ("CONFIG_ERROR", var), "{vars:?}");
         // The message never echoes a secret.
         assert!(!err.to_string().contains("too-short"));
     }
     // 1.9 MB exactly is fine in durable mode; forward mode keeps its own limit.
-    assert!(receiver_with(&[("DELIVERY_MODE", "durable"), ("MAX_BODY_BYTES", "1900000")]).is_ok());
+    assert!(receiver_for(
+        DedupStore::Ledger,
+        &[("DELIVERY_MODE", "durable"), ("MAX_BODY_BYTES", "1900000")]
+    )
+    .is_ok());
     assert!(receiver_with(&[("MAX_BODY_BYTES", "5000000")]).is_ok());
 }
 
