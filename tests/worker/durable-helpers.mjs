@@ -55,7 +55,9 @@ export async function startDurableOrigin() {
 export async function startDurableWorker({ vars = {}, persist, ledger = true } = {}) {
   const logs = [];
   const mf = new Miniflare({
-    handleStructuredLogs: ({ level, message }) => logs.push({ level, message }),
+    handleStructuredLogs: ({ level, message }) => {
+      logs.push({ level, message });
+    },
     ...(persist ? { durableObjectsPersist: persist } : {}),
     workers: [
       {

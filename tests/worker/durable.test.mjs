@@ -44,8 +44,9 @@ describe('durable mode', () => {
 
   test('an outage far longer than the sender\'s whole schedule loses nothing', async () => {
     const outageMs = 2 * SENDER_HORIZON_MS;
-    // The receiver's own schedule outlasts the outage: 12.5 s of retries.
-    const { origin, worker } = await setUp({ RETRY_SCHEDULE_SECONDS: '0.5,1,1,1,1,1,1,1,1,1,1,1,1' });
+    // The receiver's own schedule (21.5 s, at least 17.2 s with jitter) outlasts the
+    // outage: the time the 40 deliveries take plus twice the sender's whole schedule.
+    const { origin, worker } = await setUp({ RETRY_SCHEDULE_SECONDS: '0.5,1,2,2,2,2,2,2,2,2,2,2' });
     origin.down = true;
     const bodies = Array.from({ length: 40 }, (_, i) => eventBody({ message: `outage ${i} ✓ "quoted"\n` }));
     for (const body of bodies) {
