@@ -95,6 +95,7 @@ dev:
 ## Benchmark (not a test): this Worker against a hand-written JS reference, both in wrangler dev.
 bench-worker: build-worker
 	node bench/worker/run.mjs
+	node bench/worker/cross-isolate.mjs
 
 ## The debugger page (www/): its copy of the package's browser build, generated into www/pkg/.
 build-www: build-pkg

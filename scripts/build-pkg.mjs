@@ -35,7 +35,7 @@ await build({
   target: 'es2022',
   logLevel: 'warning',
 });
-for (const file of ['node.cjs', 'node.mjs', 'web.js', 'workerd.js', 'index.d.ts', 'cli.js']) cpSync(join(glue, file), join(pkg, file));
+for (const file of ['node.cjs', 'node.mjs', 'web.js', 'workerd.js', 'index.d.ts', 'cli.js', 'cli-args.js', 'cli-send.js', 'cli-admin.js', 'sender.js']) cpSync(join(glue, file), join(pkg, file));
 
 // The event types (tsify output and the custom sections) lead wasm-bindgen's .d.ts; the
 // internal binding declarations after them are not part of the public types.

@@ -1,16 +1,20 @@
-// Chaos run: the sender simulator (pkg/cli.js: DigiVault's signing, retry schedule and
-// timeout) delivers N distinct events, plus exact duplicate deliveries (some concurrent)
-// and forged ones, through the BUILT Worker in workerd (Miniflare, tests/worker/helpers.mjs)
-// to a local origin that answers 500 to a share of forwards, hangs past FORWARD_TIMEOUT_MS
-// on another, and goes down (connection refused) for a stretch every few seconds.
+// Chaos run: the sender simulator's delivery engine (pkg/sender.js: DigiVault's signing,
+// retry schedule and timeout) delivers N distinct events (the package's sample event), plus
+// exact duplicate deliveries (some concurrent) and forged ones, through the BUILT Worker in
+// workerd (Miniflare, scripts/lib/built-worker.mjs), run twice as two isolates ("location A"
+// and "location B") sharing one delivery ledger (--mode ledger, the default; --mode kv: no
+// LEDGER, KV only), each event's deliveries and concurrent copies split between the two, to
+// a local origin that answers 500 to a share of forwards, hangs past FORWARD_TIMEOUT_MS on
+// another, and goes down (connection refused) for a stretch every few seconds.
 //
 // Invariants (exit status 1 when one fails):
 //   - events lost: 0. No event the Worker acknowledged (2xx) without the origin having
 //     accepted it, and no event DigiVault gave up on: the faults are sized so that the
 //     guide's six attempts always leave room for a success (at most one random fault per
 //     event at the origin; an outage is shorter than the 1+5+15+60 min part of the schedule).
-//   - forwarded again after an acknowledged success: 0 for sequential duplicates (also
-//     reported for concurrent ones: 0 is expected within one location).
+//   - forwarded again after an acknowledged success: 0, for sequential and for concurrent
+//     duplicates, across both isolates (with the ledger; in KV mode concurrent copies at two
+//     isolates can both be forwarded, and the run reports it).
 //   - forged deliveries accepted (unsigned, wrong secret, body tampered after signing): 0;
 //     and every body the origin received is byte-identical to a genuine one and carries a
 //     signature that verifies (node:crypto).
@@ -18,16 +22,20 @@
 //   node scripts/chaos.mjs [--events 500] [--duplicate-share 0.2] [--concurrent-share 0.3]
 //     [--forged-share 0.05] [--fail-share 0.1] [--hang-share 0.05] [--time-scale 6000]
 //     [--forward-timeout-ms 1000] [--outage-ms 600] [--outage-every-ms 8000] [--concurrency 16]
-//     [--seed 1]
+//     [--seed 1] [--mode ledger|kv]
 // Needs `make build-pkg build-worker`. Everything listens on 127.0.0.1 only.
 import { createServer } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 
-import { SECRET, sign, sleep, startWorker } from '../tests/worker/helpers.mjs';
+import { SECRET, sign, startLocations } from './lib/built-worker.mjs';
 
-const { deliver, RETRY_SCHEDULE_MS } = await import(new URL('../pkg/cli.js', import.meta.url)).catch((err) => {
-  throw new Error(`pkg/cli.js is missing: run \`make build-pkg\` first (${err.message})`);
-});
+const pkg = (file) =>
+  import(new URL(`../pkg/${file}`, import.meta.url)).catch((err) => {
+    throw new Error(`pkg/${file} is missing: run \`make build-pkg\` first (${err.message})`);
+  });
+const { deliver, RETRY_SCHEDULE_MS } = await pkg('sender.js');
+const { sampleEvent } = await pkg('node.mjs');
 
 const { values: args } = parseArgs({
   options: {
@@ -43,6 +51,7 @@ const { values: args } = parseArgs({
     'outage-every-ms': { type: 'string', default: '8000' },
     concurrency: { type: 'string', default: '16' },
     seed: { type: 'string', default: '1' },
+    mode: { type: 'string', default: 'ledger' },
   },
 });
 const num = (name) => {
@@ -50,7 +59,9 @@ const num = (name) => {
   if (!Number.isFinite(value) || value < 0) throw new TypeError(`--${name} must be a number >= 0`);
   return value;
 };
+if (!['ledger', 'kv'].includes(args.mode)) throw new TypeError('--mode must be ledger or kv');
 const config = {
+  mode: args.mode,
   events: num('events'),
   duplicateShare: num('duplicate-share'),
   concurrentShare: num('concurrent-share'),
@@ -164,13 +175,15 @@ async function startChaosOrigin() {
 
 const runId = Math.floor(random() * 1e9).toString(36);
 const createdAt = Math.floor(Date.now() / 1000);
-const eventBody = (i) =>
-  JSON.stringify({
-    id: `evt_chaos_${runId}_${i}`,
-    type: 'conversation.message.created',
-    created_at: createdAt,
-    data: { object: { id: `msg_${i}`, conversation_id: 'conv_chaos', message: `chaos message ${i} ✓`, created_at: createdAt } },
-  });
+/**
+ * The package's sample message event, its message made non-ASCII so that forwarding is
+ * checked byte for byte on multi-byte UTF-8 too.
+ */
+const eventBody = (i) => {
+  const event = JSON.parse(sampleEvent('conversation.message.created', { id: `evt_chaos_${runId}_${i}`, createdAt }));
+  event.data.object.message = `chaos message ${i} ✓`;
+  return JSON.stringify(event);
+};
 
 /** A forged delivery of `body`: unsigned, signed with another secret, or tampered after signing. */
 function forge(body, kind) {
@@ -182,11 +195,15 @@ function forge(body, kind) {
 
 async function run() {
   const origin = await startChaosOrigin();
-  const worker = await startWorker({
+  const worker = await startLocations({
     vars: { WEBHOOK_SECRET: SECRET, FORWARD_URL: origin.url, FORWARD_TIMEOUT_MS: String(config.forwardTimeoutMs) },
-    rateLimit: null,
+    ledger: config.mode === 'ledger',
+    listen: true,
   });
-  const url = new URL('/webhooks', await worker.mf.ready).href;
+  // Location A or B: the k-th delivery (or concurrent copy) of an event goes to the other
+  // location than the (k-1)-th, starting at a random one.
+  const locations = [worker.urls.a, worker.urls.b];
+  const at = (event, k) => locations[(event.firstLocation + k) % 2];
   const started = performance.now();
   let sending = true;
   const outages = (async () => {
@@ -211,10 +228,11 @@ async function run() {
     const concurrent = duplicates > 0 && random() < config.concurrentShare;
     const forged = random() < config.forgedShare ? ['unsigned', 'wrong-secret', 'tampered'][Math.floor(random() * 3)] : null;
     genuine.set(JSON.parse(body).id, body);
-    events.push({ i, id: JSON.parse(body).id, body, duplicates, concurrent, forged, deliveries: [], forgedDeliveries: [] });
+    const firstLocation = random() < 0.5 ? 0 : 1;
+    events.push({ i, id: JSON.parse(body).id, body, duplicates, concurrent, forged, firstLocation, deliveries: [], forgedDeliveries: [] });
   }
 
-  const send = (options) => deliver({ url, secret: SECRET, timeScale: config.timeScale, ...options });
+  const send = (options) => deliver({ secret: SECRET, timeScale: config.timeScale, ...options });
   let next = 0;
   // Forged deliveries run alongside, outside the concurrency limit: DigiVault-style, each is
   // retried through the whole schedule (401 every time), which would otherwise hold a slot.
@@ -223,12 +241,12 @@ async function run() {
     while (next < events.length) {
       const event = events[next++];
       if (event.forged) {
-        forgeries.push(send(forge(event.body, event.forged)).then((d) => event.forgedDeliveries.push({ kind: event.forged, ...d })));
+        forgeries.push(send({ url: at(event, 0), ...forge(event.body, event.forged) }).then((d) => event.forgedDeliveries.push({ kind: event.forged, ...d })));
       }
       if (event.concurrent) {
-        event.deliveries = await Promise.all(Array.from({ length: 1 + event.duplicates }, () => send({ body: event.body })));
+        event.deliveries = await Promise.all(Array.from({ length: 1 + event.duplicates }, (_, k) => send({ url: at(event, k), body: event.body })));
       } else {
-        for (let k = 0; k <= event.duplicates; k++) event.deliveries.push(await send({ body: event.body }));
+        for (let k = 0; k <= event.duplicates; k++) event.deliveries.push(await send({ url: at(event, k), body: event.body }));
       }
     }
   });

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make dev`: the Worker receiver in real workerd (wrangler dev) on http://127.0.0.1:8787 with
-# local KV (.wrangler/state), forwarding to a demo origin on 127.0.0.1:8788 that prints what
+# the local delivery ledger (LEDGER) and KV (.wrangler/state), forwarding to a demo origin on 127.0.0.1:8788 that prints what
 # it receives. wrangler.toml's [build] command builds the Worker first (and on changes in src/).
 # PORT and ORIGIN_PORT override the ports. Ctrl-C stops both.
 set -euo pipefail
@@ -34,8 +34,9 @@ trap cleanup EXIT
   cat <<MSG
 
   DigiVault webhook receiver: http://127.0.0.1:$port/webhooks  ->  demo origin http://127.0.0.1:$origin_port/webhooks
-  send a signed test event:     node scripts/send-test-event.mjs http://127.0.0.1:$port/webhooks
-  same id twice (dedup):        node scripts/send-test-event.mjs http://127.0.0.1:$port/webhooks evt_demo_1
+  send a signed test event:     node --env-file=.dev.vars pkg/cli.js send --secret-env WEBHOOK_SECRET --url http://127.0.0.1:$port/webhooks --print-curl
+  one id delivered twice:       node --env-file=.dev.vars pkg/cli.js send --secret-env WEBHOOK_SECRET --url http://127.0.0.1:$port/webhooks --id evt_demo_1 --duplicates 1
+                                (the second delivery is answered {"status":"duplicate"}; node pkg/cli.js --help for more)
   health:                       curl http://127.0.0.1:$port/health
   debugger page:                http://127.0.0.1:$port/
 

@@ -9,7 +9,7 @@ export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const SECRET = 'whsec_bench_0123456789abcdef';
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 export const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
-export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 export const WARM_UP_SECONDS = Number(process.env.BENCH_WARM_UP_SECONDS ?? 8);
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -102,11 +102,19 @@ export async function load(base, scenario, seconds, pids) {
   };
 }
 
+/** The median of numbers. */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
 /**
- * Warms `targets` ([name, base, pids], ours first) up, then runs both scenarios in the order
- * A B B A, `ROUNDS` times, and returns one row per scenario and target (means over runs).
+ * Warms `targets` ([name, base, pids], ours first) up, then runs both scenarios with the
+ * targets in the order A B .. B A (A B B A for two), `ROUNDS` times, and returns one row per
+ * scenario and target: medians over the runs, with the spread (min, max) of req/s.
  */
-export async function compare(targets) {
+export async function compare(targets, scenarios = ['forward', 'duplicate']) {
   // Warm-up, not measured: the first seconds of load run slower (wasm and JS tier-up, the
   // origin's JIT, KV files), and would penalise whichever Worker runs first.
   for (const [, base, pids] of targets) {
@@ -114,10 +122,10 @@ export async function compare(targets) {
     await load(base, 'duplicate', 2, pids);
   }
   const rows = [];
-  for (const scenario of ['forward', 'duplicate']) {
+  for (const scenario of scenarios) {
     const runs = new Map(targets.map(([name]) => [name, []]));
     for (let round = 0; round < ROUNDS; round++) {
-      for (const [name, base, pids] of [targets[0], targets[1], targets[1], targets[0]]) {
+      for (const [name, base, pids] of [...targets, ...[...targets].reverse()]) {
         const r = await load(base, scenario, SECONDS, pids);
         runs.get(name).push(r);
         console.error(
@@ -126,43 +134,54 @@ export async function compare(targets) {
         );
       }
     }
-    for (const [name, list] of runs) {
-      const mean = (key) => list.reduce((sum, r) => sum + r[key], 0) / list.length;
-      const sum = (key) => list.reduce((total, r) => total + r[key], 0);
-      rows.push({
-        scenario,
-        worker: name,
-        rps: mean('rps'),
-        p50: mean('p50'),
-        p99: mean('p99'),
-        cpuMs: mean('cpuMs'),
-        total: sum('total'),
-        non2xx: sum('non2xx'),
-        errors: sum('errors'),
-      });
-    }
+    for (const [name, list] of runs) rows.push(summarize(scenario, name, list));
   }
   return rows;
 }
 
-/** Prints the rows as a Markdown table plus the Rust/JS ratios. */
-export function report(rows, heading) {
+/** One row of the report from a scenario's runs of one target. */
+export function summarize(scenario, worker, list) {
+  const mid = (key) => median(list.map((r) => r[key]));
+  const sum = (key) => list.reduce((total, r) => total + r[key], 0);
+  const rps = list.map((r) => r.rps);
+  return {
+    scenario,
+    worker,
+    runs: list.length,
+    rps: mid('rps'),
+    rpsMin: Math.min(...rps),
+    rpsMax: Math.max(...rps),
+    p50: mid('p50'),
+    p99: mid('p99'),
+    cpuMs: mid('cpuMs'),
+    total: sum('total'),
+    non2xx: sum('non2xx'),
+    errors: sum('errors'),
+  };
+}
+
+/** Prints the rows as a Markdown table, then each target's ratio to the first and to `base`. */
+export function report(rows, heading, base = 'js reference') {
   console.log(`\n${heading}\n`);
-  console.log('| scenario | worker | req/s | p50 ms | p99 ms | CPU ms/request | requests | non-2xx | errors |');
-  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| scenario | worker | req/s (median) | spread | p50 ms | p99 ms | CPU ms/request | requests | non-2xx | errors |');
+  console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows) {
     console.log(
-      `| ${r.scenario} | ${r.worker} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ` +
-        `${r.cpuMs.toFixed(2)} | ${r.total} | ${r.non2xx} | ${r.errors} |`,
+      `| ${r.scenario} | ${r.worker} | ${r.rps.toFixed(0)} | ${r.rpsMin.toFixed(0)}-${r.rpsMax.toFixed(0)} | ` +
+        `${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.cpuMs.toFixed(2)} | ${r.total} | ${r.non2xx} | ${r.errors} |`,
     );
   }
   console.log('');
-  for (const scenario of ['forward', 'duplicate']) {
-    const [rust, js] = rows.filter((r) => r.scenario === scenario);
-    console.log(
-      `${scenario}: throughput ratio rust/js = ${(rust.rps / js.rps).toFixed(2)}x, ` +
-        `p99 ${rust.p99.toFixed(1)} ms vs ${js.p99.toFixed(1)} ms, ` +
-        `CPU/request ${rust.cpuMs.toFixed(2)} ms vs ${js.cpuMs.toFixed(2)} ms`,
-    );
+  for (const scenario of new Set(rows.map((r) => r.scenario))) {
+    const list = rows.filter((r) => r.scenario === scenario);
+    const reference = list.find((r) => r.worker === base);
+    for (const r of list) {
+      if (r === reference || !reference) continue;
+      console.log(
+        `${scenario}: ${r.worker} / ${base} throughput = ${(r.rps / reference.rps).toFixed(2)}x, ` +
+          `p99 ${r.p99.toFixed(1)} ms vs ${reference.p99.toFixed(1)} ms, ` +
+          `CPU/request ${r.cpuMs.toFixed(2)} ms vs ${reference.cpuMs.toFixed(2)} ms`,
+      );
+    }
   }
 }

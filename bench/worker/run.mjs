@@ -1,16 +1,21 @@
 #!/usr/bin/env node
-// Benchmark (not a test): this repository's Worker (build/, Rust + wasm) against a reference
-// Worker written by hand in plain JS with WebCrypto (bench/worker/reference/worker.js), both
-// under `wrangler dev` (real workerd, local KV on disk) on 127.0.0.1, in the same run, both
-// forwarding to the same local origin. Load comes from autocannon, bounded in time.
+// Benchmark (not a test): this repository's Worker (build/, Rust + wasm) with the delivery
+// ledger (LEDGER, the EventLedger Durable Object) and in KV mode (no LEDGER), against a
+// reference Worker written by hand in plain JS with WebCrypto (bench/worker/reference/worker.js),
+// all under `wrangler dev` (real workerd, local KV and Durable Object storage on disk) on
+// 127.0.0.1, in the same run, forwarding to the same local origin. Load comes from
+// autocannon, bounded in time. Then bench/worker/cross-isolate.mjs (duplicates whose ids the
+// other isolate forwarded, so the ledger answers).
 //
 //   make bench-worker            (builds the Worker first)
-//   node bench/worker/run.mjs    (BENCH_SECONDS=10, BENCH_CONNECTIONS=10, BENCH_ROUNDS=2,
+//   node bench/worker/run.mjs    (BENCH_SECONDS=10, BENCH_CONNECTIONS=10, BENCH_ROUNDS=4,
 //                                 BENCH_WARM_UP_SECONDS=8)
 //
-// Scenarios, each run against both Workers:
-//   forward    every request is a new event id: rate limit, verify, parse, KV read,
-//              KV lease write, POST to the origin, KV done write.
+// Scenarios, each run against the three Workers in the order A B C C B A, BENCH_ROUNDS times
+// (medians reported, with the spread of req/s):
+//   forward    every request is a new event id: rate limit, verify, parse, then the ledger's
+//              claim (with a parallel KV read of done:<id>) or KV's read and lease write,
+//              POST to the origin, then the ledger's done mark or KV's done write.
 //   duplicate  one event id, forwarded once before the run, then sent over and over:
 //              rate limit, verify, parse, dedup lookup, 200 duplicate. (The reference reads
 //              KV each time; this Worker answers from its isolate's memory of recent ids.)
@@ -66,7 +71,7 @@ function groupPids(pgid) {
 }
 
 /** Starts `wrangler dev` on a generated config for the script `main`; returns [base, pids]. */
-async function startWorker(name, main, originUrl, dir) {
+async function startWorker(name, main, originUrl, dir, { ledger = false } = {}) {
   const config = join(dir, `${name}.wrangler.toml`);
   // Same bindings as the repository's wrangler.toml, minus [build] (prebuilt) and assets;
   // the rate limiter is kept (it is called on every request) with a limit the load cannot hit.
@@ -85,6 +90,17 @@ async function startWorker(name, main, originUrl, dir) {
       `name = "RATE_LIMITER"`,
       `namespace_id = "4041"`,
       `simple = { limit = 1000000000, period = 60 }`,
+      // Ledger mode, as in the repository's wrangler.toml (DEDUP stays bound and is read).
+      ...(ledger
+        ? [
+            `[[durable_objects.bindings]]`,
+            `name = "LEDGER"`,
+            `class_name = "EventLedger"`,
+            `[[migrations]]`,
+            `tag = "v1"`,
+            `new_sqlite_classes = ["EventLedger"]`,
+          ]
+        : []),
       '',
     ].join('\n'),
   );
@@ -133,13 +149,14 @@ async function main() {
     const wasm = readFileSync(join(ROOT, 'build/index_bg.wasm'));
     const origin = await startOrigin(children);
     const targets = [
-      ['rust (this repo)', ...(await startWorker('rust', join(ROOT, 'build/index.js'), origin, dir))],
+      ['rust + LEDGER', ...(await startWorker('rust-ledger', join(ROOT, 'build/index.js'), origin, dir, { ledger: true }))],
+      ['rust, KV mode', ...(await startWorker('rust', join(ROOT, 'build/index.js'), origin, dir))],
       ['js reference', ...(await startWorker('reference', join(ROOT, 'bench/worker/reference/worker.js'), origin, dir))],
     ];
     const rows = await compare(targets);
     report(
       rows,
-      `${2 * ROUNDS} x ${SECONDS} s per worker and scenario (A B B A x ${ROUNDS}, means shown), ` +
+      `${2 * ROUNDS} x ${SECONDS} s per worker and scenario (A B C C B A x ${ROUNDS}, medians shown), ` +
         `${CONNECTIONS} connections, autocannon -> wrangler dev (workerd) on 127.0.0.1`,
     );
     const gzip = gzipSync(wasm, { level: 9 }).length;

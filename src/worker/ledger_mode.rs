@@ -3,8 +3,11 @@
 
 use std::future::Future;
 
-use futures_util::future::join;
-use worker::{KvStore, ObjectNamespace, Stub};
+use std::time::Duration;
+
+use futures_util::future::{join, select, Either};
+use futures_util::pin_mut;
+use worker::{Delay, KvStore, ObjectNamespace, Stub};
 
 use super::forward::Sent;
 use super::local::{local, now_ms};
@@ -13,6 +16,10 @@ use crate::receiver::ledger::{
     lease_ms, shard_name, ClaimReply, ClaimRequest, DoneRequest, LedgerRequest, ReleaseRequest,
 };
 use crate::receiver::{LogLine, Outcome, Reply, Seen};
+
+/// How long the `done:` read in KV (ids forwarded before the switch) may take: well within
+/// the lease's margin ([`LEASE_MARGIN_MS`](crate::receiver::ledger::LEASE_MARGIN_MS)).
+const KV_READ_TIMEOUT_MS: u64 = 2_000;
 
 /// Claims the id in the ledger, forwards (through `forward`) when this delivery won the
 /// claim, then marks the id done (after a 2xx) or releases it.
@@ -54,11 +61,16 @@ pub async fn deliver(
         lease_ms: lease_ms(settings.forward_timeout_ms),
         done_ttl_ms,
     });
+    // Bounded, so that a slow KV read cannot eat the lease's margin before the forward.
     let kv_done = async {
-        match kv {
-            Some(kv) => Some(kv.get(&delivery.keys.done).text().await),
-            None => None,
-        }
+        let kv = kv?;
+        let read = kv.get(&delivery.keys.done).text();
+        let bound = Delay::from(Duration::from_millis(KV_READ_TIMEOUT_MS));
+        pin_mut!(read, bound);
+        Some(match select(read, bound).await {
+            Either::Left((result, _)) => result.map_err(|err| err.to_string()),
+            Either::Right(_) => Err(format!("no answer within {KV_READ_TIMEOUT_MS} ms")),
+        })
     };
     let (claimed, kv_done) = join(call(&stub, &claim), kv_done).await;
     let token = match claimed.and_then(|reply| parse::<ClaimReply>(&reply)) {
@@ -92,7 +104,7 @@ pub async fn deliver(
             return Ok(duplicate());
         }
         // KV only helps the switch; the ledger's claim decides.
-        Some(Err(err)) => log.kv_error("read", &err.to_string()),
+        Some(Err(err)) => log.kv_error("read", &err),
         _ => {}
     }
 

@@ -1,129 +1,32 @@
-// The sender simulator (pkg/cli.js, `digivault-webhooks send`) against a local origin on
-// 127.0.0.1: DigiVault's retry schedule (scaled), its response timeout, duplicates, and
-// signatures checked with node:crypto.
+// The command line (pkg/cli.js, `digivault-webhooks send`) against a local origin on
+// 127.0.0.1: sample events, files, --id, --print-curl (run with the real curl), where the
+// secret comes from, the JSON summary and the exit status. Signatures are checked with
+// node:crypto, independently of the sender's own signing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { packageDir } from './fixtures.mjs';
+import { origin } from './origin.mjs';
 
-const { deliver, send, parseArgs, RETRY_SCHEDULE_MS } = await import(`${packageDir}/cli.js`);
+const { parseArgs, readSecret } = await import(`${packageDir}/cli-send.js`);
+const { sampleEvent } = await import(`${packageDir}/node.mjs`);
 const SECRET = 'whsec_cli_test';
-const hmac = (body) => createHmac('sha256', SECRET).update(body).digest('hex');
-
-/**
- * An origin on 127.0.0.1:0 answering the n-th request (from 0) with `answer(n)`: a status,
- * or 'hang' (no answer until closed). Records each request with its arrival time.
- */
-async function origin(answer) {
-  const received = [];
-  const hanging = [];
-  const server = createServer((req, res) => {
-    const chunks = [];
-    req.on('data', (chunk) => chunks.push(chunk));
-    req.on('end', () => {
-      const n = received.length;
-      received.push({ at: performance.now(), headers: req.headers, body: Buffer.concat(chunks) });
-      const status = answer(n);
-      if (status === 'hang') return hanging.push(res);
-      res.writeHead(status, { 'content-type': 'application/json' });
-      res.end(JSON.stringify({ status: status < 300 ? 'forwarded' : 'error' }));
-    });
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${server.address().port}/webhooks`,
-    received,
-    close: async () => {
-      for (const res of hanging) res.destroy();
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  };
-}
-
-test('fails, then succeeds: retried on the scaled schedule, every attempt signed', async () => {
-  const server = await origin((n) => (n < 3 ? 500 : 200));
-  try {
-    const timeScale = 600; // 1 min -> 100 ms, 5 min -> 500 ms, 15 min -> 1500 ms
-    const summary = await send({ url: server.url, secret: SECRET, events: ['{"id":"evt_1","n":"é"}'], timeScale, keepResults: true });
-    assert.equal(summary.delivered, 1);
-    assert.equal(summary.attempts, 4);
-    assert.equal(summary.retries, 3);
-    assert.deepEqual(summary.responses, { 200: 1, 500: 3 });
-    assert.equal(server.received.length, 4);
-    for (let i = 1; i < 4; i++) {
-      const gap = server.received[i].at - server.received[i - 1].at;
-      const expected = RETRY_SCHEDULE_MS[i - 1] / timeScale;
-      // Scaled (not minutes), and never early; generous above for a loaded machine.
-      assert.ok(gap >= expected - 5 && gap < expected + 1500, `retry ${i} after ${gap.toFixed(0)} ms, expected ~${expected} ms`);
-    }
-    for (const { headers, body } of server.received) {
-      assert.equal(body.toString(), '{"id":"evt_1","n":"é"}');
-      assert.equal(headers['x-digivault-signature'], hmac(body));
-      assert.equal(headers['content-type'], 'application/json');
-    }
-  } finally {
-    await server.close();
-  }
-});
-
-test('gives up after 5 retries (6 attempts), following 1m, 5m, 15m, 1h, 6h in proportion', async () => {
-  const server = await origin(() => 503);
-  try {
-    const timeScale = 36_000; // 1.7, 8.3, 25, 100, 600 ms
-    const result = await deliver({ url: server.url, secret: SECRET, body: '{}', timeScale });
-    assert.equal(result.delivered, false);
-    assert.equal(result.attempts.length, 6);
-    assert.equal(server.received.length, 6);
-    const gaps = server.received.slice(1).map((r, i) => r.at - server.received[i].at);
-    RETRY_SCHEDULE_MS.forEach((ms, i) => assert.ok(gaps[i] >= ms / timeScale - 5, `gap ${i} ${gaps[i].toFixed(1)} ms, expected >= ${ms / timeScale} ms`));
-    assert.ok(gaps[4] < 600 + 1500, `the 6 h retry is scaled: ${gaps[4].toFixed(0)} ms`);
-  } finally {
-    await server.close();
-  }
-});
-
-test('no answer within the timeout counts as a failure and is retried', async () => {
-  const server = await origin((n) => (n === 0 ? 'hang' : 200));
-  try {
-    const result = await deliver({ url: server.url, secret: SECRET, body: '{"id":"e"}', timeScale: 60_000, timeoutMs: 200 });
-    assert.equal(result.delivered, true);
-    assert.equal(result.attempts[0].error, 'timeout');
-    assert.ok(result.attempts[0].ms >= 190 && result.attempts[0].ms < 2000, `timed out after ${result.attempts[0].ms} ms`);
-    assert.equal(result.attempts[1].status, 200);
-  } finally {
-    await server.close();
-  }
-});
-
-test('duplicates: sequential ones after the first delivery, concurrent ones alongside it', async () => {
-  const server = await origin(() => 200);
-  try {
-    const sequential = await send({ url: server.url, secret: SECRET, events: ['{"id":"a"}', '{"id":"b"}'], duplicates: 2 });
-    assert.equal(sequential.deliveries, 6);
-    assert.equal(server.received.length, 6);
-    const concurrent = await send({ url: server.url, secret: SECRET, events: ['{"id":"c"}'], duplicates: 3, concurrentDuplicates: true, header: 'X-BitVault-Signature' });
-    assert.equal(concurrent.delivered, 4);
-    const legacy = server.received.slice(6);
-    assert.equal(legacy.length, 4);
-    for (const { headers, body } of legacy) {
-      assert.equal(headers['x-bitvault-signature'], hmac(body));
-      assert.equal(headers['x-digivault-signature'], undefined);
-    }
-  } finally {
-    await server.close();
-  }
-});
+const hmac = (body, secret = SECRET) => createHmac('sha256', secret).update(body).digest('hex');
+const cli = join(packageDir, 'cli.js');
+const execFileAsync = promisify(execFile);
+/** Runs the CLI with `env` as its whole environment (plus PATH); resolves to { code, stdout, stderr }. */
+const run = (args, env = { DIGIVAULT_WEBHOOK_SECRET: SECRET }) =>
+  execFileAsync(process.execPath, [cli, ...args], { env: { PATH: process.env.PATH, ...env } }).then(
+    (result) => ({ code: 0, ...result }),
+    (err) => ({ code: err.code, stdout: err.stdout, stderr: err.stderr }),
+  );
 
 test('the command line: sample events of every type, a file, a JSON summary and the exit status', async () => {
-  const run = promisify(execFile);
-  const cli = join(packageDir, 'cli.js');
   const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
   assert.equal(manifest.bin['digivault-webhooks'], './cli.js');
   assert.match(readFileSync(cli, 'utf8'), /^#!\/usr\/bin\/env node\n/);
@@ -131,7 +34,9 @@ test('the command line: sample events of every type, a file, a JSON summary and 
   const server = await origin(() => 200);
   const dir = mkdtempSync(join(tmpdir(), 'dv-cli-'));
   try {
-    const { stdout } = await run(process.execPath, [cli, 'send', '--url', server.url, '--secret', SECRET, '--type', 'all', '--count', '16']);
+    const { code, stdout, stderr } = await run(['send', '--url', server.url, '--type', 'all', '--count', '16']);
+    assert.equal(code, 0, stderr);
+    assert.equal(stderr, '', 'no warning when the secret comes from the environment');
     const summary = JSON.parse(stdout);
     assert.equal(summary.delivered, 16);
     const types = new Set(server.received.map(({ body }) => JSON.parse(body).type));
@@ -142,7 +47,7 @@ test('the command line: sample events of every type, a file, a JSON summary and 
 
     const file = join(dir, 'event.json');
     writeFileSync(file, Buffer.from('{"id":"from_file"}\n'));
-    await run(process.execPath, [cli, 'send', '--url', server.url, '--secret', SECRET, '--file', file, '--header', 'legacy']);
+    assert.equal((await run(['send', '--url', server.url, '--file', file, '--header', 'legacy'])).code, 0);
     const last = server.received.at(-1);
     assert.equal(last.body.toString(), '{"id":"from_file"}\n', 'sent verbatim');
     assert.equal(last.headers['x-bitvault-signature'], hmac(last.body));
@@ -152,21 +57,125 @@ test('the command line: sample events of every type, a file, a JSON summary and 
   }
 
   // Nothing listens on a port of a closed server: every attempt fails, exit status 1.
-  const failed = await run(process.execPath, [cli, 'send', '--url', server.url, '--secret', SECRET, '--time-scale', '1e7', '--timeout-ms', '1000']).catch((err) => err);
+  const failed = await run(['send', '--url', server.url, '--time-scale', '1e7', '--timeout-ms', '1000']);
   assert.equal(failed.code, 1);
   assert.equal(JSON.parse(failed.stdout).failed, 1);
   assert.equal(JSON.parse(failed.stdout).attempts, 6);
 
-  const usage = await run(process.execPath, [cli, 'send', '--secret', SECRET]).catch((err) => err);
+  const usage = await run(['send']);
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /--url/);
 });
 
+test('--id sends the sample event with that id; --duplicates shows the same bytes again', async () => {
+  const server = await origin(() => 200);
+  try {
+    const { code, stdout } = await run(['send', '--url', server.url, '--id', 'evt_demo_1', '--duplicates', '1']);
+    assert.equal(code, 0);
+    assert.equal(JSON.parse(stdout).deliveries, 2);
+    assert.equal(server.received.length, 2);
+    const [first, second] = server.received;
+    const event = JSON.parse(first.body);
+    assert.equal(event.id, 'evt_demo_1');
+    // The package's own sample, byte for byte, at the time it was sent.
+    assert.equal(first.body.toString(), sampleEvent('conversation.message.created', { id: 'evt_demo_1', createdAt: event.created_at }));
+    assert.deepEqual(second.body, first.body);
+  } finally {
+    await server.close();
+  }
+  for (const args of [['--id', 'a', '--count', '2'], ['--id', 'a', '--file', 'x']]) {
+    const usage = await run(['send', '--url', 'http://127.0.0.1:1/', ...args]);
+    assert.equal(usage.code, 2, args.join(' '));
+  }
+});
+
+test('--print-curl prints a curl command that sends exactly what the CLI sent', async () => {
+  const server = await origin(() => 200);
+  const dir = mkdtempSync(join(tmpdir(), 'dv-cli-'));
+  try {
+    // A body with a single quote and non-ASCII, to exercise the shell quoting.
+    const file = join(dir, "it's.json");
+    writeFileSync(file, Buffer.from('{"id":"evt_q","message":"it\'s ✓"}'));
+    for (const args of [['--id', "evt_it's"], ['--file', file]]) {
+      const before = server.received.length;
+      const { code, stdout, stderr } = await run(['send', '--url', server.url, '--print-curl', ...args]);
+      assert.equal(code, 0, stderr);
+      assert.equal(JSON.parse(stdout).delivered, 1, 'the summary alone on stdout');
+      const command = stderr.trim();
+      assert.match(command, /^curl /);
+      assert.ok(!command.includes(SECRET), 'the secret is not printed');
+      const curl = await execFileAsync('/bin/sh', ['-c', command]);
+      assert.equal(JSON.parse(curl.stdout).status, 'forwarded');
+      const [sent, replayed] = server.received.slice(before);
+      assert.deepEqual(replayed.body, sent.body, args.join(' '));
+      assert.equal(replayed.headers['x-digivault-signature'], hmac(sent.body));
+      assert.equal(replayed.headers['content-type'], 'application/json');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await server.close();
+  }
+});
+
+test('the secret comes from the environment or a file; --secret works but warns', async () => {
+  const server = await origin(() => 200);
+  const dir = mkdtempSync(join(tmpdir(), 'dv-cli-'));
+  const other = 'whsec_from_elsewhere';
+  /** Runs `send` with `args` and `env`; resolves to its output and the secret that signed the body. */
+  const signedWith = async (args, env) => {
+    const before = server.received.length;
+    const result = await run(['send', '--url', server.url, ...args], env);
+    assert.equal(result.code, 0, result.stderr);
+    const { body, headers } = server.received[before];
+    const secret = [SECRET, other].find((candidate) => headers['x-digivault-signature'] === hmac(body, candidate));
+    return { ...result, secret };
+  };
+  try {
+    // --secret-env NAME, even when DIGIVAULT_WEBHOOK_SECRET is set too.
+    const fromEnv = await signedWith(['--secret-env', 'MY_SECRET'], { MY_SECRET: other, DIGIVAULT_WEBHOOK_SECRET: SECRET });
+    assert.equal(fromEnv.secret, other);
+    assert.equal(fromEnv.stderr, '');
+    // --secret-file PATH: one trailing newline (echo's) is not part of the secret.
+    const file = join(dir, 'secret');
+    writeFileSync(file, `${other}\n`);
+    const fromFile = await signedWith(['--secret-file', file], {});
+    assert.equal(fromFile.secret, other);
+    assert.equal(fromFile.stderr, '');
+    // The default variable.
+    assert.equal((await signedWith([], { DIGIVAULT_WEBHOOK_SECRET: SECRET })).secret, SECRET);
+    // --secret on the command line: still honoured, with a warning that does not repeat it.
+    const fromArgv = await signedWith(['--secret', other], {});
+    assert.equal(fromArgv.secret, other);
+    assert.match(fromArgv.stderr, /warning: --secret .*process list.*--secret-env NAME or --secret-file PATH/);
+    assert.ok(!fromArgv.stderr.includes(other));
+    assert.ok(!fromArgv.stdout.includes(other));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    await server.close();
+  }
+
+  // Refusals, with exit status 2 and a message naming the source.
+  const refusals = [
+    [[], {}, /no secret: set DIGIVAULT_WEBHOOK_SECRET/],
+    [['--secret-env', 'UNSET_VARIABLE'], { DIGIVAULT_WEBHOOK_SECRET: SECRET }, /UNSET_VARIABLE is not set/],
+    [['--secret-file', join(dir, 'missing')], {}, /--secret-file: cannot read .*ENOENT/],
+    [['--secret-env', 'A', '--secret-file', 'f'], { A: 'x' }, /one of --secret-env, --secret-file and --secret/],
+  ];
+  for (const [args, env, message] of refusals) {
+    const result = await run(['send', '--url', 'http://127.0.0.1:1/', ...args], env);
+    assert.equal(result.code, 2, args.join(' '));
+    assert.match(result.stderr, message);
+  }
+  assert.throws(() => readSecret({ 'secret-env': 'EMPTY' }, { EMPTY: '' }), /EMPTY is not set or empty/);
+});
+
 test('argument parsing refuses what it cannot honour', () => {
-  assert.throws(() => parseArgs(['--url', 'ftp://x', '--secret', 's']), /--url/);
-  assert.throws(() => parseArgs(['--url', 'http://x', '--secret', 's', '--count', '0']), /--count/);
-  assert.throws(() => parseArgs(['--url', 'http://x', '--secret', 's', '--type', 'a', '--file', 'b']), /not both/);
-  assert.throws(() => parseArgs(['--url', 'http://x', '--secret', 's', '--bogus', '1']), /unknown option/);
+  assert.throws(() => parseArgs(['--url', 'ftp://x']), /--url/);
+  assert.throws(() => parseArgs(['--url', 'http://x', '--count', '0']), /--count/);
+  assert.throws(() => parseArgs(['--url', 'http://x', '--type', 'a', '--file', 'b']), /not both/);
+  assert.throws(() => parseArgs(['--url', 'http://x', '--bogus', '1']), /unknown option/);
+  assert.throws(() => parseArgs(['--url', 'http://x', '--time-scale', '0']), /--time-scale/);
+  assert.throws(() => parseArgs(['--url', 'http://x', 'stray']), /unexpected argument stray/);
   const parsed = parseArgs(['--url=http://127.0.0.1:1/x', '--secret', 's', '--time-scale', '60', '--concurrent-duplicates', '--duplicates', '2']);
   assert.equal(parsed.timeScale, 60);
   assert.equal(parsed.timeoutMs, 30_000, 'the response timeout is not scaled');

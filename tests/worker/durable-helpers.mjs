@@ -2,11 +2,9 @@
 // (`LEDGER`, class EventLedger, SQLite storage, optionally persisted on disk so that
 // Miniflare can be restarted on the same state), and an origin that can be down, fail
 // chosen events, and records what it accepted.
-import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
-import { Miniflare } from 'miniflare';
 
-import { COMPATIBILITY_DATE, ROOT, SECRET, jsonLines, sign, sleep } from './helpers.mjs';
+import { SECRET, sign, sleep, startWorker } from './helpers.mjs';
 
 export const ADMIN_TOKEN = 'admin-token-0123456789abcdef0123456789';
 
@@ -49,52 +47,20 @@ export async function startDurableOrigin() {
 }
 
 /**
- * The built Worker with the ledger object bound. `persist`: a directory keeping the
- * ledger's SQLite state (and alarms) across restarts.
+ * The built Worker with the ledger object bound (`ledger: false` leaves it out), plus an
+ * `admin(path, { method, token })` client. `persist`: a directory keeping the ledger's
+ * SQLite state and alarms across restarts.
  */
-export async function startDurableWorker({ vars = {}, persist, ledger = true } = {}) {
-  const logs = [];
-  const mf = new Miniflare({
-    handleStructuredLogs: ({ level, message }) => {
-      logs.push({ level, message });
-    },
-    ...(persist ? { durableObjectsPersist: persist } : {}),
-    workers: [
-      {
-        scriptPath: `${ROOT}build/index.js`,
-        modules: true,
-        modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
-        compatibilityDate: COMPATIBILITY_DATE,
-        kvNamespaces: ['DEDUP'],
-        ...(ledger ? { durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } } } : {}),
-        bindings: { WEBHOOK_SECRET: SECRET, ...vars },
-      },
-    ],
-  });
-  await mf.ready;
-  const fetch = (path, init) => mf.dispatchFetch(`http://receiver.test${path}`, init);
-  return {
-    mf,
-    logs,
-    fetch,
-    /** The JSON lines logged (requests and delivery attempts). */
-    logLines: () => jsonLines(logs),
-    post: (body, { secret = SECRET } = {}) =>
-      fetch('/webhooks', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'X-DigiVault-Signature': sign(body, secret) },
-        body,
-      }),
-    admin: (path, { method = 'GET', token = ADMIN_TOKEN } = {}) =>
-      fetch(path, { method, headers: token === null ? {} : { authorization: `Bearer ${token}` } }),
-    dispose: () => mf.dispose(),
-  };
+export async function startDurableWorker({ vars = {}, persist = false, ledger = true } = {}) {
+  const worker = await startWorker({ vars: { WEBHOOK_SECRET: SECRET, ...vars }, ledger, persist, rateLimit: null });
+  worker.admin = (path, { method = 'GET', token = ADMIN_TOKEN } = {}) =>
+    worker.fetch(path, { method, headers: token === null ? {} : { authorization: `Bearer ${token}` } });
+  return worker;
 }
 
 /** Whether `body` carries DigiVault's signature with `secret` in `headers`. */
 export function signedCorrectly(headers, body, secret = SECRET) {
-  const expected = createHmac('sha256', secret).update(body).digest('hex');
-  return headers['x-digivault-signature'] === expected;
+  return headers['x-digivault-signature'] === sign(body, secret);
 }
 
 /** Calls `get` until `done(value)` holds and returns that value; fails after `timeoutMs`. */

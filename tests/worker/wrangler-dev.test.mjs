@@ -1,8 +1,9 @@
 // Smoke test of the deployable configuration: the real `wrangler dev` with the repository's
-// wrangler.toml (its [build] command, KV, rate limiter and assets bindings), on a free port
+// wrangler.toml (its [build] command, ledger, KV, rate limiter and assets bindings), on a free port
 // of 127.0.0.1 with a temporary persist dir, then one signed event through it.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,6 +97,9 @@ test('wrangler dev with wrangler.toml forwards a signed event once, then dedupli
   await sleep(200);
   assert.match(output, new RegExp(`"outcome":"forwarded","status":200,"event_id":"${id}"`));
   assert.ok(!output.includes(SECRET), 'the secret is not logged');
+  // wrangler.toml binds LEDGER: the claim went through the EventLedger object's storage.
+  const stored = readdirSync(persistDir, { recursive: true }).map(String);
+  assert.ok(stored.some((path) => path.includes('EventLedger')), `no EventLedger storage in ${stored.join(', ')}`);
 });
 
 test('static assets from www/ are served through the Worker with a strict CSP', { timeout: 30_000 }, async () => {

@@ -1,0 +1,193 @@
+// The BUILT Worker (build/index.js + build/index_bg.wasm) in real workerd through Miniflare,
+// with the bindings a run asks for: what the Worker tests (tests/worker/helpers.mjs) and the
+// chaos run (scripts/chaos.mjs) start: one Worker (`startWorker`), or two locations sharing
+// one delivery ledger (`startLocations`). Needs `make build-worker`.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Miniflare } from 'miniflare';
+import { signBody } from '../../src/js/sender.js';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const SECRET = 'whsec_test_current_0123456789';
+export const COMPATIBILITY_DATE = '2026-04-20';
+
+const SCRIPT = `${ROOT}build/index.js`;
+if (!existsSync(SCRIPT)) {
+  throw new Error('build/index.js is missing: run `make build-worker` first');
+}
+
+/** Lowercase hex HMAC-SHA256, as DigiVault signs (node:crypto: independent of the Rust core under test). */
+export function sign(body, secret = SECRET) {
+  return signBody(secret, body);
+}
+
+/** A KV namespace whose reads always fail (writes work), as a wrapped binding. */
+const FAILING_KV = `
+export default function () {
+  const store = new Map();
+  const fail = async () => {
+    throw new Error('KV GET failed: 500 Internal Server Error (simulated)');
+  };
+  return {
+    get: fail,
+    getWithMetadata: fail,
+    async put(key, value) { store.set(key, value); },
+    async delete(key) { store.delete(key); },
+    async list() { return { keys: [...store.keys()].map((name) => ({ name })), list_complete: true }; },
+  };
+}`;
+
+/** The Worker service in Miniflare's `workers` list, with its bindings. */
+function workerService({ name, vars, rateLimit, kv, ledger, kvId = 'dedup' }) {
+  return {
+    name,
+    scriptPath: SCRIPT,
+    modules: true,
+    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+    compatibilityDate: COMPATIBILITY_DATE,
+    kvNamespaces: kv === true ? { DEDUP: kvId } : {},
+    ...(kv === 'reads-fail' ? { wrappedBindings: { DEDUP: 'failing-kv' } } : {}),
+    ...(ledger ? { durableObjects: { LEDGER: ledger } } : {}),
+    ...(rateLimit === null ? {} : { ratelimits: { RATE_LIMITER: { simple: { limit: rateLimit, period: 60 } } } }),
+    bindings: vars,
+  };
+}
+
+/** The JSON lines the Worker logged (one per request), from Miniflare's structured logs. */
+function jsonLines(logs) {
+  return logs.flatMap(({ message }) => {
+    try {
+      const value = JSON.parse(message);
+      return value && typeof value === 'object' && 'outcome' in value ? [value] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** A client of one Worker service: `fetch` and signed `post`. */
+function client(fetch) {
+  return {
+    fetch: (path, init) => fetch(`http://receiver.test${path}`, init),
+    /** POSTs a body signed with `secret` (null: no signature) under `header`. */
+    post: (body, { secret = SECRET, header = 'X-DigiVault-Signature', path = '/webhooks', headers = {} } = {}) =>
+      fetch(`http://receiver.test${path}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          ...(secret === null ? {} : { [header]: sign(body, secret) }),
+          ...headers,
+        },
+        body,
+      }),
+  };
+}
+
+/**
+ * The built Worker in workerd. `vars` become plain-text bindings (as [vars] and secrets
+ * do); `rateLimit` is the RATE_LIMITER binding's limit per 60 s (null: no binding); `kv`:
+ * true (a local KV namespace), false (no DEDUP binding) or 'reads-fail'; `ledger`: true
+ * binds LEDGER to the Worker's own EventLedger class (SQLite), false leaves it unbound (KV
+ * mode); `persist`: a directory for KV and Durable Object storage (alarms included), so that
+ * a second instance starts on the first one's state.
+ */
+export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledger = false, persist = false } = {}) {
+  const logs = [];
+  const worker = workerService({
+    name: 'receiver',
+    vars,
+    rateLimit,
+    kv,
+    ledger: ledger ? { className: 'EventLedger', useSQLite: true } : null,
+  });
+  const mf = new Miniflare({
+    handleStructuredLogs: ({ level, message }) => {
+      logs.push({ level, message });
+    },
+    ...(persist ? { kvPersist: `${persist}/kv`, durableObjectsPersist: `${persist}/do` } : {}),
+    workers: kv === 'reads-fail' ? [worker, { name: 'failing-kv', modules: true, script: FAILING_KV }] : [worker],
+  });
+  await mf.ready;
+  return {
+    mf,
+    logs,
+    /** The JSON lines the Worker logged (one per request). */
+    logLines: () => jsonLines(logs),
+    /** The value of a key in the DEDUP namespace (null when absent). */
+    kvGet: async (key) => (await mf.getKVNamespace('DEDUP')).get(key),
+    kvPut: async (key, value, options) => (await mf.getKVNamespace('DEDUP')).put(key, value, options),
+    ...client((url, init) => mf.dispatchFetch(url, init)),
+    dispose: () => mf.dispose(),
+  };
+}
+
+/**
+ * The built Worker twice, as two named Workers ("location A" and "location B": two
+ * isolates) sharing one KV namespace and, when `ledger` is true, one delivery ledger: A
+ * hosts the EventLedger class, B binds it by `scriptName`. `ledgerScript` (JS module
+ * source exporting `EventLedger`) replaces the class with a JS one, hosted by a third
+ * Worker `ledger-js` that both bind by `scriptName`. `persist`: a directory for KV and
+ * Durable Object storage, so that a second instance starts on the first one's state.
+ * `listen`: each location also listens on its own port of 127.0.0.1 (`urls.a`, `urls.b`).
+ */
+export async function startLocations({ vars = {}, ledger = true, ledgerScript = null, kv = true, persist = false, listen = false } = {}) {
+  const logs = [];
+  const binding = (name) => {
+    if (ledgerScript) return { className: 'EventLedger', scriptName: 'ledger-js' };
+    if (!ledger) return null;
+    return name === 'location-a'
+      ? { className: 'EventLedger', useSQLite: true }
+      : { className: 'EventLedger', scriptName: 'location-a', useSQLite: true };
+  };
+  const workers = ['location-a', 'location-b'].map((name) => ({
+    ...workerService({ name, vars, rateLimit: null, kv, ledger: binding(name) }),
+    ...(listen ? { unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }] } : {}),
+  }));
+  if (ledgerScript) {
+    workers.push({
+      name: 'ledger-js',
+      modules: true,
+      script: ledgerScript,
+      compatibilityDate: COMPATIBILITY_DATE,
+      durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } },
+    });
+  }
+  const mf = new Miniflare({
+    handleStructuredLogs: ({ level, message }) => {
+      logs.push({ level, message });
+    },
+    ...(persist ? { kvPersist: `${persist}/kv`, durableObjectsPersist: `${persist}/do` } : {}),
+    workers,
+  });
+  await mf.ready;
+  const a = await mf.getWorker('location-a');
+  const b = await mf.getWorker('location-b');
+  const url = async (name) => new URL('/webhooks', await mf.unsafeGetDirectURL(name)).href;
+  return {
+    mf,
+    urls: listen ? { a: await url('location-a'), b: await url('location-b') } : null,
+    logs,
+    logLines: () => jsonLines(logs),
+    a: client((url, init) => a.fetch(url, init)),
+    b: client((url, init) => b.fetch(url, init)),
+    kvPut: async (key, value, options) => (await mf.getKVNamespace('DEDUP', 'location-a')).put(key, value, options),
+    /** What the ledger object that owns `id` holds for it: { row, live }. */
+    lookup: async (id) => {
+      const namespace = await mf.getDurableObjectNamespace('LEDGER', 'location-a');
+      const stub = namespace.get(namespace.idFromName(`shard-${shardOf(id)}`));
+      const response = await stub.fetch('https://ledger/lookup', { method: 'POST', body: JSON.stringify({ id }) });
+      return response.json();
+    },
+    dispose: () => mf.dispose(),
+  };
+}
+
+/** The ledger shard of an event id (src/receiver/ledger: SHA-256's first 8 bytes mod 16). */
+export function shardOf(id) {
+  const digest = createHash('sha256').update(id).digest();
+  return Number(digest.readBigUInt64BE(0) % 16n);
+}
+
+/** Lowercase hex SHA-256 of a body. */
+export const sha256 = (body) => createHash('sha256').update(body).digest('hex');
