@@ -12,6 +12,11 @@ type HmacSha256 = Hmac<Sha256>;
 /// Length in bytes of an HMAC-SHA256 tag.
 pub const SIGNATURE_BYTES: usize = 32;
 
+/// Scheme prefixes other webhook providers put before the digest (GitHub's `sha256=`,
+/// Standard Webhooks' `v1,`, Stripe-style `v1=`), compared case-insensitively: DigiVault
+/// sends bare hex, so a signature starting with one is malformed, and the diagnosis says why.
+pub(crate) const SCHEME_PREFIXES: [&str; 3] = ["sha256=", "v1,", "v1="];
+
 /// Signs `payload` with `secret` (its UTF-8 bytes, as in the guide's samples) and
 /// returns the lowercase hex HMAC-SHA256, the value DigiVault sends in `X-DigiVault-Signature`.
 ///
@@ -48,7 +53,10 @@ pub fn parse_signature(header: Option<&str>) -> Result<[u8; SIGNATURE_BYTES], Er
 
 fn classify_malformed(text: &str) -> SignatureFormat {
     let lower = text.to_ascii_lowercase();
-    if lower.starts_with("sha256=") || lower.starts_with("v1,") || lower.starts_with("v1=") {
+    if SCHEME_PREFIXES
+        .iter()
+        .any(|prefix| lower.starts_with(prefix))
+    {
         return SignatureFormat::Prefix;
     }
     let all_hex = text.bytes().all(|b| b.is_ascii_hexdigit());

@@ -9,19 +9,21 @@ const decoder = new TextDecoder();
 // The payload re-serialized the way JavaScript code does it by mistake. Done here with the
 // engine's own JSON.stringify, not in Rust: serde_json would sort the keys and print
 // numbers differently, so only JSON.stringify reproduces these bytes exactly.
+//
+// A body that is not JSON, or one JSON.stringify cannot print (nested deeper than the
+// engine's stack allows), has none: the other candidates are still tried.
 function reserializations(bytes) {
-  let value;
   try {
-    value = JSON.parse(decoder.decode(bytes));
+    const value = JSON.parse(decoder.decode(bytes));
+    return [encoder.encode(JSON.stringify(value)), encoder.encode(JSON.stringify(value, null, 2))];
   } catch {
     return [undefined, undefined];
   }
-  return [encoder.encode(JSON.stringify(value)), encoder.encode(JSON.stringify(value, null, 2))];
 }
 
 /**
  * Why a signature does or does not verify: `{ verdict, code?, message?, expected,
- * matchedSecret?, findings: [{ code, note, secret?, message }] }`. For debugging only:
+ * matchedSecret?, findings: [{ code, title, note, secret?, message }] }`. For debugging only:
  * accept webhooks with verify() or Webhook.
  */
 export function diagnose(secretOrSecrets, payload, signature, options = {}) {
@@ -35,10 +37,16 @@ export function diagnose(secretOrSecrets, payload, signature, options = {}) {
 
 /**
  * Splits a pasted raw HTTP request into `{ method, target, headers, body, signature?,
- * signatureHeader?, contentLength?, crlf }`; throws a WebhookError `INVALID_REQUEST`.
+ * signatureHeader?, legacyHeader, contentLength?, crlf }`; throws a WebhookError
+ * `INVALID_REQUEST`.
  */
 export function parseRawRequest(raw) {
   const result = bindings().parseRawRequest(asBytesOrEncode(raw));
   if (result.code !== undefined) throw new WebhookError(result.code, result.message);
   return result;
+}
+
+/** The signature header names as DigiVault spells them, canonical first. */
+export function signatureHeaderNames() {
+  return bindings().signatureHeaderNames();
 }

@@ -23,13 +23,15 @@ fn number(value: Option<usize>) -> JsValue {
 fn finding(finding: &Finding) -> JsValue {
     object(&[
         ("code", finding.mistake.code().into()),
+        ("title", finding.mistake.title().into()),
         ("note", finding.mistake.is_note().into()),
         ("secret", number(finding.secret)),
         ("message", finding.mistake.explanation().into()),
     ])
 }
 
-/// Diagnoses a signature: `{ verdict, code?, message?, expected, matchedSecret?, findings }`.
+/// Diagnoses a signature: `{ verdict, code?, message?, expected, matchedSecret?, findings:
+/// [{ code, title, note, secret?, message }] }`.
 /// `compact` and `pretty` are the payload re-serialized by `JSON.stringify`, when it is JSON.
 #[wasm_bindgen(js_name = diagnose)]
 pub fn diagnose_signature(
@@ -73,7 +75,7 @@ pub fn diagnose_signature(
 }
 
 /// Reads a pasted raw HTTP request: `{ method, target, headers: [name, value][], body,
-/// signature?, signatureHeader?, contentLength?, crlf }`, or `{ code, message }`.
+/// signature?, signatureHeader?, legacyHeader, contentLength?, crlf }`, or `{ code, message }`.
 #[wasm_bindgen(js_name = parseRawRequest)]
 pub fn parse_raw_request(raw: &[u8]) -> JsValue {
     match diagnose::parse_raw_request(raw) {
@@ -91,6 +93,7 @@ pub fn parse_raw_request(raw: &[u8]) -> JsValue {
                 ("body", js_sys::Uint8Array::from(request.body).into()),
                 ("signature", optional(request.signature)),
                 ("signatureHeader", optional(request.signature_header)),
+                ("legacyHeader", request.legacy_header().into()),
                 ("contentLength", number(request.content_length)),
                 ("crlf", request.crlf.into()),
             ])
@@ -100,4 +103,14 @@ pub fn parse_raw_request(raw: &[u8]) -> JsValue {
             ("message", err.to_string().into()),
         ]),
     }
+}
+
+/// The signature header names as DigiVault spells them, canonical first (the package's
+/// `signatureHeaders` gives them lower-cased, for lookups): for the page's text and samples.
+#[wasm_bindgen(js_name = signatureHeaderNames)]
+pub fn signature_header_names() -> Vec<String> {
+    crate::SIGNATURE_HEADERS
+        .iter()
+        .map(|name| (*name).to_owned())
+        .collect()
 }

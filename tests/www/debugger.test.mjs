@@ -142,6 +142,116 @@ describe('verdict', () => {
   });
 });
 
+// What a person reads, not only the verdict word: the rendered text (innerText, so CSS
+// upper-casing and hidden elements count as they would on screen), and a screenshot of each
+// verdict (written to $VERDICT_SCREENSHOTS when set, to look at).
+describe('what the verdict says on screen', () => {
+  const screens = [
+    {
+      name: 'valid',
+      fields: { payload: COMPACT, secrets: [SECRET], signature: hmac(SECRET, COMPACT) },
+      shown: /^VALID verifies with secret #1$/,
+    },
+    {
+      name: 'valid with the previous secret of two',
+      fields: { payload: COMPACT, secrets: ['whsec_new_one', SECRET], signature: hmac(SECRET, COMPACT) },
+      shown: /^VALID verifies with secret #2 of 2$/,
+    },
+    {
+      name: 'invalid',
+      fields: { payload: COMPACT, secrets: [SECRET], signature: hmac('whsec_other', COMPACT) },
+      shown: /^INVALID INVALID_SIGNATURE signature mismatch: verify the exact raw bytes received/,
+    },
+    {
+      name: 'malformed',
+      fields: { payload: COMPACT, secrets: [SECRET], signature: 'not a signature' },
+      shown: /^MALFORMED MALFORMED_SIGNATURE malformed signature: it contains characters that are not hex digits/,
+    },
+  ];
+  for (const screen of screens) {
+    test(screen.name, async () => {
+      const page = await open({ viewport: { width: 900, height: 900 } });
+      await fillChecker(page, screen.fields);
+      const { word, shown } = await verdict(page);
+      assert.equal(word, screen.name.split(' ')[0]);
+      assert.match(shown, screen.shown);
+      const section = page.locator('section').nth(1);
+      const read = await section.innerText();
+      assert.doesNotMatch(read, /\bnull|undefined|NaN|\[object /, `nothing a person reads is a stray value:\n${read}`);
+      const png = await section.screenshot();
+      assert.equal(png.subarray(1, 4).toString(), 'PNG');
+      if (process.env.VERDICT_SCREENSHOTS) {
+        mkdirSync(process.env.VERDICT_SCREENSHOTS, { recursive: true });
+        writeFileSync(join(process.env.VERDICT_SCREENSHOTS, `${screen.name.replaceAll(' ', '-')}.png`), png);
+      }
+    });
+  }
+});
+
+describe('no part of the page keeps showing the previous input', () => {
+  // 5,000 nested arrays: deeper than the validator's 128 levels and than what Chromium's
+  // JSON.stringify can print (it throws RangeError), well within what JSON.parse reads.
+  const DEPTH = 5000;
+  const deep = `{"id":"deep","type":"contact.deleted","data":${'['.repeat(DEPTH)}1${']'.repeat(DEPTH)}}`;
+
+  test('a body nested 5,000 levels deep gets its own verdict, and the tree stops at its depth limit', async () => {
+    const page = await open();
+    await fillChecker(page, { payload: COMPACT, secrets: [SECRET], signature: hmac(SECRET, COMPACT) });
+    assert.equal((await verdict(page)).word, 'valid');
+    await fillChecker(page, { payload: deep });
+    const after = await verdict(page);
+    assert.equal(after.word, 'invalid', 'the new body, not the previous one, is checked');
+    assert.match(after.shown, /^INVALID INVALID_SIGNATURE /);
+    assert.deepEqual(await findingCodes(page), ['WRONG_SECRET']);
+    assert.equal(
+      await page.getByTestId('expected-signature').textContent(),
+      hmac(SECRET, deep),
+      'the expected signature is the new body\'s',
+    );
+    assert.match(await page.getByTestId('event-errors').textContent(), /INVALID_JSON/);
+    // The tree is drawn down to its limit, then says the rest is not shown.
+    const depth = await page.getByTestId('event-tree').evaluate((box) => {
+      let levels = 0;
+      for (let list = box.querySelector('ul'); list; list = list.querySelector(':scope > li > ul')) levels += 1;
+      return levels;
+    });
+    assert.ok(depth >= 8 && depth <= 64, `tree drawn ${depth} levels deep`);
+    assert.match(await page.getByTestId('tree-cut').textContent(), /not shown/);
+
+    // Signed, the same body verifies: the verdict is computed, not stuck.
+    await fillChecker(page, { signature: hmac(SECRET, deep) });
+    assert.match((await verdict(page)).shown, /^VALID verifies with secret #1$/);
+  });
+
+  test('a part that fails to draw shows its failure, never the previous verdict or event', async () => {
+    const page = await open();
+    await fillChecker(page, { payload: COMPACT, secrets: [SECRET], signature: hmac(SECRET, COMPACT) });
+    assert.equal((await verdict(page)).word, 'valid');
+    // Faults injected into what only the signatures list (lower-casing for the diff) and
+    // only the event tree (dates of *_at fields) use.
+    await page.evaluate(() => {
+      const lower = String.prototype.toLowerCase;
+      String.prototype.toLowerCase = function toLowerCase() {
+        if (/^[0-9a-f]{64}$/i.test(this)) throw new Error('injected fault');
+        return lower.call(this);
+      };
+      Date.prototype.toISOString = () => {
+        throw new Error('injected fault');
+      };
+    });
+    await fillChecker(page, { payload: PRETTY });
+    const { word, shown } = await verdict(page);
+    assert.equal(word, 'no verdict');
+    assert.match(shown, /The page could not check this input: injected fault/);
+    assert.equal(await page.getByTestId('expected-signature').count(), 0, 'no stale expected signature');
+    assert.match(await page.getByTestId('event-type').textContent(), /could not be shown/);
+    assert.match(await page.getByTestId('event-errors').textContent(), /injected fault/);
+    assert.equal(await page.getByTestId('event-tree').textContent(), '');
+    // The body view, which used neither, still shows the new body.
+    assert.match(await page.getByTestId('payload-summary').textContent(), /LF ×\d+/);
+  });
+});
+
 describe('diagnosis', () => {
   const cases = [
     {
@@ -255,6 +365,20 @@ describe('diagnosis', () => {
       assert.deepEqual(await findingCodes(page), c.codes);
       const item = page.getByTestId('diagnosis').locator('li[data-code]').first();
       assert.ok(((await item.textContent()) ?? '').length > 40, 'each finding is explained');
+      // The title and explanation shown are the core's, for the body the page checked.
+      const core = await page.evaluate(async ({ secret, body, signature }) => {
+        const { diagnose } = await import('./pkg/debugger.js');
+        return diagnose([secret], body, signature).findings;
+      }, { secret: c.secret ?? SECRET, body: c.paste ?? c.payload, signature: c.signature });
+      assert.deepEqual(core.map((f) => f.code), c.codes);
+      const shown = await page.getByTestId('diagnosis').locator('li[data-code]').evaluateAll((items) =>
+        items.map((li) => ({ title: li.querySelector('strong').innerText, text: li.innerText })),
+      );
+      shown.forEach(({ title, text }, i) => {
+        assert.equal(title, `${core[i].note ? 'Note: ' : ''}${core[i].title}`);
+        assert.notEqual(core[i].title, core[i].code);
+        assert.equal(text, `${title}\n${core[i].message}`);
+      });
     });
   }
 

@@ -110,10 +110,17 @@ export async function paste(page, testid, text) {
   }, text);
 }
 
-/** The verdict word (`valid`, `invalid` or `malformed`) and the whole verdict text. */
+/**
+ * The verdict word (`valid`, `invalid` or `malformed`), the whole verdict text, and what a
+ * person reads (`innerText`: as rendered, upper-case word included).
+ */
 export async function verdict(page) {
   const box = page.getByTestId('verdict');
-  return { word: (await box.locator('.word').textContent())?.trim(), text: await box.textContent() };
+  return {
+    word: (await box.locator('.word').textContent())?.trim(),
+    text: await box.textContent(),
+    shown: await box.innerText(),
+  };
 }
 
 /** The diagnosis codes shown, in order. */
