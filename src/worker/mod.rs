@@ -31,8 +31,9 @@ use self::forward::Sent;
 use crate::headers::SIGNATURE_HEADERS;
 use crate::receiver::ledger::{body_sha256, shard_of};
 use crate::receiver::{
-    dedup_keys, forward_headers, op, Accepted, ConfigError, DedupKeys, DedupStore, DeliveryMode,
-    LogLine, OriginResult, Outcome, Receiver, Reply, Route, StoreMeta, StoreReply, ADMIN_PREFIX,
+    dedup_keys, forward_headers, op, query_of, Accepted, ConfigError, DedupKeys, DedupStore,
+    DeliveryMode, LogLine, OriginResult, Outcome, Receiver, Reply, Route, StoreMeta, StoreReply,
+    ADMIN_PREFIX,
 };
 
 /// Workers KV namespace holding the dedup markers and leases (KV mode).
@@ -125,8 +126,9 @@ async fn handle(req: Request, env: &Env, ctx: &Context, log: &mut LogLine) -> Ha
     // The admin API exists only with ADMIN_TOKEN and LEDGER; otherwise its paths are 404.
     if path == ADMIN_PREFIX || path.starts_with("/admin/") {
         if let (Some(token), Ok(Some(ledger))) = (receiver.admin_token(), ledger_binding(env)) {
-            let url = req.url();
-            let query = url.as_ref().ok().and_then(|url| url.query()).unwrap_or("");
+            // The query as sent (no URL parser: the `url` crate's IDNA tables cost ~100 KB).
+            let url = req.inner().url();
+            let query = query_of(&url);
             let authorization = req.headers().get("Authorization").ok().flatten();
             let request = admin::Request {
                 method: method.as_ref(),

@@ -185,6 +185,18 @@ pub fn admin_request(method: &str, path: &str, query: &str) -> Result<AdminReque
     }
 }
 
+/// The query of a URL, without `?` and fragment (empty when there is none).
+///
+/// ```
+/// use digivault_webhooks::receiver::query_of;
+/// assert_eq!(query_of("https://r.example/admin/events?state=dead&limit=5#x"), "state=dead&limit=5");
+/// assert_eq!(query_of("https://r.example/admin/stats"), "");
+/// ```
+pub fn query_of(url: &str) -> &str {
+    let url = url.split('#').next().unwrap_or_default();
+    url.split_once('?').map_or("", |(_, query)| query)
+}
+
 fn decode_segment(segment: &str) -> Result<String, Reply> {
     percent_encoding::percent_decode_str(segment)
         .decode_utf8()

@@ -12,7 +12,7 @@ mod state;
 mod timeline;
 
 pub use admin::{
-    admin_request, AdminRequest, AdminToken, ListQuery, ADMIN_PREFIX, DEFAULT_LIST_LIMIT,
+    admin_request, query_of, AdminRequest, AdminToken, ListQuery, ADMIN_PREFIX, DEFAULT_LIST_LIMIT,
     MAX_LIST_LIMIT, REPLAY_BATCH_PER_SHARD,
 };
 pub use listing::{merge_pages, ListCursor, ListItem, ListPage, Stats};
