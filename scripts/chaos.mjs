@@ -358,10 +358,14 @@ async function run() {
   // 2xx attempts) is a failure; a 2xx lost on its way back (an outage cutting the answer) is
   // at-least-once and only reported.
   let deliveredTwiceAfter2xx = 0;
+  // What the ledger saw of the first of two 2xx answers: no answer, a timeout, a lost attempt.
+  const doubledBecause = {};
   if (durable) {
     for (const [id] of doubled) {
       const event = await (await admin(`/admin/events/${encodeURIComponent(id)}`)).json();
-      if ((event.attempts ?? []).filter((a) => a.status >= 200 && a.status < 300).length > 1) deliveredTwiceAfter2xx++;
+      const attempts = event.attempts ?? [];
+      if (attempts.filter((a) => a.status >= 200 && a.status < 300).length > 1) deliveredTwiceAfter2xx++;
+      for (const a of attempts.filter((a) => a.error)) doubledBecause[a.error] = (doubledBecause[a.error] ?? 0) + 1;
     }
   }
 
@@ -381,6 +385,7 @@ async function run() {
     origin_outages: outageCount,
     events_received_by_origin: distinctReceived,
     events_accepted_by_origin_twice_before_any_ack: acceptedTwice,
+    ...(durable ? { failed_attempts_of_those_in_the_ledger: doubledBecause } : {}),
     invariants: {
       events_lost: lost,
       events_given_up: givenUp,
