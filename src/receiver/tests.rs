@@ -412,3 +412,65 @@ fn local_dedup_stale_claims_and_capacity() {
     assert_eq!(local.check("id0", 11), None, "oldest forgotten");
     assert_eq!(local.check("id4999", 11), Some(Seen::Done));
 }
+
+#[test]
+fn ledger_mode_allows_short_dedup_ttls() {
+    let vars = [
+        ("WEBHOOK_SECRET", SECRET),
+        ("FORWARD_URL", "http://127.0.0.1:9/hook"),
+        ("DEDUP_TTL_SECONDS", "1"),
+    ];
+    let lookup = |name: &str| {
+        vars.iter()
+            .find(|(key, _)| *key == name)
+            .map(|(_, value)| (*value).to_owned())
+    };
+    // KV refuses an expirationTtl under 60 s; the ledger never writes KV.
+    let err = Receiver::from_vars_for(DedupStore::Kv, lookup).unwrap_err();
+    assert_eq!(err.var(), "DEDUP_TTL_SECONDS");
+    assert!(err.to_string().contains("at least 60"), "{err}");
+    let receiver = Receiver::from_vars_for(DedupStore::Ledger, lookup).unwrap();
+    assert_eq!(receiver.settings().dedup_ttl_seconds, 1);
+    assert_eq!(receiver.settings().dedup_store, DedupStore::Ledger);
+    let zero = |name: &str| match name {
+        "DEDUP_TTL_SECONDS" => Some("0".to_owned()),
+        _ => lookup(name),
+    };
+    assert!(Receiver::from_vars_for(DedupStore::Ledger, zero).is_err());
+}
+
+#[test]
+fn ledger_replies_and_log_levels() {
+    let conflict = Reply::conflicting_duplicate();
+    assert_eq!(conflict.status, 409);
+    assert_eq!(conflict.code, Some("CONFLICTING_DUPLICATE"));
+    assert!(conflict.retry_after.is_none());
+    let mut line = LogLine::default();
+    line.conflict(&"a".repeat(64), &"b".repeat(64));
+    line.finish(&conflict, 1);
+    assert_eq!(line.level, "warn");
+    let json = line.to_json();
+    assert!(
+        json.contains(&format!(r#""body_sha256":"{}""#, "a".repeat(64))),
+        "{json}"
+    );
+    assert!(
+        json.contains(&format!(r#""stored_sha256":"{}""#, "b".repeat(64))),
+        "{json}"
+    );
+
+    let unavailable = Reply::ledger_unavailable();
+    assert_eq!(unavailable.status, 503);
+    assert_eq!(unavailable.code, Some("LEDGER_UNAVAILABLE"));
+    assert!(unavailable
+        .headers()
+        .contains(&("Retry-After", LEDGER_RETRY_AFTER_SECONDS.to_string())));
+
+    // A failed done mark after the origin's 2xx: still 200, but logged at error.
+    let mut line = LogLine::default();
+    line.ledger_error("done", "storage failed");
+    line.finish(&Reply::status(Outcome::Forwarded), 1);
+    assert_eq!(line.status, 200);
+    assert_eq!(line.level, "error");
+    assert!(line.to_json().contains(r#""ledger_errors":["done"]"#));
+}
