@@ -2,10 +2,10 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := test
 
-.PHONY: test setup check-rust test-rust build-wasm-core build-pkg test-js build-worker test-worker dev bench bench-npm bench-worker build-www test-www
+.PHONY: test setup check-rust test-rust build-wasm-core build-pkg test-js test-consumers build-worker test-worker dev bench bench-npm bench-worker build-www test-www
 
 ## test: install what is missing, then run every check and test
-test: setup check-rust test-rust build-wasm-core test-js test-worker test-www
+test: setup check-rust test-rust build-wasm-core test-js test-consumers test-worker test-www
 
 setup:
 	scripts/setup-rust.sh
@@ -40,11 +40,19 @@ test-js: build-pkg
 	node_modules/node22/bin/node --test tests/js/verify.test.mjs tests/js/webhook.test.mjs tests/js/fetch.test.mjs
 	node_modules/node24/bin/node --test tests/js/verify.test.mjs tests/js/webhook.test.mjs tests/js/fetch.test.mjs
 
+## The packed tarball installed into throwaway projects and built as users build (tests/consumers/):
+## esbuild and Vite browser bundles in Chromium, esbuild and bun server bundles, tsc over the
+## README's snippets and user-style projects, Deno with --allow-net only; then the release
+## checks (changelog version, licenses, npm and cargo publish --dry-run).
+test-consumers: build-pkg
+	node --test --test-timeout=600000 tests/consumers/
+
 ## Benchmarks (not tests): figures and ratios, printed.
 bench: bench-npm bench-worker
 
 bench-npm: build-pkg
 	node bench/npm/run.mjs
+	node bench/npm/load.mjs
 
 ## The Cloudflare Worker receiver (cargo feature `worker`): build/index.js + build/index_bg.wasm.
 build-worker:

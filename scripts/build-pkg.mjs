@@ -1,52 +1,103 @@
 // Builds the npm package into pkg/ from scratch: the wasm core (cargo + wasm-bindgen +
-// wasm-opt), the JS glue from src/js/, and a generated package.json.
+// wasm-opt) once, the JS glue from src/js/, the types, the README (from README.md's npm
+// section), the license texts, the changelog and a generated package.json.
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
-import { gzipSync } from 'node:zlib';
+import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { buildWasm, root } from './wasm.mjs';
+import { packageReadme } from './package-readme.mjs';
 
 const pkg = join(root, 'pkg');
 const glue = join(root, 'src', 'js');
+const wasmDir = join(pkg, 'wasm');
+const wasmFile = join(wasmDir, 'digivault_webhooks_bg.wasm');
 
 const cargo = readFileSync(join(root, 'Cargo.toml'), 'utf8');
 const version = cargo.match(/^version = "([^"]+)"/m)[1];
 
 rmSync(pkg, { recursive: true, force: true });
+// One wasm-bindgen build (the ES module `web` target) serves every entry: browsers fetch
+// wasm/*.wasm, workerd imports it as a compiled module, and the Node entry carries the same
+// bytes inside itself (below).
 buildWasm({
   features: 'wasm',
   // A target directory of its own, so a concurrent Worker build never swaps the .wasm.
   targetDir: join(root, 'target', 'npm'),
-  outDirs: { nodejs: join(pkg, 'wasm', 'node'), web: join(pkg, 'wasm', 'web') },
+  outDirs: { web: wasmDir },
   // Verification speed is the package's product; the Worker and the page keep the default.
   unrollSha256: true,
 });
-// The Node build is CommonJS inside an ESM package.
-writeFileSync(join(pkg, 'wasm', 'node', 'package.json'), '{ "type": "commonjs" }\n');
+// The event types (tsify output and the custom sections) lead wasm-bindgen's .d.ts; the
+// internal binding declarations after them (which name DOM-only types) are not shipped.
+const bindingTypes = readFileSync(join(wasmDir, 'digivault_webhooks.d.ts'), 'utf8');
+const firstBinding = bindingTypes.search(/^export (class|function) /m);
+const typesEnd = bindingTypes.lastIndexOf('/**', firstBinding);
+if (firstBinding < 0 || typesEnd < 0) throw new Error('unexpected wasm-bindgen .d.ts layout');
+const eventTypes = '// Generated from the Rust types by tsify and wasm-bindgen.\n' + bindingTypes.slice(0, typesEnd).trimEnd() + '\n';
+rmSync(join(wasmDir, 'digivault_webhooks.d.ts'));
+rmSync(join(wasmDir, 'digivault_webhooks_bg.wasm.d.ts'));
+rmSync(join(wasmDir, '.gitignore'), { force: true });
 
 mkdirSync(join(pkg, 'esm'), { recursive: true });
 for (const file of ['index.js', 'api.js', 'express.js', 'deduplicator.js']) cpSync(join(glue, file), join(pkg, 'esm', file));
+for (const file of ['node.mjs', 'web.js', 'workerd.js', 'wasm.d.ts', 'cli.js', 'cli-args.js', 'cli-send.js', 'cli-admin.js', 'sender.js']) {
+  cpSync(join(glue, file), join(pkg, file));
+}
+
+// The Node entry (Node, Deno, Bun) is one self-contained CommonJS file: the API, the glue
+// and the wasm bytes, compiled synchronously once at load. Nothing is read from disk, so it
+// loads wherever a bundler puts it, and Deno needs no --allow-read. The bytes are there a
+// second time (workerd cannot compile wasm from bytes, so the file stays): Brotli makes that
+// copy 32 KiB instead of 95 (README: Speed and size).
+const wasmRaw = readFileSync(wasmFile);
+const wasmBrotli = brotliCompressSync(wasmRaw, {
+  params: { [zlib.BROTLI_PARAM_QUALITY]: zlib.BROTLI_MAX_QUALITY, [zlib.BROTLI_PARAM_SIZE_HINT]: wasmRaw.length },
+});
+const wasmBase64 = wasmBrotli.toString('base64');
 await build({
-  entryPoints: [join(glue, 'index.js')],
-  outfile: join(pkg, 'index.cjs'),
+  entryPoints: [join(glue, 'node.js')],
+  outfile: join(pkg, 'node.cjs'),
   bundle: true,
   format: 'cjs',
   platform: 'node', // also emits the export annotation Node's ESM loader reads
   target: 'es2022',
   logLevel: 'warning',
+  // The glue's default `new URL(..., import.meta.url)` is only used by init() without input.
+  logOverride: { 'empty-import-meta': 'silent' },
+  plugins: [
+    {
+      name: 'embedded-wasm',
+      setup(b) {
+        b.onResolve({ filter: /^#wasm-glue$/ }, () => ({ path: join(wasmDir, 'digivault_webhooks.js') }));
+        b.onResolve({ filter: /^#wasm-bytes$/ }, () => ({ path: 'wasm-bytes', namespace: 'embedded' }));
+        b.onLoad({ filter: /.*/, namespace: 'embedded' }, () => ({
+          contents: `export default ${JSON.stringify(wasmBase64)};`,
+          loader: 'js',
+        }));
+      },
+    },
+  ],
 });
-for (const file of ['node.cjs', 'node.mjs', 'web.js', 'workerd.js', 'index.d.ts', 'cli.js', 'cli-args.js', 'cli-send.js', 'cli-admin.js', 'sender.js']) cpSync(join(glue, file), join(pkg, file));
 
-// The event types (tsify output and the custom sections) lead wasm-bindgen's .d.ts; the
-// internal binding declarations after them are not part of the public types.
-const generated = readFileSync(join(pkg, 'wasm', 'web', 'digivault_webhooks.d.ts'), 'utf8');
-const firstBinding = generated.search(/^export (class|function) /m);
-const typesEnd = generated.lastIndexOf('/**', firstBinding);
-if (firstBinding < 0 || typesEnd < 0) throw new Error('unexpected wasm-bindgen .d.ts layout');
-writeFileSync(join(pkg, 'events.d.ts'), '// Generated from the Rust types by tsify and wasm-bindgen.\n' + generated.slice(0, typesEnd).trimEnd() + '\n');
-cpSync(join(glue, 'README.md'), join(pkg, 'README.md'));
+// Types: index.d.ts for `import`, index.d.cts for `require` (a CommonJS TypeScript project
+// must not see ES module declarations), each with its copy of the event types.
+const declarations = readFileSync(join(glue, 'index.d.ts'), 'utf8');
+writeFileSync(join(pkg, 'events.d.ts'), eventTypes);
+writeFileSync(join(pkg, 'events.d.cts'), eventTypes);
+writeFileSync(join(pkg, 'index.d.ts'), declarations);
+writeFileSync(join(pkg, 'index.d.cts'), declarations.replaceAll("from './events.js'", "from './events.cjs'"));
 
-const entry = (file) => ({ types: './index.d.ts', default: file });
+writeFileSync(join(pkg, 'README.md'), packageReadme(readFileSync(join(root, 'README.md'), 'utf8')));
+for (const file of ['LICENSE-MIT', 'LICENSE-APACHE', 'CHANGELOG.md']) cpSync(join(root, file), join(pkg, file));
+
+const types = { import: './index.d.ts', require: './index.d.cts' };
+// Each condition names its own types first, so TypeScript picks .d.cts for `require`.
+const esmEntry = (file) => ({ types: types.import, default: file });
+const nodeEntry = {
+  import: { types: types.import, default: './node.mjs' },
+  require: { types: types.require, default: './node.cjs' },
+};
 const manifest = {
   name: 'digivault-webhooks',
   version,
@@ -60,19 +111,21 @@ const manifest = {
   bin: { 'digivault-webhooks': './cli.js' },
   exports: {
     '.': {
-      types: './index.d.ts',
-      workerd: './workerd.js',
-      worker: './workerd.js',
-      browser: './web.js',
-      node: { import: './node.mjs', require: './node.cjs' },
-      default: './web.js',
+      workerd: esmEntry('./workerd.js'),
+      worker: esmEntry('./workerd.js'),
+      browser: esmEntry('./web.js'),
+      node: nodeEntry,
+      require: { types: types.require, default: './node.cjs' },
+      default: esmEntry('./web.js'),
     },
-    './web': entry('./web.js'),
-    './workerd': entry('./workerd.js'),
-    './node': { types: './index.d.ts', import: './node.mjs', require: './node.cjs' },
+    './web': esmEntry('./web.js'),
+    './workerd': esmEntry('./workerd.js'),
+    './node': nodeEntry,
+    // The .wasm itself, for bundlers that do not copy it next to web.js (README: Bundlers).
+    './wasm': { types: './wasm.d.ts', default: './wasm/digivault_webhooks_bg.wasm' },
     './package.json': './package.json',
   },
-  files: ['*.js', '*.cjs', '*.mjs', '*.d.ts', 'esm/', 'wasm/', 'README.md'],
+  files: ['*.js', '*.cjs', '*.mjs', '*.d.ts', '*.d.cts', 'esm/', 'wasm/', 'README.md', 'LICENSE-*', 'CHANGELOG.md'],
   // Only the entry points that instantiate the wasm at import time have side effects:
   // with a plain `false`, bundlers drop workerd.js's initSync and the package breaks.
   sideEffects: ['./workerd.js', './node.cjs', './node.mjs'],
@@ -81,8 +134,6 @@ const manifest = {
 };
 writeFileSync(join(pkg, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');
 
-for (const target of ['node', 'web']) {
-  const file = join(pkg, 'wasm', target, 'digivault_webhooks_bg.wasm');
-  const bytes = readFileSync(file);
-  console.log(`pkg/wasm/${target}: ${(statSync(file).size / 1024).toFixed(1)} KiB, ${(gzipSync(bytes, { level: 9 }).length / 1024).toFixed(1)} KiB gzip`);
-}
+const bytes = readFileSync(wasmFile);
+const node = statSync(join(pkg, 'node.cjs')).size;
+console.log(`pkg/wasm: ${(bytes.length / 1024).toFixed(1)} KiB, ${(gzipSync(bytes, { level: 9 }).length / 1024).toFixed(1)} KiB gzip; pkg/node.cjs (bytes embedded): ${(node / 1024).toFixed(1)} KiB`);

@@ -21,7 +21,7 @@ trap 'rm -rf "$staging"' EXIT
 mkdir -p "$staging/wasm"
 cp pkg/web.js src/js/debugger.js "$staging/"
 cp -R pkg/esm "$staging/esm"
-cp -R target/debugger/web "$staging/wasm/web"
+cp -R target/debugger/web/. "$staging/wasm/"
 rm -rf www/pkg
 mv "$staging" www/pkg
 trap - EXIT

@@ -86,7 +86,8 @@ function client(fetch) {
 
 /**
  * The built Worker in workerd. `vars` become plain-text bindings (as [vars] and secrets
- * do); `rateLimit` is the RATE_LIMITER binding's limit per 60 s (null: no binding); `kv`:
+ * do); `rateLimit` is the RATE_LIMITER binding's limit per 60 s, which counts failed requests
+ * per address (null: no binding); `kv`:
  * true (a local KV namespace), false (no DEDUP binding) or 'reads-fail'; `ledger`: true
  * binds LEDGER to the Worker's own EventLedger class (SQLite), false leaves it unbound (KV
  * mode); `persist`: a directory for KV and Durable Object storage (alarms included), so that

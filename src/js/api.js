@@ -133,15 +133,19 @@ export function findSignature(signatureOrHeaders) {
 
 // ---- Webhook --------------------------------------------------------------------------
 
-/** @internal */
+/**
+ * @internal The secrets as a list of strings. Missing entries (`undefined`, `null`, `''`: an
+ * unset environment variable) are skipped, so `[env.A, env.B]` works; the core answers
+ * NO_SECRET when none remain.
+ */
 export function toSecrets(secretOrSecrets) {
   const secrets = Array.isArray(secretOrSecrets) ? secretOrSecrets : [secretOrSecrets];
   for (const secret of secrets) {
-    if (typeof secret !== 'string') {
+    if (typeof secret !== 'string' && secret !== undefined && secret !== null) {
       throw new TypeError('each secret must be a string (the secret shown in the DigiVault dashboard)');
     }
   }
-  return secrets;
+  return secrets.filter((secret) => typeof secret === 'string' && secret !== '');
 }
 
 function optionalCount(options, name) {
@@ -232,10 +236,11 @@ function cachedCore(secretOrSecrets) {
   // The common case, one secret as a string, is looked up without building a key.
   const single = typeof secretOrSecrets === 'string';
   const cache = single ? singleCores : listCores;
-  const key = single ? secretOrSecrets : toSecrets(secretOrSecrets).join('\u0000') + '\u0000' + secretOrSecrets.length;
+  const secrets = single ? null : toSecrets(secretOrSecrets);
+  const key = single ? secretOrSecrets : secrets.join('\u0000') + '\u0000' + secrets.length;
   let core = cache.get(key);
   if (core === undefined) {
-    core = createCore(toSecrets(secretOrSecrets));
+    core = createCore(secrets ?? toSecrets(secretOrSecrets));
     if (cache.size >= CORE_CACHE_SIZE) cache.delete(cache.keys().next().value);
     cache.set(key, core);
   }

@@ -3,12 +3,25 @@ import { Webhook, WebhookError } from './api.js';
 
 const DEFAULT_LIMIT_BYTES = 1024 * 1024;
 
-function alreadyParsed() {
+/** Names the parser that consumed the body, from what it left on `req`. */
+function parserThatRan(req) {
+  if (typeof req.body === 'string') return 'express.text()';
+  const type = String(req.headers?.['content-type'] ?? '');
+  if (req.body !== null && typeof req.body === 'object' && type.startsWith('application/x-www-form-urlencoded')) {
+    return 'express.urlencoded()';
+  }
+  if (req.body !== null && typeof req.body === 'object') return 'express.json()';
+  return 'another middleware';
+}
+
+function alreadyParsed(req) {
+  const parser = parserThatRan(req);
   return new WebhookError(
     'BODY_ALREADY_PARSED',
-    'the request body was already consumed by a body parser, so the signed bytes are gone: ' +
-      'mount this middleware on the webhook route before express.json() (or use ' +
-      "express.raw({ type: 'application/json' }) there)",
+    `the request body was already consumed by ${parser}, so the signed bytes are gone: ` +
+      `mount this middleware on the webhook route before ${parser === 'another middleware' ? 'any body parser' : parser} ` +
+      "(or use express.raw({ type: 'application/json' }) there, or keep the bytes with " +
+      'express.json({ verify: (req, res, buf) => { req.rawBody = buf } }))',
     { status: 500 },
   );
 }
@@ -16,11 +29,13 @@ function alreadyParsed() {
 function readRawBody(req, limit) {
   // express.raw() keeps the exact bytes: use them.
   if (Buffer.isBuffer(req.body)) return Promise.resolve(req.body);
+  // So does a parser's `verify` hook that stored them as req.rawBody.
+  if (Buffer.isBuffer(req.rawBody)) return Promise.resolve(req.rawBody);
   const parsed =
     req._body === true ||
     typeof req.body === 'string' ||
     (req.body !== null && typeof req.body === 'object' && Object.keys(req.body).length > 0);
-  if (parsed || req.readableEnded) return Promise.reject(alreadyParsed());
+  if (parsed || req.readableEnded) return Promise.reject(alreadyParsed(req));
   return new Promise((resolve, reject) => {
     const chunks = [];
     let size = 0;

@@ -34,6 +34,12 @@ export type WebhookErrorCode =
 /** What a payload may be: the raw body, exactly as received. */
 export type Payload = string | Uint8Array | ArrayBuffer | ArrayBufferView;
 
+/**
+ * The secret, or a list of them during a rotation. Missing entries (`undefined`, `null`,
+ * `''`, e.g. an unset environment variable) are skipped; `NO_SECRET` if none remain.
+ */
+export type Secrets = string | null | undefined | readonly (string | null | undefined)[];
+
 /** A header value, a Fetch `Headers`, or a Node-style headers object. */
 export type SignatureOrHeaders =
   | string
@@ -54,16 +60,16 @@ export declare class WebhookError extends Error {
 
 export interface WebhookOptions {
   /** Reject events whose `created_at` is further than this from now, either way. Off by default. */
-  toleranceSeconds?: number;
+  toleranceSeconds?: number | undefined;
   /** Reject larger payloads before hashing them. */
-  maxPayloadBytes?: number;
+  maxPayloadBytes?: number | undefined;
   /** The clock, as a Date or epoch milliseconds; defaults to `Date.now`. */
-  now?: () => Date | number;
+  now?: (() => Date | number) | undefined;
 }
 
 /** A configured receiver: build once at start-up (the HMAC key state is computed here). */
 export declare class Webhook {
-  constructor(secretOrSecrets: string | string[], options?: WebhookOptions);
+  constructor(secretOrSecrets: Secrets, options?: WebhookOptions);
   readonly maxPayloadBytes: number | undefined;
   /** Throws a WebhookError unless the signature signs exactly `payload`. */
   verify(payload: Payload, signatureOrHeaders: SignatureOrHeaders): void;
@@ -76,29 +82,31 @@ export declare class Webhook {
 /** Lowercase hex HMAC-SHA256 of the payload's bytes. */
 export declare function sign(secret: string, payload: Payload): string;
 /** True when the signature is valid for one of the secrets; false (never throws) otherwise. */
-export declare function verify(secretOrSecrets: string | string[], payload: Payload, signature: string | null | undefined): boolean;
+export declare function verify(secretOrSecrets: Secrets, payload: Payload, signature: string | null | undefined): boolean;
 /** Whether the event's type is one of the sixteen known ones; narrows it to `KnownEvent`. */
 export declare function isKnownEvent(event: DigiVaultEvent): event is KnownEvent;
 /** Validates an event without verifying it. */
 export declare function parseEvent(payload: Payload): DigiVaultEvent;
 /** A sample event body (JSON string) of one of the sixteen types. */
-export declare function sampleEvent(type: EventType, options?: { id?: string; createdAt?: number }): string;
+export declare function sampleEvent(type: EventType, options?: { id?: string | undefined; createdAt?: number | undefined }): string;
 /** The sixteen event types, with the guide's description and their object's type name. */
 export declare function eventTypes(): { type: EventType; description: string; object: string }[];
 /** The signature header value from a value, Headers or headers object. */
 export declare function findSignature(signatureOrHeaders: SignatureOrHeaders): string;
 /** Reads, verifies and parses a Fetch API Request. */
-export declare function verifyRequest(request: Request, secretOrWebhook: string | string[] | Webhook): Promise<DigiVaultEvent>;
+export declare function verifyRequest(request: Request, secretOrWebhook: Secrets | Webhook): Promise<DigiVaultEvent>;
 
 /** Express middleware: sets `req.webhookEvent` and `req.rawBody`, or answers the error as JSON. */
 export declare function expressMiddleware(
-  secretOrWebhook: string | string[] | Webhook,
-  options?: WebhookOptions & { onError?: (error: WebhookError, req: any, res: any, next: (error?: unknown) => void) => void },
+  secretOrWebhook: Secrets | Webhook,
+  options?: WebhookOptions & {
+    onError?: ((error: WebhookError, req: any, res: any, next: (error?: unknown) => void) => void) | undefined;
+  },
 ): (req: any, res: any, next: (error?: unknown) => void) => void;
 
 /** A bounded in-memory set of processed event ids with a TTL, for single-process apps. */
 export declare class Deduplicator {
-  constructor(options?: { ttlSeconds?: number; maxEntries?: number; now?: () => Date | number });
+  constructor(options?: { ttlSeconds?: number | undefined; maxEntries?: number | undefined; now?: (() => Date | number) | undefined });
   has(id: string): boolean;
   add(id: string): this;
   delete(id: string): boolean;
@@ -106,5 +114,32 @@ export declare class Deduplicator {
   clear(): void;
 }
 
-/** Loads the wasm; required once in browsers, a no-op elsewhere. */
-export declare function init(input?: string | URL | Request | Response | BufferSource | WebAssembly.Module): Promise<void>;
+// Without this, a declaration file exports its unexported helper types (WasmModule, RawBody).
+export {};
+
+/** A compiled `WebAssembly.Module`, named without needing the DOM lib. */
+type WasmModule = typeof globalThis extends { WebAssembly: { Module: { prototype: infer M } } } ? M : never;
+
+/**
+ * Loads the wasm; required once in browsers (from next to web.js, or from `input`: the URL a
+ * bundler gives for `digivault-webhooks/wasm`, a Response, the bytes or a compiled module),
+ * a no-op elsewhere.
+ */
+export declare function init(input?: string | URL | Request | Response | ArrayBuffer | ArrayBufferView | WasmModule): Promise<void>;
+
+/** @internal Called by each entry point with the wasm-bindgen module it loaded. */
+export declare function useBindings(bindings: object): void;
+
+/** Node's `Buffer` where @types/node is loaded, `Uint8Array` otherwise. */
+type RawBody = typeof globalThis extends { Buffer: { isBuffer(value: any): value is infer B } } ? B : Uint8Array;
+
+declare global {
+  namespace Express {
+    interface Request {
+      /** Set by `expressMiddleware`: the verified and validated event. */
+      webhookEvent?: DigiVaultEvent;
+      /** Set by `expressMiddleware`: the exact bytes that were verified. */
+      rawBody?: RawBody;
+    }
+  }
+}

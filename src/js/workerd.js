@@ -1,7 +1,7 @@
 // Cloudflare Workers (workerd): the bundler hands us a compiled WebAssembly.Module, so
 // instantiation is synchronous and no init() is needed.
-import wasmModule from './wasm/web/digivault_webhooks_bg.wasm';
-import * as bindings from './wasm/web/digivault_webhooks.js';
+import wasmModule from './wasm/digivault_webhooks_bg.wasm';
+import * as bindings from './wasm/digivault_webhooks.js';
 import { useBindings } from './esm/index.js';
 
 bindings.initSync({ module: wasmModule });

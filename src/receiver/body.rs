@@ -2,41 +2,43 @@
 
 use super::Reply;
 
-/// Accumulates body chunks and refuses to grow past the limit, so an oversized body
-/// without (or with a lying) `Content-Length` is cut off early instead of buffered whole.
+/// Counts body chunks as they arrive and refuses to go past the limit, so an oversized
+/// body without a usable `Content-Length` is cut off early instead of buffered whole.
+///
+/// It counts only: the Worker keeps the chunks on the JavaScript side and copies the
+/// whole body into wasm once, after the last one.
 ///
 /// ```
 /// use digivault_webhooks::receiver::BodyLimit;
 /// let mut body = BodyLimit::new(4);
-/// assert!(body.push(b"abc").is_ok());
-/// assert_eq!(body.push(b"de").unwrap_err().status, 413);
+/// assert!(body.add(3).is_ok());
+/// assert_eq!(body.add(2).unwrap_err().status, 413);
+/// assert_eq!(body.received(), 3);
 /// ```
 #[derive(Debug, Clone)]
 pub struct BodyLimit {
     limit: usize,
-    bytes: Vec<u8>,
+    received: usize,
 }
 
 impl BodyLimit {
-    /// An empty body accepting at most `limit` bytes.
+    /// Nothing received yet, at most `limit` bytes accepted.
     pub fn new(limit: usize) -> Self {
-        Self {
-            limit,
-            bytes: Vec::new(),
-        }
+        Self { limit, received: 0 }
     }
 
-    /// Appends a chunk; a 413 reply once the total exceeds the limit.
-    pub fn push(&mut self, chunk: &[u8]) -> Result<(), Reply> {
-        if chunk.len() > self.limit - self.bytes.len() {
+    /// Counts a chunk of `len` bytes; a 413 reply once the total would exceed the limit
+    /// (the chunk is then not counted).
+    pub fn add(&mut self, len: usize) -> Result<(), Reply> {
+        if len > self.limit - self.received {
             return Err(Reply::too_large(self.limit));
         }
-        self.bytes.extend_from_slice(chunk);
+        self.received += len;
         Ok(())
     }
 
-    /// The bytes received so far.
-    pub fn into_bytes(self) -> Vec<u8> {
-        self.bytes
+    /// The bytes accepted so far.
+    pub fn received(&self) -> usize {
+        self.received
     }
 }

@@ -5,10 +5,12 @@
 //! platform (request, KV, `fetch`, rate limiter, clock, console) and these functions.
 //!
 //! A request goes through, in order:
-//! 1. rate limiting (the binding, by client IP) -> [`Reply::rate_limited`];
-//! 2. [`Receiver::from_vars`] (cached per isolate) -> [`Reply::misconfigured`] on error;
+//! 1. the [`FloodGuard`]: an address that failed too often is refused (429) before any
+//!    work; failures ([`Reply::counts_as_failure`]) are counted by the rate limiting binding;
+//! 2. [`Receiver::from_vars`] (cached per isolate) -> [`Reply::misconfigured`] on error
+//!    (`/health`: [`Reply::unhealthy`]);
 //! 3. [`Receiver::route`] -> 404 / 405 / health;
-//! 4. [`Receiver::check_declared_length`] and a [`BodyLimit`] while reading -> 413;
+//! 4. [`Receiver::declared_length`] and a [`BodyLimit`] while reading -> 413;
 //! 5. [`Receiver::accept`]: signature (401), event (400), replay window (400);
 //! 6. deduplication: with the `LEDGER` Durable Object bound, a claim in [`ledger`] ->
 //!    duplicate (200) / in flight (409) / conflicting duplicate (409) / ledger unavailable
@@ -21,6 +23,7 @@ mod body;
 mod config;
 mod dedup;
 mod delivery;
+mod flood;
 mod forward;
 pub mod ledger;
 mod log;
@@ -30,15 +33,16 @@ pub use body::BodyLimit;
 pub use config::{
     ConfigError, DedupStore, Settings, DEFAULT_DEDUP_TTL_SECONDS, DEFAULT_FORWARD_TIMEOUT_MS,
     DEFAULT_MAX_BODY_BYTES, DEFAULT_WEBHOOK_PATH, HEALTH_PATH, MAX_FORWARD_TIMEOUT_MS,
-    MIN_KV_TTL_SECONDS, VARS,
+    MAX_MAX_BODY_BYTES, MIN_KV_TTL_SECONDS, VARS,
 };
 pub use dedup::{dedup_keys, DedupKeys, DedupState, LocalDedup, Seen, LEASE_TTL_SECONDS};
 pub use delivery::*;
+pub use flood::{FloodGuard, FLOOD_BLOCK_SECONDS};
 pub use forward::{
     forward_headers, header_value, OriginResult, EVENT_ID_HEADER, EVENT_TYPE_HEADER,
 };
 pub use log::{LogLine, MAX_LOGGED_ID_CHARS};
-pub use reply::{Outcome, Reply, LEDGER_RETRY_AFTER_SECONDS, RATE_LIMIT_RETRY_AFTER_SECONDS};
+pub use reply::{Outcome, Reply, LEDGER_RETRY_AFTER_SECONDS, MISCONFIGURED_MESSAGE};
 
 use crate::error::Error;
 use crate::event::EventType;
@@ -162,15 +166,22 @@ impl Receiver {
         }
     }
 
-    /// Rejects a request whose `Content-Length` already exceeds the body limit, before
-    /// reading it. An absent or unparsable header is left to [`BodyLimit`].
-    pub fn check_declared_length(&self, content_length: Option<&str>) -> Result<(), Reply> {
-        let declared = content_length.and_then(|value| value.trim().parse::<u64>().ok());
-        match declared {
-            Some(size) if size > self.settings.max_body_bytes as u64 => {
-                Err(Reply::too_large(self.settings.max_body_bytes))
-            }
-            _ => Ok(()),
+    /// The body size a request declares in `Content-Length`, once checked against the
+    /// limit (a 413 before reading when it exceeds it, however many digits). `None` when
+    /// the header is absent or is not one decimal number (`junk`, `1, 2`, `+5`): such a
+    /// body must be read under a [`BodyLimit`], never trusted to be short.
+    pub fn declared_length(&self, content_length: Option<&str>) -> Result<Option<usize>, Reply> {
+        let Some(digits) = content_length
+            .map(str::trim)
+            .filter(|value| !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()))
+        else {
+            return Ok(None);
+        };
+        // Only digits: a parse failure is an overflow, i.e. far too large.
+        let declared = digits.parse::<u64>().unwrap_or(u64::MAX);
+        match usize::try_from(declared) {
+            Ok(size) if size <= self.settings.max_body_bytes => Ok(Some(size)),
+            _ => Err(Reply::too_large(self.settings.max_body_bytes)),
         }
     }
 

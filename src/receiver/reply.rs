@@ -2,16 +2,15 @@
 
 use serde::Serialize;
 
-use super::ConfigError;
 use crate::error::Error;
 
 /// `Retry-After` of a `LEDGER_UNAVAILABLE` reply: a short pause (DigiVault retries on its
 /// own schedule in any case).
 pub const LEDGER_RETRY_AFTER_SECONDS: u64 = 10;
 
-/// `Retry-After` of a rate-limited request: the longest period the Workers rate limiting
-/// binding supports, so it is never too short whichever period is configured.
-pub const RATE_LIMIT_RETRY_AFTER_SECONDS: u64 = 60;
+/// What a misconfigured receiver tells its clients: the details (which setting, and
+/// values) go to the log only, since a caller may be anyone.
+pub const MISCONFIGURED_MESSAGE: &str = "the receiver is misconfigured; see its logs";
 
 /// What happened to a request, as logged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -29,13 +28,13 @@ pub enum Outcome {
     LedgerUnavailable,
     /// Bad signature, body or event (4xx).
     Rejected,
-    /// Too many requests from this client IP (429).
+    /// This client address failed too often and is refused for a while (429).
     RateLimited,
     /// The origin answered non-2xx or could not be reached (502).
     OriginError,
     /// The origin did not answer in time (504).
     OriginTimeout,
-    /// A required setting is missing or invalid (500).
+    /// A required setting or binding is missing or invalid (500; 503 on `/health`).
     Misconfigured,
     /// `GET /health` (200).
     Health,
@@ -244,27 +243,37 @@ impl Reply {
         )
     }
 
-    /// 429 `RATE_LIMITED` with `Retry-After`.
-    pub fn rate_limited() -> Self {
+    /// 429 `RATE_LIMITED` with `Retry-After` (whole seconds, at least 1).
+    pub fn rate_limited(retry_after_seconds: u64) -> Self {
         Self {
-            retry_after: Some(RATE_LIMIT_RETRY_AFTER_SECONDS),
+            retry_after: Some(retry_after_seconds.max(1)),
             ..Self::error(
                 429,
                 Outcome::RateLimited,
                 "RATE_LIMITED",
-                "too many requests from this address; retry later".to_owned(),
+                "too many failed requests from this address; retry later".to_owned(),
             )
         }
     }
 
-    /// 500 with the configuration error's code (`NO_SECRET` or `CONFIG_ERROR`).
-    pub fn misconfigured(err: &ConfigError) -> Self {
+    /// 500 `CONFIG_ERROR` with a generic message: the configuration error itself (which
+    /// may quote a setting's value) is for the log, never for the caller.
+    pub fn misconfigured() -> Self {
         Self::error(
             500,
             Outcome::Misconfigured,
-            err.code(),
-            format!("the receiver is misconfigured: {err}"),
+            "CONFIG_ERROR",
+            MISCONFIGURED_MESSAGE.to_owned(),
         )
+    }
+
+    /// 503 with the [`Reply::misconfigured`] body: what `/health` answers while the
+    /// configuration is invalid or a binding the receiver needs is missing.
+    pub fn unhealthy() -> Self {
+        Self {
+            status: 503,
+            ..Self::misconfigured()
+        }
     }
 
     /// 404 `NOT_FOUND`.

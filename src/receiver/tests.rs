@@ -50,9 +50,9 @@ fn missing_secret_is_no_secret() {
         let err = receiver_with(&[("WEBHOOK_SECRET", secret)]).unwrap_err();
         assert_eq!(err.code(), "NO_SECRET");
         assert_eq!(err.var(), "WEBHOOK_SECRET");
-        let reply = Reply::misconfigured(&err);
+        let reply = Reply::misconfigured();
         assert_eq!(reply.status, 500);
-        assert!(reply.body().contains(r#""code":"NO_SECRET""#));
+        assert!(reply.body().contains(r#""code":"CONFIG_ERROR""#));
     }
     let err = Receiver::from_vars(|_: &str| None).unwrap_err();
     assert_eq!(err.code(), "NO_SECRET");
@@ -83,6 +83,25 @@ fn invalid_settings_name_the_variable() {
         assert_eq!(err.var(), expected, "{var}={value}");
         assert!(err.to_string().contains(expected), "{err}");
     }
+}
+
+#[test]
+fn misconfigured_replies_are_generic_and_health_is_503() {
+    const BODY: &str = r#"{"status":"error","code":"CONFIG_ERROR","message":"the receiver is misconfigured; see its logs"}"#;
+    let reply = Reply::misconfigured();
+    assert_eq!((reply.status, reply.body().as_str()), (500, BODY));
+    let reply = Reply::unhealthy();
+    assert_eq!((reply.status, reply.body().as_str()), (503, BODY));
+    assert_eq!(reply.outcome, Outcome::Misconfigured);
+}
+
+#[test]
+fn max_body_bytes_is_capped_at_16_mib() {
+    let at_cap = receiver_with(&[("MAX_BODY_BYTES", "16777216")]).unwrap();
+    assert_eq!(at_cap.settings().max_body_bytes, 16 << 20);
+    let err = receiver_with(&[("MAX_BODY_BYTES", "16777217")]).unwrap_err();
+    assert_eq!((err.code(), err.var()), ("CONFIG_ERROR", "MAX_BODY_BYTES"));
+    assert!(err.to_string().contains("16777216"), "{err}");
 }
 
 #[test]
@@ -206,21 +225,37 @@ fn rejections_have_status_code_and_path() {
 #[test]
 fn size_limits() {
     let receiver = receiver_with(&[("MAX_BODY_BYTES", "100")]).unwrap();
-    assert!(receiver.check_declared_length(None).is_ok());
-    assert!(receiver.check_declared_length(Some("100")).is_ok());
-    assert!(receiver.check_declared_length(Some("junk")).is_ok());
-    let reply = receiver.check_declared_length(Some("101")).unwrap_err();
+    assert_eq!(receiver.declared_length(None), Ok(None));
+    assert_eq!(receiver.declared_length(Some("100")), Ok(Some(100)));
+    assert_eq!(receiver.declared_length(Some(" 7 ")), Ok(Some(7)));
+    let reply = receiver.declared_length(Some("101")).unwrap_err();
     assert_eq!((reply.status, reply.code), (413, Some("PAYLOAD_TOO_LARGE")));
+    let reply = receiver
+        .declared_length(Some("99999999999999999999999"))
+        .unwrap_err();
+    assert_eq!(reply.status, 413);
 
     let mut body = receiver.body_limit();
-    body.push(&[b'a'; 60]).unwrap();
-    body.push(&[b'a'; 40]).unwrap();
-    assert_eq!(body.push(b"a").unwrap_err().status, 413);
-    assert_eq!(body.into_bytes().len(), 100);
+    body.add(60).unwrap();
+    body.add(40).unwrap();
+    assert_eq!(body.add(1).unwrap_err().status, 413);
+    assert_eq!(body.received(), 100);
 
     // A body over the limit fails before the signature is even looked at.
     let reply = receiver.accept(&[b' '; 101], [], NOW).unwrap_err();
     assert_eq!(reply.status, 413);
+}
+
+#[test]
+fn an_unparsable_content_length_is_not_a_declared_length() {
+    // Such a body is read under the streaming limit, never trusted as declared (workerd
+    // hands such a header to the Worker unchanged when the body is chunked).
+    let receiver = receiver_with(&[("MAX_BODY_BYTES", "100")]).unwrap();
+    for value in [
+        "junk", "1, 2", "50, 50", "", " ", "-1", "+5", "0x10", "1e3", "5 5",
+    ] {
+        assert_eq!(receiver.declared_length(Some(value)), Ok(None), "{value:?}");
+    }
 }
 
 #[test]
@@ -286,7 +321,7 @@ fn replies_are_json_with_codes() {
     let replies = [
         Reply::not_found(),
         Reply::method_not_allowed("POST"),
-        Reply::rate_limited(),
+        Reply::rate_limited(60),
         Reply::too_large(10),
         Reply::unreadable_body(),
         Reply::origin_unreachable(),
@@ -299,8 +334,9 @@ fn replies_are_json_with_codes() {
     }
     let reply = Reply::method_not_allowed("GET");
     assert!(reply.headers().contains(&("Allow", "GET".to_owned())));
-    let reply = Reply::rate_limited();
+    let reply = Reply::rate_limited(60);
     assert!(reply.headers().contains(&("Retry-After", "60".to_owned())));
+    assert_eq!(Reply::rate_limited(0).retry_after, Some(1));
     assert_eq!(Reply::status(Outcome::Health).body(), r#"{"status":"ok"}"#);
     assert_eq!(
         Reply::status(Outcome::Duplicate).body(),

@@ -4,6 +4,7 @@
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use serde::Deserialize;
+use worker::js_sys::Uint8Array;
 use worker::{console_error, console_log, console_warn, Date, SqlStorage, SqlStorageValue};
 
 use super::forward;
@@ -648,7 +649,7 @@ pub(crate) async fn deliver_due(sql: &SqlStorage, receiver: &Receiver) {
                             &settings.forward_url,
                             settings.forward_timeout_ms,
                             &outgoing.headers,
-                            &outgoing.body,
+                            &Uint8Array::from(outgoing.body.as_slice()),
                         )
                         .await;
                         let duration = now_ms().saturating_sub(at);

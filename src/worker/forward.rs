@@ -39,7 +39,12 @@ impl Sent {
 }
 
 /// Posts `body` with `headers` to `url`, giving up after `timeout_ms`.
-pub async fn send(url: &str, timeout_ms: u64, headers: &[(&str, String)], body: &[u8]) -> Sent {
+pub async fn send(
+    url: &str,
+    timeout_ms: u64,
+    headers: &[(&str, String)],
+    body: &Uint8Array,
+) -> Sent {
     let request_headers = Headers::new();
     for (name, value) in headers {
         if let Err(err) = request_headers.set(name, value) {
@@ -55,7 +60,7 @@ pub async fn send(url: &str, timeout_ms: u64, headers: &[(&str, String)], body: 
     init.set_method("POST");
     init.set_headers(&request_headers.0);
     init.set_redirect(web_sys::RequestRedirect::Manual);
-    init.set_body(&Uint8Array::from(body));
+    init.set_body(body);
     let request = match web_sys::Request::new_with_str_and_init(url, &init) {
         Ok(request) => Request::from(request),
         Err(err) => {

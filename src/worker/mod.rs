@@ -3,12 +3,14 @@
 //! Bindings (see `wrangler.toml`): `LEDGER` (the [`ledger::EventLedger`] Durable Object:
 //! exact deduplication across isolates and locations) and/or `DEDUP` (Workers KV: required
 //! without `LEDGER`, read for older `done:` markers with it), `RATE_LIMITER` (Workers Rate
-//! Limiting, optional), `ASSETS` (static assets from `www/`, optional), plus the variables
+//! Limiting, optional: it counts failed requests, see [`flood`]), `ASSETS` (static assets from `www/`, optional), plus the variables
 //! and secrets listed in [`crate::receiver::VARS`] (read as strings; a TOML number in
 //! `[vars]` is read in decimal).
 
 mod admin;
+mod body;
 mod durable;
+mod flood;
 mod forward;
 mod kv;
 pub mod ledger;
@@ -19,7 +21,6 @@ mod local;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use futures_util::StreamExt;
 use worker::js_sys::Reflect;
 use worker::wasm_bindgen::JsValue;
 use worker::{
@@ -33,15 +34,13 @@ use crate::receiver::ledger::{body_sha256, shard_of};
 use crate::receiver::{
     dedup_keys, forward_headers, op, query_of, Accepted, ConfigError, DedupKeys, DedupStore,
     DeliveryMode, LogLine, OriginResult, Outcome, Receiver, Reply, Route, StoreMeta, StoreReply,
-    ADMIN_PREFIX,
+    ADMIN_PREFIX, HEALTH_PATH,
 };
 
 /// Workers KV namespace holding the dedup markers and leases (KV mode).
 const DEDUP_BINDING: &str = "DEDUP";
 /// The delivery ledger's Durable Object namespace (class `EventLedger`).
 const LEDGER_BINDING: &str = "LEDGER";
-/// Workers Rate Limiting binding, keyed by client IP.
-const RATE_LIMIT_BINDING: &str = "RATE_LIMITER";
 /// Static assets (the debugger page in `www/`).
 const ASSETS_BINDING: &str = "ASSETS";
 
@@ -61,7 +60,18 @@ thread_local! {
 async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
     let started = Date::now().as_millis();
     let mut log = LogLine::default();
-    let handled = handle(req, &env, &ctx, &mut log).await;
+    // An address that failed too often is refused before anything of its request is read.
+    let client = flood::client_address(&req);
+    let handled = match flood::refused(&client) {
+        Some(reply) => reply.into(),
+        None => handle(req, &env, &ctx, &mut log).await,
+    };
+    // Failures (a bad signature, an admin 401) count against the address.
+    if let Handled::Reply(reply) = &handled {
+        if reply.counts_as_failure() {
+            flood::count_failure(&env, &client, &mut log).await;
+        }
+    }
     let duration_ms = Date::now().as_millis().saturating_sub(started);
     let response = match handled {
         Handled::Reply(reply) => {
@@ -96,28 +106,19 @@ impl From<Reply> for Handled {
 }
 
 async fn handle(req: Request, env: &Env, ctx: &Context, log: &mut LogLine) -> Handled {
-    // Rate limiting comes first, before any parsing or KV work.
-    if let Ok(limiter) = env.rate_limiter(RATE_LIMIT_BINDING) {
-        let client = req
-            .headers()
-            .get("CF-Connecting-IP")
-            .ok()
-            .flatten()
-            .unwrap_or_else(|| "unknown".to_owned());
-        match limiter.limit(client).await {
-            Ok(outcome) if !outcome.success => return Reply::rate_limited().into(),
-            Ok(_) => {}
-            // Fail open: a broken limiter must not drop webhooks.
-            Err(err) => log.rate_limit_error(&err.to_string()),
-        }
-    }
-
     let shared = receiver(env);
     let receiver = match shared.as_ref() {
         Ok(receiver) => receiver,
         Err(err) => {
+            // The details are for the operator's log; the caller gets a generic answer.
             log.detail(&err.to_string());
-            return Reply::misconfigured(err).into();
+            let health = req.path() == HEALTH_PATH;
+            return if health {
+                Reply::unhealthy()
+            } else {
+                Reply::misconfigured()
+            }
+            .into();
         }
     };
 
@@ -147,10 +148,17 @@ async fn handle(req: Request, env: &Env, ctx: &Context, log: &mut LogLine) -> Ha
                 .into(),
             Err(err) => {
                 log.detail(&err.to_string());
-                Reply::misconfigured(&err).into()
+                Reply::misconfigured().into()
             }
         },
-        Route::Health => Reply::status(Outcome::Health).into(),
+        // Healthy only with every binding the webhook route needs.
+        Route::Health => match dedup(env) {
+            Ok(_) => Reply::status(Outcome::Health).into(),
+            Err(err) => {
+                log.detail(&err.to_string());
+                Reply::unhealthy().into()
+            }
+        },
         Route::MethodNotAllowed { allow } => Reply::method_not_allowed(allow).into(),
         Route::NotFound if matches!(method, Method::Get | Method::Head) => asset(req, env).await,
         Route::NotFound => Reply::not_found().into(),
@@ -243,7 +251,7 @@ impl Delivery<'_> {
 }
 
 async fn webhook(
-    mut req: Request,
+    req: Request,
     receiver: &Receiver,
     dedup: &Dedup,
     ctx: &Context,
@@ -257,19 +265,19 @@ async fn webhook(
         .iter()
         .filter_map(|name| Some((*name, header(name)?)))
         .collect();
-    receiver.check_declared_length(content_length.as_deref())?;
-    let body = read_body(&mut req, receiver, content_length.is_some()).await?;
+    let declared = receiver.declared_length(content_length.as_deref())?;
+    let body = body::read(&req, receiver, declared).await?;
 
     let now = i64::try_from(Date::now().as_millis() / 1000).unwrap_or(i64::MAX);
     let pairs = signatures
         .iter()
         .map(|(name, value)| (*name, value.as_str()));
-    let accepted = receiver.accept(&body, pairs, now)?;
+    let accepted = receiver.accept(&body.bytes, pairs, now)?;
     log.event(&accepted.event);
 
     let settings = receiver.settings();
     if let (DeliveryMode::Durable, Dedup::Ledger { ledger, .. }) = (settings.delivery.mode, dedup) {
-        return durable_accept(receiver, ledger, &accepted, &body, log).await;
+        return durable_accept(receiver, ledger, &accepted, &body.bytes, log).await;
     }
     let headers = forward_headers(&accepted, content_type.as_deref());
     // Lazy: runs only if the delivery wins its claim.
@@ -278,7 +286,7 @@ async fn webhook(
             &settings.forward_url,
             settings.forward_timeout_ms,
             &headers,
-            &body,
+            &body.js,
         )
         .await;
         if let Some(response) = sent.response.take() {
@@ -290,7 +298,7 @@ async fn webhook(
         receiver,
         keys: dedup_keys(&accepted.event.id),
         body_sha256: match dedup {
-            Dedup::Ledger { .. } => body_sha256(&body),
+            Dedup::Ledger { .. } => body_sha256(&body.bytes),
             Dedup::Kv(_) => String::new(),
         },
         accepted,
@@ -337,30 +345,6 @@ async fn durable_accept(
             Err(Reply::conflicting_duplicate())
         }
     }
-}
-
-/// Reads the body under the size limit. With a `Content-Length` (already checked against
-/// the limit, and enforced by the runtime) in one piece; without one, chunk by chunk,
-/// stopping as soon as the limit is exceeded.
-async fn read_body(
-    req: &mut Request,
-    receiver: &Receiver,
-    declared_length: bool,
-) -> Result<Vec<u8>, Reply> {
-    if declared_length {
-        // `Receiver::accept` checks the size again, whatever was declared.
-        return req.bytes().await.map_err(|_| Reply::unreadable_body());
-    }
-    let mut body = receiver.body_limit();
-    // No body at all: an empty payload, which then fails verification.
-    let Ok(mut stream) = req.stream() else {
-        return Ok(Vec::new());
-    };
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|_| Reply::unreadable_body())?;
-        body.push(&chunk)?;
-    }
-    Ok(body.into_bytes())
 }
 
 /// Serves a static asset, with a strict Content-Security-Policy; a JSON 404 when there is

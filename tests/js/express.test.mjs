@@ -23,6 +23,12 @@ before(async () => {
   app.post('/parsed', express.json(), expressMiddleware(SECRET), onEvent);
   // The supported way to combine with a global parser: raw bytes for this route.
   app.post('/raw', express.raw({ type: '*/*' }), expressMiddleware(SECRET), onEvent);
+  app.post('/text', express.text({ type: '*/*' }), expressMiddleware(SECRET), onEvent);
+  // The common pattern that keeps the bytes while parsing JSON: they are used as they are.
+  const keepRaw = (req, res, buf) => {
+    req.rawBody = buf;
+  };
+  app.post('/json-verify', express.json({ verify: keepRaw }), expressMiddleware(SECRET), onEvent);
   await new Promise((resolve) => {
     server = app.listen(0, '127.0.0.1', resolve);
   });
@@ -79,4 +85,24 @@ test('oversized bodies are a 413 and invalid events a 400 with the JSON path', a
   const invalid = await post('/webhooks', bad, { 'X-DigiVault-Signature': hmac(bad) });
   assert.equal(invalid.status, 400);
   assert.deepEqual(await invalid.json().then(({ code, path }) => ({ code, path })), { code: 'INVALID_EVENT', path: 'created_at' });
+});
+
+test('BODY_ALREADY_PARSED names the parser that ran: express.text() here', async () => {
+  const body = sampleEvent('contact.created');
+  const response = await post('/text', body, { 'X-DigiVault-Signature': hmac(body) });
+  assert.equal(response.status, 500);
+  const error = await response.json();
+  assert.equal(error.code, 'BODY_ALREADY_PARSED');
+  assert.match(error.message, /consumed by express\.text\(\)/);
+  assert.doesNotMatch(error.message, /consumed by express\.json/);
+});
+
+test('raw bytes kept by express.json({ verify }) as req.rawBody are verified instead of refused', async () => {
+  const body = sampleEvent('group.deleted', { id: 'evt_express_verify' });
+  const response = await post('/json-verify', body, { 'X-DigiVault-Signature': hmac(body) });
+  assert.equal(response.status, 200);
+  assert.deepEqual(await response.json(), { ok: true, id: 'evt_express_verify', rawBytes: Buffer.byteLength(body) });
+  const tampered = await post('/json-verify', body.replace('evt_express_verify', 'evt_other'), { 'X-DigiVault-Signature': hmac(body) });
+  assert.equal(tampered.status, 401);
+  assert.equal((await tampered.json()).code, 'INVALID_SIGNATURE');
 });

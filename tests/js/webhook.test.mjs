@@ -175,3 +175,20 @@ test('isKnownEvent tells the sixteen types from new ones', () => {
   assert.equal(isKnownEvent(parseEvent('{"id":"e","type":"conversation.pinned","created_at":1,"data":{"object":{}}}')), false);
   assert.equal(isKnownEvent(null), false);
 });
+
+test('unset secrets in a list are skipped; NO_SECRET when none remain; other types are still refused', () => {
+  const body = sampleEvent('contact.created');
+  const previous = hmac('whsec_previous', body);
+  // What `[process.env.A, process.env.B]` gives when one of them is unset.
+  for (const secrets of [[undefined, 'whsec_previous'], ['whsec_previous', null], ['', 'whsec_previous']]) {
+    assert.equal(new Webhook(secrets).constructEvent(body, previous).type, 'contact.created');
+    assert.equal(pkg.verify(secrets, body, previous), true);
+    assert.equal(pkg.verify(secrets, body, hmac('whsec_other', body)), false);
+  }
+  for (const none of [undefined, null, [undefined, null, '']]) {
+    assert.equal(codeOf(() => new Webhook(none)), 'NO_SECRET');
+    assert.equal(codeOf(() => pkg.verify(none, body, previous)), 'NO_SECRET');
+  }
+  assert.throws(() => new Webhook([42]), TypeError);
+  assert.throws(() => new Webhook([{ secret: 'whsec' }, 'whsec']), TypeError);
+});

@@ -2,6 +2,7 @@
 // scripts/lib/built-worker.mjs, which the chaos run shares) the BUILT Worker in workerd
 // through Miniflare and signing with Node's own crypto (independent of the Rust core under test).
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 
 export { COMPATIBILITY_DATE, ROOT, SECRET, sha256, shardOf, sign, startLocations, startWorker } from '../../scripts/lib/built-worker.mjs';
@@ -26,6 +27,14 @@ export function eventBody({ id = `evt_${randomUUID()}`, createdAt = Math.floor(D
       },
     },
   });
+}
+
+/** The RATE_LIMITER limit (failures per address per 60 s) that the repository's wrangler.toml sets. */
+export function wranglerRateLimit() {
+  const toml = readFileSync(`${ROOT}wrangler.toml`, 'utf8');
+  const match = /name = "RATE_LIMITER"[^[]*?simple = \{ limit = (\d+), period = (\d+) \}/.exec(toml);
+  if (!match) throw new Error('wrangler.toml has no [[ratelimits]] RATE_LIMITER with a simple limit');
+  return { limit: Number(match[1]), period: Number(match[2]) };
 }
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -31,11 +31,23 @@ const reply = (status, body, headers = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 const error = (status, code, headers) => reply(status, { status: 'error', code }, headers);
 
+// The same flood guard as the Rust Worker: only failed signatures are counted; an address
+// over the limit is refused for 60 s by this isolate, before its body is read.
+const blocked = new Map();
+
 async function handle(request, env, log) {
   const ip = request.headers.get('cf-connecting-ip') ?? 'unknown';
-  const { success } = await env.RATE_LIMITER.limit({ key: ip });
-  if (!success) return error(429, 'RATE_LIMITED', { 'retry-after': '60' });
+  const until = blocked.get(ip) ?? 0;
+  if (until > Date.now()) return error(429, 'RATE_LIMITED', { 'retry-after': String(Math.ceil((until - Date.now()) / 1000)) });
+  const response = await route(request, env, log);
+  if (response.status === 401) {
+    const { success } = await env.RATE_LIMITER.limit({ key: ip });
+    if (!success) blocked.set(ip, Date.now() + 60_000);
+  }
+  return response;
+}
 
+async function route(request, env, log) {
   const url = new URL(request.url);
   if (url.pathname === '/health') return reply(200, { status: 'ok' });
   if (url.pathname !== '/webhooks') return error(404, 'NOT_FOUND');
