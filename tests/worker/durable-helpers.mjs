@@ -47,12 +47,13 @@ export async function startDurableOrigin() {
 }
 
 /**
- * The built Worker with the ledger object bound (`ledger: false` leaves it out), plus an
+ * The built Worker with the ledger object bound (`ledger: false` leaves it out; `rateLimit`:
+ * the flood guard's failures per minute, null: none), plus an
  * `admin(path, { method, token })` client. `persist`: a directory keeping the ledger's
  * SQLite state and alarms across restarts.
  */
-export async function startDurableWorker({ vars = {}, persist = false, ledger = true } = {}) {
-  const worker = await startWorker({ vars: { WEBHOOK_SECRET: SECRET, ...vars }, ledger, persist, rateLimit: null });
+export async function startDurableWorker({ vars = {}, persist = false, ledger = true, rateLimit = null } = {}) {
+  const worker = await startWorker({ vars: { WEBHOOK_SECRET: SECRET, ...vars }, ledger, persist, rateLimit });
   worker.admin = (path, { method = 'GET', token = ADMIN_TOKEN } = {}) =>
     worker.fetch(path, { method, headers: token === null ? {} : { authorization: `Bearer ${token}` } });
   return worker;

@@ -178,6 +178,16 @@ describe('durable mode', () => {
     assert.equal(bad.json.code, 'INVALID_QUERY');
   });
 
+  test('failed admin logins count against the address like forged deliveries', async () => {
+    const { worker } = await setUp({}, { rateLimit: 5 });
+    const statuses = [];
+    for (let i = 0; i < 10; i++) statuses.push((await worker.admin('/admin/stats', { token: 'guess-0123456789abcdef0123456789abcdef' })).status);
+    assert.equal(statuses[0], 401);
+    assert.ok(statuses.includes(429), `refused after too many failures: ${statuses}`);
+    // The address is refused for everything now, the right token included.
+    assert.equal((await worker.admin('/admin/stats')).status, 429);
+  });
+
   test('without ADMIN_TOKEN the admin API does not exist', async () => {
     const { worker } = await setUp({ ADMIN_TOKEN: '' });
     for (const path of ['/admin/stats', '/admin/events?state=dead']) {
@@ -194,7 +204,8 @@ describe('durable mode', () => {
     const response = await read(await worker.post(eventBody()));
     assert.equal(response.status, 500);
     assert.equal(response.json.code, 'CONFIG_ERROR');
-    assert.match(response.json.message, /LEDGER/);
+    // The caller gets a generic message; the log names the binding.
+    assert.ok(worker.logLines().some((line) => /LEDGER/.test(line.detail ?? '')));
     assert.equal(origin.attempts.length, 0);
   });
 });

@@ -5,6 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 
+import { ROOT } from '../../scripts/lib/built-worker.mjs';
+
 export { COMPATIBILITY_DATE, ROOT, SECRET, sha256, shardOf, sign, startLocations, startWorker } from '../../scripts/lib/built-worker.mjs';
 export const OLD_SECRET = 'whsec_test_previous_9876543210';
 
