@@ -29,5 +29,5 @@ pub use headers::{
     find_signature, find_signature_header, LEGACY_SIGNATURE_HEADER, SIGNATURE_HEADER,
     SIGNATURE_HEADERS,
 };
-pub use signature::{parse_signature, sign, Verifier, SIGNATURE_BYTES};
+pub use signature::{parse_signature, sign, PayloadMacs, Verifier, SIGNATURE_BYTES};
 pub use webhook::{Options, Webhook};

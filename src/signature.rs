@@ -110,25 +110,88 @@ impl Verifier {
 
     /// Verifies `payload` against already decoded MAC bytes.
     pub fn verify_tag(&self, payload: &[u8], tag: &[u8; SIGNATURE_BYTES]) -> Result<(), Error> {
-        let mut matched = false;
-        // Every secret is tried, so timing does not reveal which one matched.
-        for key in &self.keys {
-            matched |= key.clone().chain_update(payload).verify_slice(tag).is_ok();
-        }
-        if matched {
-            Ok(())
-        } else {
-            Err(Error::InvalidSignature)
-        }
+        any_matches(
+            self.keys
+                .iter()
+                .map(|key| key.clone().chain_update(payload)),
+            tag,
+        )
     }
 
     /// The expected lowercase hex signature of `payload` for each secret, in order.
     /// Meant for diagnostics (the debugger page), not for comparing signatures.
     pub fn expected_signatures(&self, payload: &[u8]) -> Vec<String> {
-        self.keys
-            .iter()
-            .map(|key| hex::encode(key.clone().chain_update(payload).finalize().into_bytes()))
+        let mut macs = self.start();
+        macs.update(payload);
+        macs.hex()
+    }
+
+    /// Starts hashing a payload given in pieces, under every secret.
+    pub fn start(&self) -> PayloadMacs {
+        PayloadMacs {
+            macs: self.keys.clone(),
+        }
+    }
+}
+
+/// Every MAC is checked, so timing does not reveal which secret matched.
+fn any_matches(
+    macs: impl IntoIterator<Item = HmacSha256>,
+    tag: &[u8; SIGNATURE_BYTES],
+) -> Result<(), Error> {
+    let mut matched = false;
+    for mac in macs {
+        matched |= mac.verify_slice(tag).is_ok();
+    }
+    if matched {
+        Ok(())
+    } else {
+        Err(Error::InvalidSignature)
+    }
+}
+
+/// The HMAC of one payload under one or more secrets, fed in pieces: a binding hashes a
+/// large payload in bounded chunks this way instead of copying it whole first.
+#[derive(Clone)]
+pub struct PayloadMacs {
+    macs: Vec<HmacSha256>,
+}
+
+impl PayloadMacs {
+    /// For signing with `secret` (any secret, as [`sign`] accepts).
+    pub fn signing(secret: &[u8]) -> Self {
+        Self {
+            macs: vec![keyed(secret)],
+        }
+    }
+
+    /// Adds the next piece of the payload.
+    pub fn update(&mut self, chunk: &[u8]) {
+        for mac in &mut self.macs {
+            mac.update(chunk);
+        }
+    }
+
+    /// Whether the whole payload matches `tag` under one of the secrets (as
+    /// [`Verifier::verify_tag`]).
+    pub fn verify_tag(self, tag: &[u8; SIGNATURE_BYTES]) -> Result<(), Error> {
+        any_matches(self.macs, tag)
+    }
+
+    /// The lowercase hex HMAC of the whole payload under each secret, in order.
+    pub fn hex(self) -> Vec<String> {
+        self.macs
+            .into_iter()
+            .map(|mac| hex::encode(mac.finalize().into_bytes()))
             .collect()
+    }
+}
+
+impl fmt::Debug for PayloadMacs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PayloadMacs")
+            .field("secrets", &format_args!("[redacted; {}]", self.macs.len()))
+            .finish()
     }
 }
 
@@ -145,6 +208,32 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
+
+    /// Hashing in pieces gives what hashing the whole payload gives, wherever it is cut.
+    #[test]
+    fn payload_macs_in_pieces_match_the_whole() {
+        let payload: Vec<u8> = (0..=255u8).cycle().take(300).collect();
+        let verifier = Verifier::new(&["whsec_a", "whsec_b"]).unwrap();
+        let tag = parse_signature(Some(&sign(b"whsec_b", &payload))).unwrap();
+        for cut in [0, 1, 63, 64, 65, 299, 300] {
+            let mut macs = verifier.start();
+            macs.update(&payload[..cut]);
+            macs.update(&payload[cut..]);
+            assert_eq!(macs.clone().hex(), verifier.expected_signatures(&payload));
+            assert_eq!(macs.verify_tag(&tag), Ok(()));
+            let mut signing = PayloadMacs::signing(b"");
+            signing.update(&payload[..cut]);
+            signing.update(&payload[cut..]);
+            assert_eq!(signing.hex(), [sign(b"", &payload)]);
+        }
+        let mut other = verifier.start();
+        other.update(&payload[1..]);
+        assert_eq!(other.verify_tag(&tag), Err(Error::InvalidSignature));
+        assert_eq!(
+            format!("{:?}", verifier.start()),
+            "PayloadMacs { secrets: [redacted; 2] }"
+        );
+    }
 
     /// The hex crate accepts a `0x` prefix; a signature header must be exactly 64 digits.
     #[test]

@@ -98,6 +98,16 @@ impl Webhook {
         now: i64,
     ) -> Result<EventSummary<'a>, Error> {
         self.verify(payload, signature)?;
+        self.validate_event_at(payload, now)
+    }
+
+    /// The checks of [`Webhook::verify_event_at`] after the signature: validation, then
+    /// the replay window. For bindings that verified the signature in pieces.
+    pub fn validate_event_at<'a>(
+        &self,
+        payload: &'a [u8],
+        now: i64,
+    ) -> Result<EventSummary<'a>, Error> {
         let summary = validate_event(payload)?;
         self.check_freshness(summary.created_at, now)?;
         Ok(summary)
@@ -113,11 +123,14 @@ impl Webhook {
 
     /// Rejects payloads over the configured limit.
     pub fn check_size(&self, payload: &[u8]) -> Result<(), Error> {
+        self.check_length(payload.len())
+    }
+
+    /// Rejects a payload of `size` bytes when that is over the configured limit: for
+    /// bindings that refuse a payload before copying it.
+    pub fn check_length(&self, size: usize) -> Result<(), Error> {
         match self.options.max_payload_bytes {
-            Some(limit) if payload.len() > limit => Err(Error::PayloadTooLarge {
-                size: payload.len(),
-                limit,
-            }),
+            Some(limit) if size > limit => Err(Error::PayloadTooLarge { size, limit }),
             _ => Ok(()),
         }
     }

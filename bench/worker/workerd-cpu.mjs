@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Companion to run.mjs (not a test): the same two Workers and scenarios, but served by
+// Companion to run.mjs (not a test): the same three Workers and scenarios, but served by
 // Miniflare directly (workerd, in-memory KV, no wrangler proxy), charging only workerd's CPU
 // time to each request, so that the Workers' own cost is less drowned in wrangler's.
 //
@@ -50,26 +50,31 @@ async function start(worker) {
   const instance = new Miniflare({ host: '127.0.0.1', port: 0, handleStructuredLogs: () => {}, ...common, ...worker });
   return [instance, String(await instance.ready).replace(/\/$/, '')];
 }
-const [rustMf, rustBase] = await start({
+const rustWorker = {
   scriptPath: `${ROOT}build/index.js`,
   modules: true,
   modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
-});
-const rustPids = workerdPids();
+};
+const [ledgerMf, ledgerBase] = await start({ ...rustWorker, durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } } });
+const ledgerPids = workerdPids();
+const [rustMf, rustBase] = await start(rustWorker);
+const rustPids = workerdPids().filter((pid) => !ledgerPids.includes(pid));
 const [jsMf, jsBase] = await start({ scriptPath: `${ROOT}bench/worker/reference/worker.js`, modules: true });
-const jsPids = workerdPids().filter((pid) => !rustPids.includes(pid));
+const jsPids = workerdPids().filter((pid) => !rustPids.includes(pid) && !ledgerPids.includes(pid));
 try {
   const targets = [
-    ['rust (this repo)', rustBase, () => rustPids],
+    ['rust + LEDGER', ledgerBase, () => ledgerPids],
+    ['rust, KV mode', rustBase, () => rustPids],
     ['js reference', jsBase, () => jsPids],
   ];
   const rows = await compare(targets);
   report(
     rows,
-    `${2 * ROUNDS} x ${SECONDS} s per worker and scenario (A B B A x ${ROUNDS}, means shown), ` +
+    `${2 * ROUNDS} x ${SECONDS} s per worker and scenario (A B C C B A x ${ROUNDS}, medians shown), ` +
       `${CONNECTIONS} connections, autocannon -> Miniflare (workerd, no wrangler) on 127.0.0.1; CPU = workerd only`,
   );
 } finally {
+  await ledgerMf.dispose();
   await rustMf.dispose();
   await jsMf.dispose();
   stopOrigin();

@@ -15,7 +15,7 @@ export function useBindings(bindings) {
   wasm = bindings;
   codes = bindings.errorCodes();
   headerNames = bindings.signatureHeaders();
-  // The Memory object never changes; its buffer does when it grows (see write()).
+  // The Memory object never changes; its buffer does when it grows (see areaFor()).
   memory = bindings.wasmMemory();
   area = new Uint8Array(0);
 }
@@ -49,15 +49,34 @@ function lastError(status) {
 }
 
 // ---- Moving inputs into wasm memory ---------------------------------------------------
+//
+// Every user callback (clock, header lookups, the payload's own accessors such as a
+// subclass's byteLength) runs before the first write into the scratch area, and nothing
+// between that write and the wasm call that reads it runs user code: a callback that calls
+// this package cannot overwrite an input that is about to be checked.
+
+// Payloads up to this size are copied into wasm memory whole: one copy, one call. Larger
+// ones are hashed in chunks of this size, so a payload refused by its signature or by the
+// limit never grows wasm memory (which never shrinks) by more than this.
+const CHUNK_BYTES = 64 * 1024;
+// A string piece of this many UTF-16 units encodes to at most CHUNK_BYTES (3 bytes each).
+const CHUNK_UNITS = Math.floor(CHUNK_BYTES / 3);
+
+const NodeBuffer = globalThis.Buffer;
 
 function asBytes(payload) {
-  if (payload instanceof Uint8Array) return payload;
+  // Only a genuine typed array passes isView (a Proxy of one does not): Uint8Array.set
+  // copies from one without running user code.
+  if (ArrayBuffer.isView(payload)) {
+    return payload instanceof Uint8Array ? payload : new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
+  }
   if (payload instanceof ArrayBuffer) return new Uint8Array(payload);
-  if (ArrayBuffer.isView(payload)) return new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
   return null;
 }
 
-const NodeBuffer = globalThis.Buffer;
+/** A payload for the chunked paths: a string, or a plain view whose accessors are the built-in ones. */
+const plain = (payload) =>
+  typeof payload === 'string' ? payload : new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
 
 /** UTF-8 bytes to text; Node's Buffer decoder is faster than TextDecoder there. */
 function decode(bytes) {
@@ -76,26 +95,129 @@ function checkPayload(payload) {
   );
 }
 
-let signatureLength = 0;
+/** Bytes a string takes in UTF-8, as encodeInto writes it (U+FFFD for a lone surrogate). */
+function utf8Length(text) {
+  if (NodeBuffer !== undefined) return NodeBuffer.byteLength(text, 'utf8');
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) continue;
+    bytes += unit < 0x800 ? 1 : 2;
+    // A surrogate pair is 4 bytes: 1 per unit counted above, 2 here; skip its low half.
+    if (isHighSurrogate(unit) && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) i++;
+  }
+  return bytes;
+}
+
+const isHighSurrogate = (unit) => (unit & 0xfc00) === 0xd800;
+
+/** Room a payload needs in the area: encodeInto needs the worst case, 3 bytes per UTF-16 unit. */
+const roomFor = (payload) => (typeof payload === 'string' ? payload.length * 3 : payload.byteLength);
+
+/** Whether a payload is copied whole (small) rather than hashed in chunks. */
+const isSmall = (payload) => roomFor(payload) <= CHUNK_BYTES;
+
+/**
+ * Throws PAYLOAD_TOO_LARGE, before anything is copied, when a payload is over `limit`. A
+ * string longer than the limit in UTF-16 units is over it in UTF-8 too (reported at that
+ * lower bound); a small string within it in units is measured by the core after the copy.
+ */
+function refuseOversized(core, limit, payload) {
+  if (limit === undefined) return;
+  let size = typeof payload === 'string' ? payload.length : payload.byteLength;
+  if (size <= limit && typeof payload === 'string' && !isSmall(payload) && size * 3 > limit) {
+    size = utf8Length(payload);
+  }
+  if (size > limit) throw lastError(core.checkLength(size));
+}
+
 // A view of the scratch area, kept across calls: it moves only when scratch() is asked for
 // more room, and growing linear memory detaches the view's buffer (its length becomes 0),
 // so it is rebuilt only then. One wasm call per verify instead of two, and no new view.
 let area = new Uint8Array(0);
 
-/** Writes signature then payload into the scratch area; returns the payload's length. */
-function write(signature, payload) {
-  const w = bindings();
-  const isString = typeof payload === 'string';
-  // encodeInto needs room for the worst case: 3 bytes per UTF-16 unit.
-  const room = signature.length * 3 + (isString ? payload.length * 3 : payload.byteLength);
-  if (room > area.byteLength || area.byteLength === 0) {
-    const pointer = w.scratch(room); // may grow memory: read the buffer after it
-    area = new Uint8Array(memory.buffer, pointer, room);
+/** The scratch area with room for `bytes`; PAYLOAD_TOO_LARGE when wasm memory cannot give it. */
+function areaFor(bytes) {
+  if (bytes > area.byteLength || area.byteLength === 0) {
+    const pointer = bindings().scratch(bytes); // may grow memory: read the buffer after it
+    if (pointer === 0) {
+      // The module gave up its old area to make room: never write through the old view.
+      area = new Uint8Array(0);
+      throw lastError(0);
+    }
+    area = new Uint8Array(memory.buffer, pointer, bytes);
   }
-  signatureLength = signature.length === 0 ? 0 : encoder.encodeInto(signature, area).written;
-  if (isString) return encoder.encodeInto(payload, area.subarray(signatureLength)).written;
-  area.set(payload, signatureLength);
-  return payload.byteLength;
+  return area;
+}
+
+/** Writes the signature at the start of an area with `room` more bytes after it; returns its length. */
+function writeSignature(signature, room) {
+  const target = areaFor(signature.length * 3 + room);
+  return signature.length === 0 ? 0 : encoder.encodeInto(signature, target).written;
+}
+
+/**
+ * Writes a payload at `offset` (with the room made by writeSignature); returns its length.
+ * `room` is roomFor(payload), read before anything was written: for bytes, their length.
+ */
+function writePayload(payload, offset, room) {
+  if (typeof payload === 'string') return encoder.encodeInto(payload, area.subarray(offset)).written;
+  area.set(payload, offset);
+  return room;
+}
+
+/**
+ * Copies a payload whole into an area of its size (`size`: its UTF-8 length, when known),
+ * not the 3 bytes per UTF-16 unit the worst case needs; returns its length.
+ */
+function writeWhole(payload, size) {
+  if (typeof payload !== 'string') {
+    const length = payload.byteLength;
+    areaFor(length).set(payload);
+    return length;
+  }
+  const target = areaFor(isSmall(payload) ? roomFor(payload) : (size ?? utf8Length(payload)));
+  return encoder.encodeInto(payload, target).written;
+}
+
+/**
+ * Feeds a payload (see plain()) to the hashing the core started, CHUNK_BYTES at a time;
+ * returns its UTF-8 length.
+ */
+function hashInChunks(payload) {
+  if (typeof payload !== 'string') {
+    for (let at = 0; at < payload.length; at += CHUNK_BYTES) {
+      const piece = payload.subarray(at, at + CHUNK_BYTES);
+      areaFor(CHUNK_BYTES).set(piece);
+      wasm.hashChunk(piece.length);
+    }
+    return payload.length;
+  }
+  let size = 0;
+  for (let at = 0; at < payload.length; ) {
+    let end = Math.min(at + CHUNK_UNITS, payload.length);
+    // Never split a surrogate pair: each half alone would encode as U+FFFD.
+    if (end < payload.length && isHighSurrogate(payload.charCodeAt(end - 1))) end -= 1;
+    const written = encoder.encodeInto(payload.substring(at, end), areaFor(CHUNK_BYTES)).written;
+    wasm.hashChunk(written);
+    size += written;
+    at = end;
+  }
+  return size;
+}
+
+/** The core's verdict (a status number) on a payload and signature, copying a small payload once. */
+function verifyStatus(core, signature, payload) {
+  const room = roomFor(payload);
+  if (room <= CHUNK_BYTES) {
+    const signatureLength = writeSignature(signature, room);
+    return core.verify(signatureLength, writePayload(payload, signatureLength, room));
+  }
+  const whole = plain(payload);
+  const status = core.startVerify(writeSignature(signature, 0));
+  if (status !== 0) return status;
+  hashInChunks(whole);
+  return wasm.finishVerify();
 }
 
 // ---- Headers --------------------------------------------------------------------------
@@ -148,7 +270,8 @@ export function toSecrets(secretOrSecrets) {
   return secrets.filter((secret) => typeof secret === 'string' && secret !== '');
 }
 
-function optionalCount(options, name) {
+/** @internal A non-negative whole number option, or undefined. */
+export function optionalCount(options, name) {
   const value = options[name];
   if (value === undefined || value === null) return undefined;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
@@ -176,6 +299,7 @@ function createCore(secrets, tolerance, maxPayload) {
 export class Webhook {
   #core;
   #clock;
+  #limit;
 
   /**
    * @param secretOrSecrets the secret, or [current, previous] during a rotation
@@ -188,6 +312,7 @@ export class Webhook {
     this.#clock = options.now ?? Date.now;
     if (typeof this.#clock !== 'function') throw new TypeError('options.now must be a function');
     this.#core = createCore(toSecrets(secretOrSecrets), tolerance, maxPayload);
+    this.#limit = maxPayload;
     this.maxPayloadBytes = maxPayload;
   }
 
@@ -195,8 +320,8 @@ export class Webhook {
   verify(payload, signatureOrHeaders) {
     const checked = checkPayload(payload);
     const signature = findSignature(signatureOrHeaders);
-    const length = write(signature, checked);
-    const status = this.#core.verify(signatureLength, length);
+    refuseOversized(this.#core, this.#limit, checked);
+    const status = verifyStatus(this.#core, signature, checked);
     if (status !== 0) throw lastError(status);
   }
 
@@ -204,16 +329,35 @@ export class Webhook {
   constructEvent(payload, signatureOrHeaders) {
     const checked = checkPayload(payload);
     const signature = findSignature(signatureOrHeaders);
-    const length = write(signature, checked);
-    const status = this.#core.construct(signatureLength, length, nowSeconds(this.#clock));
+    // The clock is user code too: read before anything is written into wasm memory.
+    const now = nowSeconds(this.#clock);
+    const core = this.#core;
+    refuseOversized(core, this.#limit, checked);
+    const room = roomFor(checked);
+    let status;
+    if (room <= CHUNK_BYTES) {
+      const signatureLength = writeSignature(signature, room);
+      status = core.construct(signatureLength, writePayload(checked, signatureLength, room), now);
+    } else {
+      // A large payload is copied whole, for validation, only once its signature matched.
+      const whole = plain(checked);
+      status = core.startVerify(writeSignature(signature, 0));
+      if (status === 0) {
+        const size = hashInChunks(whole);
+        status = wasm.finishVerify();
+        if (status === 0) status = core.checkEvent(writeWhole(whole, size), now);
+      }
+    }
     if (status !== 0) throw lastError(status);
     return JSON.parse(typeof checked === 'string' ? checked : decode(checked));
   }
 
   /** The expected signature of `payload` for each secret: for debugging only. */
   expectedSignatures(payload) {
-    const length = write('', checkPayload(payload));
-    return this.#core.expectedSignatures(length);
+    const whole = plain(checkPayload(payload));
+    this.#core.startHashing();
+    hashInChunks(whole);
+    return wasm.finishHex();
   }
 }
 
@@ -222,8 +366,11 @@ export class Webhook {
 /** Lowercase hex HMAC-SHA256 of the payload's bytes: the value of X-DigiVault-Signature. */
 export function sign(secret, payload) {
   if (typeof secret !== 'string') throw new TypeError('secret must be a string');
-  const length = write('', checkPayload(payload));
-  return wasm.sign(secret, length);
+  const whole = plain(checkPayload(payload));
+  const w = bindings();
+  w.startSigning(secret);
+  hashInChunks(whole);
+  return w.finishHex()[0];
 }
 
 // verify() is often called with the same secret on every request: keep a few cores so
@@ -233,11 +380,12 @@ const listCores = new Map();
 const CORE_CACHE_SIZE = 8;
 
 function cachedCore(secretOrSecrets) {
-  // The common case, one secret as a string, is looked up without building a key.
+  // The common case, one secret as a string, is looked up without building a key. A list's
+  // key is its JSON: one key per list, whatever characters (NUL included) the secrets hold.
   const single = typeof secretOrSecrets === 'string';
   const cache = single ? singleCores : listCores;
   const secrets = single ? null : toSecrets(secretOrSecrets);
-  const key = single ? secretOrSecrets : secrets.join('\u0000') + '\u0000' + secrets.length;
+  const key = single ? secretOrSecrets : JSON.stringify(secrets);
   let core = cache.get(key);
   if (core === undefined) {
     core = createCore(secrets ?? toSecrets(secretOrSecrets));
@@ -254,8 +402,7 @@ function cachedCore(secretOrSecrets) {
 export function verify(secretOrSecrets, payload, signature) {
   const checked = checkPayload(payload);
   const core = cachedCore(secretOrSecrets);
-  const length = write(typeof signature === 'string' ? signature : '', checked);
-  const status = core.verify(signatureLength, length);
+  const status = verifyStatus(core, typeof signature === 'string' ? signature : '', checked);
   if (status !== 0) wasm.takeError();
   return status === 0;
 }
@@ -263,7 +410,7 @@ export function verify(secretOrSecrets, payload, signature) {
 /** Validates an event without verifying its signature; returns it or throws a WebhookError. */
 export function parseEvent(payload) {
   const checked = checkPayload(payload);
-  const status = bindings().validate(write('', checked));
+  const status = bindings().validate(writeWhole(checked));
   if (status !== 0) throw lastError(status);
   return JSON.parse(typeof checked === 'string' ? checked : decode(checked));
 }
@@ -300,13 +447,51 @@ export function asBytesOrEncode(payload) {
 
 // ---- Fetch API runtimes ---------------------------------------------------------------
 
+/** @internal The payload limit when none is configured (the Express middleware's too). */
+export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+/** @internal */
+export function payloadTooLarge(message) {
+  return new WebhookError('PAYLOAD_TOO_LARGE', message, { status: 413 });
+}
+
+/** The body's bytes, read with a count: reading stops (and the stream is cancelled) past `limit`. */
+async function readLimited(body, limit) {
+  if (body === null) return new Uint8Array(0);
+  const reader = body.getReader();
+  const chunks = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      reader.cancel().catch(() => {});
+      throw payloadTooLarge(`payload too large: over ${limit} bytes`);
+    }
+    chunks.push(value);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
 /**
  * Reads a Fetch API `Request` (Workers, Deno, Bun, Next.js route handlers, Hono's
  * `c.req.raw`), verifies it and returns the event. Throws a WebhookError, whose `status`
- * is the HTTP status to answer with.
+ * is the HTTP status to answer with. The body is read up to the Webhook's
+ * `maxPayloadBytes` (1 MiB when it has none, or for a secret), never further.
  */
 export async function verifyRequest(request, secretOrWebhook) {
-  const webhook = secretOrWebhook instanceof Webhook ? secretOrWebhook : new Webhook(secretOrWebhook);
+  const webhook =
+    secretOrWebhook instanceof Webhook
+      ? secretOrWebhook
+      : new Webhook(secretOrWebhook, { maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES });
   if (request.bodyUsed) {
     throw new WebhookError(
       'BODY_ALREADY_PARSED',
@@ -314,13 +499,9 @@ export async function verifyRequest(request, secretOrWebhook) {
       { status: 500 },
     );
   }
-  const limit = webhook.maxPayloadBytes;
+  const limit = webhook.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
   const declared = Number(request.headers.get('content-length'));
-  if (limit !== undefined && declared > limit) {
-    throw new WebhookError('PAYLOAD_TOO_LARGE', `payload too large: ${declared} bytes, the limit is ${limit}`, {
-      status: 413,
-    });
-  }
-  const body = new Uint8Array(await request.arrayBuffer());
+  if (declared > limit) throw payloadTooLarge(`payload too large: ${declared} bytes, the limit is ${limit}`);
+  const body = await readLimited(request.body, limit);
   return webhook.constructEvent(body, request.headers);
 }

@@ -1,7 +1,5 @@
 // Express (and Connect-style) middleware that reads the raw body itself.
-import { Webhook, WebhookError } from './api.js';
-
-const DEFAULT_LIMIT_BYTES = 1024 * 1024;
+import { DEFAULT_MAX_PAYLOAD_BYTES, Webhook, WebhookError, optionalCount, payloadTooLarge } from './api.js';
 
 /** Names the parser that consumed the body, from what it left on `req`. */
 function parserThatRan(req) {
@@ -26,11 +24,13 @@ function alreadyParsed(req) {
   );
 }
 
+const tooLarge = (limit) => payloadTooLarge(`payload too large: over ${limit} bytes`);
+
 function readRawBody(req, limit) {
   // express.raw() keeps the exact bytes: use them.
-  if (Buffer.isBuffer(req.body)) return Promise.resolve(req.body);
-  // So does a parser's `verify` hook that stored them as req.rawBody.
-  if (Buffer.isBuffer(req.rawBody)) return Promise.resolve(req.rawBody);
+  // So does a parser's `verify` hook that stored them as req.rawBody. Either is held to the limit.
+  const kept = Buffer.isBuffer(req.body) ? req.body : Buffer.isBuffer(req.rawBody) ? req.rawBody : undefined;
+  if (kept !== undefined) return kept.length > limit ? Promise.reject(tooLarge(limit)) : Promise.resolve(kept);
   const parsed =
     req._body === true ||
     typeof req.body === 'string' ||
@@ -47,7 +47,7 @@ function readRawBody(req, limit) {
     const onData = (chunk) => {
       size += chunk.length;
       if (size > limit) {
-        fail(new WebhookError('PAYLOAD_TOO_LARGE', `payload too large: over ${limit} bytes`, { status: 413 }));
+        fail(tooLarge(limit));
         req.resume();
         return;
       }
@@ -61,13 +61,28 @@ function readRawBody(req, limit) {
 }
 
 /**
+ * The reading limit: the Webhook's `maxPayloadBytes`, or a smaller one given to the middleware
+ * beside a pre-built Webhook (it would otherwise be ignored), or 1 MiB.
+ */
+function readingLimit(webhook, options) {
+  const own = webhook.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  const given = optionalCount(options, 'maxPayloadBytes');
+  return given === undefined ? own : Math.min(own, given);
+}
+
+/**
  * Verifies DigiVault webhooks in Express. On success the event is at `req.webhookEvent`
  * and the raw body at `req.rawBody`; on failure it answers JSON `{ code, message, path }`
- * with the error's HTTP status, or calls `options.onError(error, req, res, next)`.
+ * with the error's HTTP status, or calls `options.onError(error, req, res, next)`. Beside a
+ * pre-built Webhook only `maxPayloadBytes` (a lower reading limit) and `onError` apply.
  */
 export function expressMiddleware(secretOrWebhook, options = {}) {
-  const webhook = secretOrWebhook instanceof Webhook ? secretOrWebhook : new Webhook(secretOrWebhook, options);
-  const limit = webhook.maxPayloadBytes ?? DEFAULT_LIMIT_BYTES;
+  const prebuilt = secretOrWebhook instanceof Webhook;
+  if (prebuilt && (options.toleranceSeconds != null || options.now != null)) {
+    throw new TypeError('toleranceSeconds and now belong to the Webhook: pass them to new Webhook(), not here');
+  }
+  const webhook = prebuilt ? secretOrWebhook : new Webhook(secretOrWebhook, options);
+  const limit = readingLimit(webhook, options);
   return function digivaultWebhook(req, res, next) {
     readRawBody(req, limit).then(
       (body) => {

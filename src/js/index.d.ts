@@ -61,7 +61,7 @@ export declare class WebhookError extends Error {
 export interface WebhookOptions {
   /** Reject events whose `created_at` is further than this from now, either way. Off by default. */
   toleranceSeconds?: number | undefined;
-  /** Reject larger payloads before hashing them. */
+  /** Reject larger payloads before copying or hashing them (`verifyRequest` and the Express middleware read at most this much; 1 MiB when unset). */
   maxPayloadBytes?: number | undefined;
   /** The clock, as a Date or epoch milliseconds; defaults to `Date.now`. */
   now?: (() => Date | number) | undefined;
@@ -93,10 +93,14 @@ export declare function sampleEvent(type: EventType, options?: { id?: string | u
 export declare function eventTypes(): { type: EventType; description: string; object: string }[];
 /** The signature header value from a value, Headers or headers object. */
 export declare function findSignature(signatureOrHeaders: SignatureOrHeaders): string;
-/** Reads, verifies and parses a Fetch API Request. */
+/** Reads (at most the Webhook's `maxPayloadBytes`, 1 MiB without one), verifies and parses a Fetch API Request. */
 export declare function verifyRequest(request: Request, secretOrWebhook: Secrets | Webhook): Promise<DigiVaultEvent>;
 
-/** Express middleware: sets `req.webhookEvent` and `req.rawBody`, or answers the error as JSON. */
+/**
+ * Express middleware: sets `req.webhookEvent` and `req.rawBody`, or answers the error as JSON.
+ * Beside a pre-built Webhook, `options.maxPayloadBytes` lowers the reading limit and
+ * `toleranceSeconds`/`now` are a TypeError (they belong to the Webhook).
+ */
 export declare function expressMiddleware(
   secretOrWebhook: Secrets | Webhook,
   options?: WebhookOptions & {
@@ -104,9 +108,23 @@ export declare function expressMiddleware(
   },
 ): (req: any, res: any, next: (error?: unknown) => void) => void;
 
+/** What `Deduplicator.claim` found: process it, processed already, or being processed now. */
+export type ClaimResult = 'claimed' | 'duplicate' | 'in_flight';
+
 /** A bounded in-memory set of processed event ids with a TTL, for single-process apps. */
 export declare class Deduplicator {
-  constructor(options?: { ttlSeconds?: number | undefined; maxEntries?: number | undefined; now?: (() => Date | number) | undefined });
+  constructor(options?: {
+    ttlSeconds?: number | undefined;
+    leaseSeconds?: number | undefined;
+    maxEntries?: number | undefined;
+    now?: (() => Date | number) | undefined;
+  });
+  /** Atomically claims `id`; after 'claimed', call `complete(id)` on success or `release(id)` on failure. */
+  claim(id: string): ClaimResult;
+  /** Marks a claimed id as processed. */
+  complete(id: string): this;
+  /** Gives up a claim so that the next delivery may claim the id. */
+  release(id: string): boolean;
   has(id: string): boolean;
   add(id: string): this;
   delete(id: string): boolean;

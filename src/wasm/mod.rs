@@ -10,14 +10,17 @@ mod diagnose;
 mod scratch;
 mod typescript;
 
-use std::cell::RefCell;
+use std::cell::Cell;
 
 use wasm_bindgen::prelude::*;
 
-use crate::{sample_event_json, validate_event, Error, EventType, Options, Webhook};
+use crate::{parse_signature, sample_event_json, validate_event, Error, EventType, Options};
+use crate::{PayloadMacs, Webhook};
+use scratch::Hashing;
 
 thread_local! {
-    static LAST_ERROR: RefCell<Option<Error>> = const { RefCell::new(None) };
+    // A Cell, not a RefCell: see scratch.rs (no borrow flag a trap could leave set).
+    static LAST_ERROR: Cell<Option<Error>> = const { Cell::new(None) };
 }
 
 /// Records `result`'s error, if any, and returns its status number.
@@ -29,7 +32,7 @@ fn status<T>(result: Result<T, Error>) -> u32 {
                 .iter()
                 .position(|code| *code == err.code())
                 .unwrap_or(0);
-            LAST_ERROR.with(|last| *last.borrow_mut() = Some(err));
+            LAST_ERROR.set(Some(err));
             u32::try_from(index + 1).unwrap_or(u32::MAX)
         }
     }
@@ -44,7 +47,7 @@ pub fn error_codes() -> Vec<String> {
 /// The last failure as `{ code, message, path? }`, or `undefined`; clears it.
 #[wasm_bindgen(js_name = takeError)]
 pub fn take_error() -> JsValue {
-    let Some(err) = LAST_ERROR.with(|last| last.borrow_mut().take()) else {
+    let Some(err) = LAST_ERROR.take() else {
         return JsValue::UNDEFINED;
     };
     let info = js_sys::Object::new();
@@ -59,12 +62,14 @@ pub fn take_error() -> JsValue {
     info.into()
 }
 
-/// HMAC-SHA256, as lowercase hex, of the payload in the scratch area (no signature).
-#[wasm_bindgen]
-pub fn sign(secret: &str, payload_len: usize) -> String {
-    scratch::with_input(0, payload_len, |_, payload| {
-        crate::sign(secret.as_bytes(), payload)
-    })
+/// Starts signing (HMAC-SHA256, as lowercase hex) a payload the glue writes in chunks
+/// (see `hashChunk`, `finishHex`).
+#[wasm_bindgen(js_name = startSigning)]
+pub fn start_signing(secret: &str) {
+    scratch::start_hashing(Hashing {
+        macs: PayloadMacs::signing(secret.as_bytes()),
+        tag: None,
+    });
 }
 
 /// Validates the event in the scratch area without verifying it; returns a status number.
@@ -177,11 +182,47 @@ impl WebhookCore {
         })
     }
 
-    /// The expected signature for each secret, for diagnostics only.
-    #[wasm_bindgen(js_name = expectedSignatures)]
-    pub fn expected_signatures(&self, payload_len: usize) -> Vec<String> {
+    /// `PAYLOAD_TOO_LARGE` (as a status number) when a payload of `size` bytes is over the
+    /// limit: lets the glue refuse a payload before copying any of it.
+    #[wasm_bindgen(js_name = checkLength)]
+    pub fn check_length(&self, size: f64) -> u32 {
+        // `as` saturates: a size beyond usize is over any limit.
+        status(self.inner.check_length(size as usize))
+    }
+
+    /// Reads the signature (`signature_len` bytes) from the scratch area and starts
+    /// verifying a payload the glue writes in chunks (`hashChunk`, then `finishVerify`).
+    /// A missing or malformed signature is reported here, before any hashing.
+    #[wasm_bindgen(js_name = startVerify)]
+    pub fn start_verify(&self, signature_len: usize) -> u32 {
+        let tag = scratch::with_input(signature_len, 0, |signature, _| {
+            parse_signature(Some(signature))
+        });
+        status(tag.map(|tag| {
+            scratch::start_hashing(Hashing {
+                macs: self.inner.verifier().start(),
+                tag: Some(tag),
+            });
+        }))
+    }
+
+    /// Starts hashing a payload the glue writes in chunks, for `finishHex`: the expected
+    /// signature for each secret, for diagnostics only.
+    #[wasm_bindgen(js_name = startHashing)]
+    pub fn start_hashing(&self) {
+        scratch::start_hashing(Hashing {
+            macs: self.inner.verifier().start(),
+            tag: None,
+        });
+    }
+
+    /// Validates the payload in the scratch area (whose signature was verified in chunks)
+    /// and checks the replay window at `now` (Unix seconds).
+    #[wasm_bindgen(js_name = checkEvent)]
+    pub fn check_event(&self, payload_len: usize, now: f64) -> u32 {
         scratch::with_input(0, payload_len, |_, payload| {
-            self.inner.verifier().expected_signatures(payload)
+            let checked = self.inner.check_size(payload);
+            status(checked.and_then(|()| self.inner.validate_event_at(payload, seconds(now))))
         })
     }
 }

@@ -39,6 +39,7 @@ impl Sent {
 }
 
 /// Posts `body` with `headers` to `url`, giving up after `timeout_ms`.
+/// `body` is the request's own bytes as a JS array (no copy through wasm memory).
 pub async fn send(
     url: &str,
     timeout_ms: u64,

@@ -3,9 +3,9 @@
 //! Bindings (see `wrangler.toml`): `LEDGER` (the [`ledger::EventLedger`] Durable Object:
 //! exact deduplication across isolates and locations) and/or `DEDUP` (Workers KV: required
 //! without `LEDGER`, read for older `done:` markers with it), `RATE_LIMITER` (Workers Rate
-//! Limiting, optional: it counts failed requests, see [`flood`]), `ASSETS` (static assets from `www/`, optional), plus the variables
-//! and secrets listed in [`crate::receiver::VARS`] (read as strings; a TOML number in
-//! `[vars]` is read in decimal).
+//! Limiting, optional: it counts failed requests, see [`flood`]), `ASSETS` (static assets
+//! from `www/`, optional), plus the variables and secrets listed in
+//! [`crate::receiver::VARS`] (read as strings; a TOML number in `[vars]` is read in decimal).
 
 mod admin;
 mod body;
@@ -66,7 +66,6 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
         Some(reply) => reply.into(),
         None => handle(req, &env, &ctx, &mut log).await,
     };
-    // Failures (a bad signature, an admin 401) count against the address.
     if let Handled::Reply(reply) = &handled {
         if reply.counts_as_failure() {
             flood::count_failure(&env, &client, &mut log).await;
@@ -141,28 +140,59 @@ async fn handle(req: Request, env: &Env, ctx: &Context, log: &mut LogLine) -> Ha
         }
     }
     match receiver.route(method.as_ref(), &path) {
-        Route::Webhook => match dedup(env) {
-            Ok(dedup) => webhook(req, receiver, &dedup, ctx, log)
+        Route::Webhook => match dedup(env, log) {
+            Some(dedup) => webhook(req, receiver, &dedup, ctx, log)
                 .await
                 .unwrap_or_else(|reply| reply)
                 .into(),
-            Err(err) => {
-                log.detail(&err.to_string());
-                Reply::misconfigured().into()
-            }
+            None => Reply::misconfigured().into(),
         },
         // Healthy only with every binding the webhook route needs.
-        Route::Health => match dedup(env) {
-            Ok(_) => Reply::status(Outcome::Health).into(),
-            Err(err) => {
-                log.detail(&err.to_string());
-                Reply::unhealthy().into()
-            }
+        Route::Health => match dedup(env, log) {
+            Some(_) => Reply::status(Outcome::Health).into(),
+            None => Reply::unhealthy().into(),
         },
         Route::MethodNotAllowed { allow } => Reply::method_not_allowed(allow).into(),
         Route::NotFound if matches!(method, Method::Get | Method::Head) => asset(req, env).await,
         Route::NotFound => Reply::not_found().into(),
     }
+}
+
+/// Where this Worker deduplicates, from its bindings.
+enum Dedup {
+    /// `DEDUP` alone: Workers KV (best effort across isolates).
+    Kv(KvStore),
+    /// `LEDGER`: the delivery ledger decides; `DEDUP`, when bound too, is read for ids
+    /// forwarded before the switch.
+    Ledger {
+        ledger: ObjectNamespace,
+        kv: Option<KvStore>,
+    },
+}
+
+/// Whether `LEDGER` is bound: absent (KV mode), a Durable Object namespace, or something
+/// else (a configuration error).
+fn ledger_binding(env: &Env) -> Result<Option<ObjectNamespace>, ConfigError> {
+    let bound = Reflect::get(env.as_ref(), &JsValue::from_str(LEDGER_BINDING))
+        .is_ok_and(|value| !value.is_undefined());
+    if !bound {
+        return Ok(None);
+    }
+    env.durable_object(LEDGER_BINDING)
+        .map(Some)
+        .map_err(|_| ConfigError::wrong_binding(LEDGER_BINDING, "a Durable Object namespace"))
+}
+
+/// The dedup bindings; a missing or wrong one is a configuration error, logged.
+fn dedup(env: &Env, log: &mut LogLine) -> Option<Dedup> {
+    let kv = env.kv(DEDUP_BINDING).ok();
+    let dedup = match (ledger_binding(env), kv) {
+        (Ok(Some(ledger)), kv) => Ok(Dedup::Ledger { ledger, kv }),
+        (Ok(None), Some(kv)) => Ok(Dedup::Kv(kv)),
+        (Ok(None), None) => Err(ConfigError::missing_binding(DEDUP_BINDING)),
+        (Err(err), _) => Err(err),
+    };
+    dedup.map_err(|err| log.detail(&err.to_string())).ok()
 }
 
 /// The receiver for this isolate, built on first use.
@@ -192,40 +222,6 @@ fn var(env: &Env, name: &str) -> Option<String> {
         Some(format!("{}", number as i64))
     } else {
         Some(number.to_string())
-    }
-}
-
-/// Where this Worker deduplicates, from its bindings.
-enum Dedup {
-    /// `DEDUP` alone: Workers KV (best effort across isolates).
-    Kv(KvStore),
-    /// `LEDGER`: the delivery ledger decides; `DEDUP`, when bound too, is read for ids
-    /// forwarded before the switch.
-    Ledger {
-        ledger: ObjectNamespace,
-        kv: Option<KvStore>,
-    },
-}
-
-/// Whether `LEDGER` is bound: absent (KV mode), a Durable Object namespace, or something
-/// else (a configuration error).
-fn ledger_binding(env: &Env) -> Result<Option<ObjectNamespace>, ConfigError> {
-    let bound = Reflect::get(env.as_ref(), &JsValue::from_str(LEDGER_BINDING))
-        .is_ok_and(|value| !value.is_undefined());
-    if !bound {
-        return Ok(None);
-    }
-    env.durable_object(LEDGER_BINDING)
-        .map(Some)
-        .map_err(|_| ConfigError::wrong_binding(LEDGER_BINDING, "a Durable Object namespace"))
-}
-
-fn dedup(env: &Env) -> Result<Dedup, ConfigError> {
-    let kv = env.kv(DEDUP_BINDING).ok();
-    match (ledger_binding(env)?, kv) {
-        (Some(ledger), kv) => Ok(Dedup::Ledger { ledger, kv }),
-        (None, Some(kv)) => Ok(Dedup::Kv(kv)),
-        (None, None) => Err(ConfigError::missing_binding(DEDUP_BINDING)),
     }
 }
 

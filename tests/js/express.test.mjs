@@ -5,7 +5,7 @@ import { createHmac } from 'node:crypto';
 import express from 'express';
 import { packageDir } from './fixtures.mjs';
 
-const { expressMiddleware, sampleEvent } = await import(`${packageDir}/node.mjs`);
+const { expressMiddleware, sampleEvent, Webhook } = await import(`${packageDir}/node.mjs`);
 const SECRET = 'whsec_express';
 const hmac = (body) => createHmac('sha256', SECRET).update(body).digest('hex');
 const received = [];
@@ -23,6 +23,11 @@ before(async () => {
   app.post('/parsed', express.json(), expressMiddleware(SECRET), onEvent);
   // The supported way to combine with a global parser: raw bytes for this route.
   app.post('/raw', express.raw({ type: '*/*' }), expressMiddleware(SECRET), onEvent);
+  // A pre-built Webhook without a limit, and one given beside it: the middleware's applies.
+  app.post('/prebuilt', expressMiddleware(new Webhook(SECRET), { maxPayloadBytes: 4096 }), onEvent);
+  app.post('/prebuilt-raw', express.raw({ type: '*/*' }), expressMiddleware(new Webhook(SECRET), { maxPayloadBytes: 4096 }), onEvent);
+  // A pre-built Webhook's own limit.
+  app.post('/prebuilt-own', expressMiddleware(new Webhook(SECRET, { maxPayloadBytes: 4096 })), onEvent);
   app.post('/text', express.text({ type: '*/*' }), expressMiddleware(SECRET), onEvent);
   // The common pattern that keeps the bytes while parsing JSON: they are used as they are.
   const keepRaw = (req, res, buf) => {
@@ -85,6 +90,19 @@ test('oversized bodies are a 413 and invalid events a 400 with the JSON path', a
   const invalid = await post('/webhooks', bad, { 'X-DigiVault-Signature': hmac(bad) });
   assert.equal(invalid.status, 400);
   assert.deepEqual(await invalid.json().then(({ code, path }) => ({ code, path })), { code: 'INVALID_EVENT', path: 'created_at' });
+});
+
+test('a limit given beside a pre-built Webhook is honoured; its other settings are refused, not ignored', async () => {
+  const big = JSON.stringify({ pad: 'x'.repeat(5000) });
+  for (const path of ['/prebuilt', '/prebuilt-raw', '/prebuilt-own']) {
+    const tooBig = await post(path, big, { 'X-DigiVault-Signature': hmac(big) });
+    assert.equal(tooBig.status, 413, path);
+    assert.equal((await tooBig.json()).code, 'PAYLOAD_TOO_LARGE');
+    const body = sampleEvent('contact.created');
+    assert.equal((await post(path, body, { 'X-DigiVault-Signature': hmac(body) })).status, 200, path);
+  }
+  assert.throws(() => expressMiddleware(new Webhook(SECRET), { toleranceSeconds: 300 }), /belong to the Webhook/);
+  assert.throws(() => expressMiddleware(new Webhook(SECRET), { maxPayloadBytes: -1 }), TypeError);
 });
 
 test('BODY_ALREADY_PARSED names the parser that ran: express.text() here', async () => {

@@ -76,3 +76,12 @@ test('inputs are still written correctly after wasm memory grows outside the scr
   assert.equal(verify('s', Buffer.from(body), signature), true);
   assert.equal(verify('s', body, signature.replace(/^./, (c) => (c === '0' ? '1' : '0'))), false);
 });
+
+test('verify() with a list of secrets never reuses the core of another list (secrets holding NUL)', () => {
+  const payload = 'payload';
+  const bySecretA = createHmac('sha256', 'a').update(payload).digest('hex');
+  // Joined with NUL, both lists read "a\0b\0c": only the first holds the secret "a".
+  assert.equal(verify(['a', 'b\u0000c'], payload, bySecretA), true);
+  assert.equal(verify(['a\u0000b', 'c'], payload, bySecretA), false);
+  assert.equal(verify(['a\u0000b', 'c'], payload, createHmac('sha256', 'a\u0000b').update(payload).digest('hex')), true);
+});

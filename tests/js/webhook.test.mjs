@@ -161,6 +161,42 @@ test('Deduplicator: bounded, expiring, insertion-ordered', () => {
   assert.ok(seen.delete('e') && !seen.has('e'));
 });
 
+test('Deduplicator.claim: concurrent deliveries of one event are processed once', async () => {
+  let now = 0;
+  const seen = new Deduplicator({ ttlSeconds: 100, leaseSeconds: 10, now: () => now });
+  // Three async handlers for one event, each awaiting between its check and its work: with
+  // has()/add() all three would process it.
+  const processed = [];
+  const handler = async (id) => {
+    const claim = seen.claim(id);
+    await new Promise((resolve) => setImmediate(resolve));
+    if (claim === 'claimed') {
+      processed.push(id);
+      seen.complete(id);
+    }
+    return claim;
+  };
+  assert.deepEqual((await Promise.all([1, 2, 3].map(() => handler('evt_1')))).sort(), ['claimed', 'in_flight', 'in_flight']);
+  assert.deepEqual(processed, ['evt_1']);
+  assert.equal(seen.claim('evt_1'), 'duplicate');
+  assert.equal(seen.has('evt_1'), true);
+  // A failed attempt releases its claim: the retry may claim it.
+  assert.equal(seen.claim('evt_2'), 'claimed');
+  assert.equal(seen.release('evt_2'), true);
+  assert.equal(seen.claim('evt_2'), 'claimed');
+  // A claim never completed nor released (a hung handler) lapses after leaseSeconds.
+  now = 9_999;
+  assert.equal(seen.claim('evt_2'), 'in_flight');
+  now = 10_001;
+  assert.equal(seen.claim('evt_2'), 'claimed');
+  // Processed ids expire after ttlSeconds; delete forgets claims too.
+  now = 100_001;
+  assert.equal(seen.claim('evt_1'), 'claimed');
+  assert.equal(seen.delete('evt_1'), true);
+  assert.equal(seen.claim('evt_1'), 'claimed');
+  assert.throws(() => new Deduplicator({ leaseSeconds: 0 }), TypeError);
+});
+
 test('large payloads (4 MiB) verify and the scratch memory is reused safely afterwards', () => {
   const big = Buffer.alloc(4 << 20, 0x61);
   const webhook = new Webhook(SECRET);

@@ -67,3 +67,12 @@ if (isKnownEvent(event) && event.type === 'conversation.message.created') {
   const wrong: number = event.data.object.member_count;
   void wrong;
 }
+
+// Deduplicator.claim narrows to its three answers.
+import { Deduplicator, type ClaimResult } from 'digivault-webhooks';
+const seen = new Deduplicator({ leaseSeconds: 60 });
+const claim: ClaimResult = seen.claim('evt_1');
+if (claim === 'claimed') seen.complete('evt_1');
+// @ts-expect-error: claim answers one of three strings, not a boolean
+const claimed: boolean = seen.claim('evt_2');
+void claimed;
