@@ -6,6 +6,7 @@ import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { buildWasm, root } from './wasm.mjs';
+import { JS_ERROR_CODES } from '../src/js/api.js';
 import { packageReadme } from './package-readme.mjs';
 
 const pkg = join(root, 'pkg');
@@ -34,7 +35,10 @@ const bindingTypes = readFileSync(join(wasmDir, 'digivault_webhooks.d.ts'), 'utf
 const firstBinding = bindingTypes.search(/^export (class|function) /m);
 const typesEnd = bindingTypes.lastIndexOf('/**', firstBinding);
 if (firstBinding < 0 || typesEnd < 0) throw new Error('unexpected wasm-bindgen .d.ts layout');
-const eventTypes = '// Generated from the Rust types by tsify and wasm-bindgen.\n' + bindingTypes.slice(0, typesEnd).trimEnd() + '\n';
+// The glue's own error codes join the core's (CoreErrorCode, from its table) in WebhookErrorCode.
+const jsErrorCodes = `/** The codes only the JS glue raises (JS_ERROR_CODES in src/js/api.js). */\nexport type JsErrorCode = ${Object.keys(JS_ERROR_CODES).map((code) => JSON.stringify(code)).join(' | ')};\n`;
+const eventTypes =
+  '// Generated from the Rust types by tsify and wasm-bindgen, and from src/js/api.js.\n' + bindingTypes.slice(0, typesEnd).trimEnd() + '\n\n' + jsErrorCodes;
 rmSync(join(wasmDir, 'digivault_webhooks.d.ts'));
 rmSync(join(wasmDir, 'digivault_webhooks_bg.wasm.d.ts'));
 rmSync(join(wasmDir, '.gitignore'), { force: true });

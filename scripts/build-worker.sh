@@ -19,9 +19,6 @@ worker-build --profile worker -- --features worker
 # worker-build keeps the wasm name section for symbolicated stack traces: about 21 KB of
 # the gzip size. The receiver has no panics to trace (panic = "abort" and clippy denies
 # unwrap/expect/panic), so the section goes.
-"$WASM_OPT_BIN" --strip-debug \
-  --enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int \
-  --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling \
-  build/index_bg.wasm -o build/index_bg.wasm
+node scripts/wasm-opt.mjs build/index_bg.wasm --strip-debug
 
 echo "build-worker: build/index_bg.wasm is $(wc -c < build/index_bg.wasm) bytes, $(gzip -9c build/index_bg.wasm | wc -c) gzip"

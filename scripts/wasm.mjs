@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { wasmOpt } from './wasm-opt.mjs';
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -25,8 +26,6 @@ export function buildWasm({ features, targetDir, outDirs, unrollSha256 = false }
     run('wasm-bindgen', ['--target', target, '--out-dir', out, wasm]);
     const file = join(out, 'digivault_webhooks_bg.wasm');
     // -O3, not -Oz: the hash loop is the product.
-    run(join(root, 'node_modules', '.bin', 'wasm-opt'), ['-O3', '--strip-debug', '--strip-producers', '--enable-simd', '--enable-bulk-memory',
-      '--enable-nontrapping-float-to-int', '--enable-sign-ext', '--enable-mutable-globals',
-      '--enable-reference-types', '--enable-multivalue', file, '-o', file]);
+    wasmOpt(file, ['-O3', '--strip-debug', '--strip-producers']);
   }
 }

@@ -93,53 +93,68 @@ pub enum Error {
     UnknownEventType(String),
 }
 
+/// The one table of error codes: each variant's pattern, its stable code and the HTTP
+/// status a receiver answers with. [`Error::CODES`], [`Error::code`], [`Error::http_status`],
+/// [`Error::status_of`] and the TypeScript `CoreErrorCode` union are all generated from it;
+/// a variant missing from it does not compile (the matches are exhaustive).
+macro_rules! error_codes {
+    ($($pattern:pat => $code:literal, $status:literal;)*) => {
+        impl Error {
+            /// Every stable code, in declaration order.
+            pub const CODES: [&'static str; [$($code),*].len()] = [$($code),*];
+
+            /// The HTTP status of each code of [`Error::CODES`], in the same order.
+            pub const STATUSES: [u16; [$($code),*].len()] = [$($status),*];
+
+            /// The TypeScript union of [`Error::CODES`] (the npm package's `.d.ts`).
+            pub const TYPESCRIPT: &'static str = concat!(
+                "/** The stable codes of the core's errors (`WebhookError.code`). */\n",
+                "export type CoreErrorCode =",
+                $(" | \"", $code, "\"",)*
+                ";\n",
+            );
+
+            /// The stable, machine-readable code of this error.
+            pub fn code(&self) -> &'static str {
+                match self {
+                    $($pattern => $code,)*
+                }
+            }
+
+            /// The HTTP status a receiver should answer with: 401 for signature failures
+            /// (the sender retries), 413 for oversized payloads, 400 for bad events, 500
+            /// when the receiver itself is misconfigured.
+            pub fn http_status(&self) -> u16 {
+                match self {
+                    $($pattern => $status,)*
+                }
+            }
+
+            /// The HTTP status of a code of [`Error::CODES`]; `None` for any other string.
+            pub fn status_of(code: &str) -> Option<u16> {
+                match code {
+                    $($code => Some($status),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    Self::MissingSignature => "MISSING_SIGNATURE", 401;
+    Self::MalformedSignature(_) => "MALFORMED_SIGNATURE", 401;
+    Self::InvalidSignature => "INVALID_SIGNATURE", 401;
+    Self::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE", 413;
+    Self::InvalidJson { .. } => "INVALID_JSON", 400;
+    Self::InvalidEvent { .. } => "INVALID_EVENT", 400;
+    Self::EventTooOld { .. } => "EVENT_TOO_OLD", 400;
+    Self::EventFromFuture { .. } => "EVENT_FROM_FUTURE", 400;
+    Self::NoSecret => "NO_SECRET", 500;
+    Self::UnknownEventType(_) => "UNKNOWN_EVENT_TYPE", 400;
+}
+
 impl Error {
-    /// Every stable code, in declaration order.
-    pub const CODES: [&'static str; 10] = [
-        "MISSING_SIGNATURE",
-        "MALFORMED_SIGNATURE",
-        "INVALID_SIGNATURE",
-        "PAYLOAD_TOO_LARGE",
-        "INVALID_JSON",
-        "INVALID_EVENT",
-        "EVENT_TOO_OLD",
-        "EVENT_FROM_FUTURE",
-        "NO_SECRET",
-        "UNKNOWN_EVENT_TYPE",
-    ];
-
-    /// The stable, machine-readable code of this error.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Self::MissingSignature => "MISSING_SIGNATURE",
-            Self::MalformedSignature(_) => "MALFORMED_SIGNATURE",
-            Self::InvalidSignature => "INVALID_SIGNATURE",
-            Self::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
-            Self::InvalidJson { .. } => "INVALID_JSON",
-            Self::InvalidEvent { .. } => "INVALID_EVENT",
-            Self::EventTooOld { .. } => "EVENT_TOO_OLD",
-            Self::EventFromFuture { .. } => "EVENT_FROM_FUTURE",
-            Self::NoSecret => "NO_SECRET",
-            Self::UnknownEventType(_) => "UNKNOWN_EVENT_TYPE",
-        }
-    }
-
-    /// The HTTP status a receiver should answer with: 401 for signature failures (the
-    /// sender retries), 413 for oversized payloads, 400 for bad events, 500 when the
-    /// receiver itself is misconfigured.
-    pub fn http_status(&self) -> u16 {
-        match self {
-            Self::MissingSignature | Self::MalformedSignature(_) | Self::InvalidSignature => 401,
-            Self::PayloadTooLarge { .. } => 413,
-            Self::InvalidJson { .. }
-            | Self::InvalidEvent { .. }
-            | Self::EventTooOld { .. }
-            | Self::EventFromFuture { .. }
-            | Self::UnknownEventType(_) => 400,
-            Self::NoSecret => 500,
-        }
-    }
-
     /// The JSON path of the offending value, for [`Error::InvalidEvent`].
     pub fn path(&self) -> Option<&str> {
         match self {

@@ -30,4 +30,4 @@ pub use headers::{
     SIGNATURE_HEADERS,
 };
 pub use signature::{parse_signature, sign, PayloadMacs, Verifier, SIGNATURE_BYTES};
-pub use webhook::{Options, Webhook};
+pub use webhook::{Options, Webhook, DEFAULT_DEDUP_TTL_SECONDS, DEFAULT_MAX_PAYLOAD_BYTES};

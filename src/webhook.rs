@@ -4,6 +4,16 @@ use crate::error::Error;
 use crate::event::{validate_event, Event, EventSummary};
 use crate::signature::Verifier;
 
+/// The body size limit a receiver applies when none is configured: 1 MiB, far above
+/// DigiVault's events (a few KiB). The Worker's `MAX_BODY_BYTES` and the npm package's
+/// Express middleware and `verifyRequest` default to it.
+pub const DEFAULT_MAX_PAYLOAD_BYTES: usize = 1 << 20;
+
+/// How long a receiver remembers a handled event id by default: 48 h, well above
+/// DigiVault's 7 h 21 min retry horizon. The Worker's `DEDUP_TTL_SECONDS` and the npm
+/// package's `Deduplicator` default to it.
+pub const DEFAULT_DEDUP_TTL_SECONDS: u64 = 48 * 3600;
+
 /// Optional checks of a [`Webhook`]; all are off by default.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[non_exhaustive]

@@ -234,5 +234,12 @@ fn every_error_has_a_distinct_code_listed_in_codes() {
     ];
     let codes: Vec<_> = errors.iter().map(Error::code).collect();
     assert_eq!(codes, Error::CODES);
+    let statuses: Vec<_> = errors.iter().map(Error::http_status).collect();
+    assert_eq!(statuses, [401, 401, 401, 413, 400, 400, 400, 400, 500, 400]);
+    for err in &errors {
+        assert_eq!(Error::status_of(err.code()), Some(err.http_status()));
+        assert!(Error::TYPESCRIPT.contains(&format!("\"{}\"", err.code())));
+    }
+    assert_eq!(Error::status_of("NOT_A_CODE"), None);
     assert!(Error::InvalidSignature.to_string().contains("raw bytes"));
 }

@@ -13,23 +13,17 @@ export const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
 export const WARM_UP_SECONDS = Number(process.env.BENCH_WARM_UP_SECONDS ?? 8);
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** A signed conversation.message.created event with this id. */
+// The guide's payload from the shared fixtures (tests/events.json); signed with node:crypto
+// below, on purpose independent of the package under measurement.
+const GUIDE_PAYLOAD = JSON.parse(
+  JSON.parse(readFileSync(`${ROOT}tests/events.json`, 'utf8')).events.find((e) => e.name === 'guide payload').body,
+);
+
+/** The guide's signed conversation.message.created event with this id, created now. */
 export function signedEvent(id) {
   const now = Math.floor(Date.now() / 1000);
-  const body = JSON.stringify({
-    id,
-    type: 'conversation.message.created',
-    created_at: now,
-    data: {
-      object: {
-        id: 'xgQQXg3hrtjh7AvZ',
-        conversation_id: 'WAz8eIbvDR60rouK',
-        contact: { id: 'WAz8eIbvDR60rouK', username: 'FrankMcCallister', name: 'Frank McCallister' },
-        message: 'Hello, world!',
-        created_at: now,
-      },
-    },
-  });
+  const { object } = GUIDE_PAYLOAD.data;
+  const body = JSON.stringify({ ...GUIDE_PAYLOAD, id, created_at: now, data: { object: { ...object, created_at: now } } });
   return {
     body,
     headers: {

@@ -82,7 +82,12 @@ impl Event {
     /// The event serialized back to compact JSON. Never verify a signature over this:
     /// it need not be byte-identical to what DigiVault signed.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        let json = serde_json::to_string(self);
+        debug_assert!(
+            json.is_ok(),
+            "an event holds only JSON-representable values"
+        );
+        json.unwrap_or_default()
     }
 }
 

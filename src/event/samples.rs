@@ -82,8 +82,9 @@ pub fn default_sample_id(event_type: &EventType) -> String {
 
 /// `text` as a JSON string literal.
 fn json_string(text: &str) -> String {
-    // Serializing a string cannot fail.
-    serde_json::to_string(text).unwrap_or_default()
+    let json = serde_json::to_string(text);
+    debug_assert!(json.is_ok(), "serializing a string cannot fail");
+    json.unwrap_or_default()
 }
 
 #[cfg(test)]

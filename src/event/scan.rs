@@ -168,10 +168,10 @@ impl<'a> Scanner<'a> {
     pub fn string(&mut self) -> Result<&'a [u8], SyntaxError> {
         self.pos += 1; // the opening quote, checked by the caller
         let start = self.pos;
-        self.pos += plain_prefix(self.json.get(self.pos..).unwrap_or_default());
+        self.pos += plain_prefix(self.span(self.pos, self.json.len()));
         // Nearly every string ends here; inlined, this path costs no call.
         if self.peek_byte() == Some(b'"') {
-            let raw = self.json.get(start..self.pos).unwrap_or_default();
+            let raw = self.span(start, self.pos);
             self.pos += 1;
             return Ok(raw);
         }
@@ -184,7 +184,7 @@ impl<'a> Scanner<'a> {
         loop {
             match self.peek_byte() {
                 Some(b'"') => {
-                    let raw = self.json.get(start..self.pos).unwrap_or_default();
+                    let raw = self.span(start, self.pos);
                     self.pos += 1;
                     return Ok(raw);
                 }
@@ -193,13 +193,71 @@ impl<'a> Scanner<'a> {
                 Some(_) => self.pos += 1, // not reached: plain_prefix stops only at the above
                 None => return Err(self.error("unexpected end of input in a string")),
             }
-            self.pos += plain_prefix(self.json.get(self.pos..).unwrap_or_default());
+            self.pos += plain_prefix(self.span(self.pos, self.json.len()));
         }
+    }
+
+    /// The document from `start` to `end`: positions the scanner reached, so always in
+    /// bounds and in order.
+    #[inline]
+    fn span(&self, start: usize, end: usize) -> &'a [u8] {
+        debug_assert!(
+            start <= end && end <= self.json.len(),
+            "a span the scanner reached"
+        );
+        self.json.get(start..end).unwrap_or_default()
     }
 
     /// Text of the document validated as UTF-8, cut at ASCII delimiters: always whole.
     pub fn text(bytes: &'a [u8]) -> &'a str {
-        std::str::from_utf8(bytes).unwrap_or_default()
+        let text = std::str::from_utf8(bytes);
+        debug_assert!(text.is_ok(), "the scanner validated the document as UTF-8");
+        text.unwrap_or_default()
+    }
+
+    /// The text of a string with escapes the scanner accepted.
+    pub fn decode(raw: &'a [u8]) -> String {
+        let raw = Self::text(raw);
+        let mut text = String::with_capacity(raw.len());
+        let mut chars = raw.chars();
+        let mut pending_high: Option<u32> = None;
+        while let Some(c) = chars.next() {
+            if c != '\\' {
+                text.push(c);
+                continue;
+            }
+            let unit = match chars.next() {
+                Some('u') => {
+                    let hex: String = chars.by_ref().take(4).collect();
+                    let unit = u32::from_str_radix(&hex, 16);
+                    debug_assert!(
+                        unit.is_ok(),
+                        "the scanner accepted only four hex digits after \\u"
+                    );
+                    unit.unwrap_or_default()
+                }
+                Some('b') => 0x08,
+                Some('f') => 0x0c,
+                Some('n') => 0x0a,
+                Some('r') => 0x0d,
+                Some('t') => 0x09,
+                Some(other) => u32::from(other),
+                None => break,
+            };
+            // The scanner refused unpaired surrogates: a high one is always followed by a low one.
+            let code = match (pending_high.take(), unit) {
+                (None, 0xD800..=0xDBFF) => {
+                    pending_high = Some(unit);
+                    continue;
+                }
+                (Some(high), low) => {
+                    0x10000 + (high.wrapping_sub(0xD800) << 10) + low.wrapping_sub(0xDC00)
+                }
+                (None, code) => code,
+            };
+            text.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
+        }
+        text
     }
 
     /// One escape sequence at the cursor (the backslash).
@@ -262,7 +320,7 @@ impl<'a> Scanner<'a> {
             Some(b'1'..=b'9') => self.digits(),
             _ => return Err(self.error("invalid number")),
         }
-        let int_digits = self.json.get(int_start..self.pos).unwrap_or_default();
+        let int_digits = self.span(int_start, self.pos);
         if let Some(b'0'..=b'9') = self.peek_byte() {
             return Err(self.error("invalid number: leading zero"));
         }
@@ -274,7 +332,7 @@ impl<'a> Scanner<'a> {
             if self.pos == start {
                 return Err(self.error("invalid number: no digit after '.'"));
             }
-            fraction = self.json.get(start..self.pos).unwrap_or_default();
+            fraction = self.span(start, self.pos);
         }
         let mut exponent: i64 = 0;
         let mut has_exponent = false;
@@ -297,7 +355,7 @@ impl<'a> Scanner<'a> {
             if self.pos == start {
                 return Err(self.error("invalid number: no digit in the exponent"));
             }
-            for &digit in self.json.get(start..self.pos).unwrap_or_default() {
+            for &digit in self.span(start, self.pos) {
                 // Saturates far beyond any f64 exponent; only the sign then matters.
                 exponent = (exponent * 10 + i64::from(digit - b'0')).min(1 << 40);
             }
@@ -330,7 +388,7 @@ impl<'a> Scanner<'a> {
 
     /// `true`, `false` or `null` at the cursor.
     fn literal(&mut self) -> Result<(), SyntaxError> {
-        let rest = self.json.get(self.pos..).unwrap_or_default();
+        let rest = self.span(self.pos, self.json.len());
         for word in [&b"true"[..], b"false", b"null"] {
             if rest.starts_with(word) {
                 self.pos += word.len();
@@ -394,8 +452,15 @@ impl<'a> Scanner<'a> {
 
     /// The raw text from `start` to the cursor.
     pub fn since(&self, start: usize) -> &'a str {
-        Self::text(self.json.get(start..self.pos).unwrap_or_default())
+        Self::text(self.span(start, self.pos))
     }
+}
+
+/// `text` from `at`, a position already reached in it (so at most its length).
+#[inline]
+fn after(text: &[u8], at: usize) -> &[u8] {
+    debug_assert!(at <= text.len(), "a position reached in the text");
+    text.get(at..).unwrap_or_default()
 }
 
 /// How many bytes at the start of `text` need no attention inside a string: all but a
@@ -407,7 +472,7 @@ fn plain_prefix(text: &[u8]) -> usize {
     let mut plain = 0;
     while plain < 32 {
         let Some(word) = text.get(plain..plain + 8) else {
-            let tail = text.get(plain..).unwrap_or_default();
+            let tail = after(text, plain);
             return plain + tail.iter().position(|&b| special(b)).unwrap_or(tail.len());
         };
         let mut bytes = [0; 8];
@@ -418,7 +483,7 @@ fn plain_prefix(text: &[u8]) -> usize {
         }
         plain += 8;
     }
-    plain + long_plain_prefix(text.get(plain..).unwrap_or_default())
+    plain + long_plain_prefix(after(text, plain))
 }
 
 fn special(b: u8) -> bool {
@@ -444,6 +509,7 @@ fn long_plain_prefix(text: &[u8]) -> usize {
     // memchr searches with SIMD (simd128 in wasm); control characters are rare and are
     // looked for in the span with a branch-free fold, which vectorizes too.
     let end = memchr::memchr2(b'"', b'\\', text).unwrap_or(text.len());
+    debug_assert!(end <= text.len(), "memchr finds positions within the text");
     let span = text.get(..end).unwrap_or_default();
     if span.iter().fold(0u8, |hit, &b| hit | u8::from(b < 0x20)) == 0 {
         return end;
@@ -489,8 +555,6 @@ mod tests {
         Scanner::new(text.as_bytes(), 0, 0).number().unwrap()
     }
 
-    /// The validator may only accept numbers serde_json can hold: checked against it on
-    /// both sides of the largest f64.
     /// The word-at-a-time search finds the first special byte wherever it is.
     #[test]
     fn plain_prefix_stops_at_the_first_special_byte() {
@@ -517,6 +581,8 @@ mod tests {
         }
     }
 
+    /// The validator may only accept numbers serde_json can hold: checked against it on
+    /// both sides of the largest f64.
     #[test]
     fn numbers_in_range_are_numbers_serde_json_can_hold() {
         for (text, in_range) in [

@@ -249,14 +249,13 @@ fn value(scanner: &mut Scanner<'_>, kind: Kind) -> Result<(), Failure> {
         (Kind::String, Token::String) => {
             scanner.string()?;
         }
-        (Kind::I64 | Kind::U64, Token::Number) => {
+        (Kind::I64, Token::Number) => {
+            i64_value(scanner)?;
+        }
+        (Kind::U64, Token::Number) => {
             let start = scanner.pos;
             let number = scanner.number()?;
-            let fits = match kind {
-                Kind::I64 => to_i64(number).is_some(),
-                _ => number.integer && !number.negative && number.magnitude.is_some(),
-            };
-            if !fits {
+            if !(number.integer && !number.negative && number.magnitude.is_some()) {
                 return Err(wrong_number(scanner.since(start), number, kind));
             }
         }
@@ -442,7 +441,7 @@ fn non_empty_string<'a>(scanner: &mut Scanner<'a>) -> Result<Cow<'a, str>, Failu
 fn key<'a>(scanner: &mut Scanner<'a>) -> Result<Cow<'a, [u8]>, Failure> {
     let raw = scanner.key()?;
     Ok(if raw.contains(&b'\\') {
-        Cow::Owned(decode(raw).into_bytes())
+        Cow::Owned(Scanner::decode(raw).into_bytes())
     } else {
         Cow::Borrowed(raw)
     })
@@ -451,48 +450,8 @@ fn key<'a>(scanner: &mut Scanner<'a>) -> Result<Cow<'a, [u8]>, Failure> {
 fn string<'a>(scanner: &mut Scanner<'a>) -> Result<Cow<'a, str>, Failure> {
     let raw = scanner.string()?;
     Ok(if raw.contains(&b'\\') {
-        Cow::Owned(decode(raw))
+        Cow::Owned(Scanner::decode(raw))
     } else {
         Cow::Borrowed(Scanner::text(raw))
     })
-}
-
-/// The text of a string with escapes the scanner accepted.
-fn decode(raw: &[u8]) -> String {
-    let raw = Scanner::text(raw);
-    let mut text = String::with_capacity(raw.len());
-    let mut chars = raw.chars();
-    let mut pending_high: Option<u32> = None;
-    while let Some(c) = chars.next() {
-        if c != '\\' {
-            text.push(c);
-            continue;
-        }
-        let unit = match chars.next() {
-            Some('u') => {
-                let hex: String = chars.by_ref().take(4).collect();
-                u32::from_str_radix(&hex, 16).unwrap_or_default()
-            }
-            Some('b') => 0x08,
-            Some('f') => 0x0c,
-            Some('n') => 0x0a,
-            Some('r') => 0x0d,
-            Some('t') => 0x09,
-            Some(other) => u32::from(other),
-            None => break,
-        };
-        // The scanner refused unpaired surrogates: a high one is always followed by a low one.
-        let code = match (pending_high.take(), unit) {
-            (None, 0xD800..=0xDBFF) => {
-                pending_high = Some(unit);
-                continue;
-            }
-            (Some(high), low) => {
-                0x10000 + (high.wrapping_sub(0xD800) << 10) + low.wrapping_sub(0xDC00)
-            }
-            (None, code) => code,
-        };
-        text.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
-    }
-    text
 }

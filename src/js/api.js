@@ -5,6 +5,7 @@
 
 let wasm = null;
 let codes = [];
+let facts = { statuses: {} };
 let headerNames = [];
 let memory = null;
 const encoder = new TextEncoder();
@@ -14,6 +15,7 @@ const decoder = new TextDecoder();
 export function useBindings(bindings) {
   wasm = bindings;
   codes = bindings.errorCodes();
+  facts = bindings.coreFacts();
   headerNames = bindings.signatureHeaders();
   // The Memory object never changes; its buffer does when it grows (see areaFor()).
   memory = bindings.wasmMemory();
@@ -31,13 +33,25 @@ export function bindings() {
   return wasm;
 }
 
+/**
+ * The codes only this glue raises, with their HTTP status; the core's codes and statuses
+ * come from its table (`coreFacts`). The `.d.ts` union is generated from both.
+ */
+export const JS_ERROR_CODES = Object.freeze({ BODY_ALREADY_PARSED: 500, NOT_INITIALIZED: 400, INVALID_REQUEST: 400 });
+
+/** The core's defaults: `{ maxPayloadBytes, dedupTtlSeconds }` (1 MiB, 48 h). */
+export function defaultLimits() {
+  bindings();
+  return { maxPayloadBytes: facts.maxPayloadBytes, dedupTtlSeconds: facts.dedupTtlSeconds };
+}
+
 /** An error with a stable `code` (and a JSON `path` for invalid events). */
 export class WebhookError extends Error {
   constructor(code, message, { path, status } = {}) {
     super(message);
     this.name = 'WebhookError';
     this.code = code;
-    this.status = status ?? 400;
+    this.status = status ?? JS_ERROR_CODES[code] ?? facts.statuses[code] ?? 400;
     if (path !== undefined) this.path = path;
   }
 }
@@ -447,12 +461,14 @@ export function asBytesOrEncode(payload) {
 
 // ---- Fetch API runtimes ---------------------------------------------------------------
 
-/** @internal The payload limit when none is configured (the Express middleware's too). */
-export const DEFAULT_MAX_PAYLOAD_BYTES = 1024 * 1024;
+/** @internal The payload limit when none is configured (the Express middleware's too): the core's. */
+export function defaultMaxPayloadBytes() {
+  return defaultLimits().maxPayloadBytes;
+}
 
 /** @internal */
 export function payloadTooLarge(message) {
-  return new WebhookError('PAYLOAD_TOO_LARGE', message, { status: 413 });
+  return new WebhookError('PAYLOAD_TOO_LARGE', message);
 }
 
 /** The body's bytes, read with a count: reading stops (and the stream is cancelled) past `limit`. */
@@ -491,15 +507,14 @@ export async function verifyRequest(request, secretOrWebhook) {
   const webhook =
     secretOrWebhook instanceof Webhook
       ? secretOrWebhook
-      : new Webhook(secretOrWebhook, { maxPayloadBytes: DEFAULT_MAX_PAYLOAD_BYTES });
+      : new Webhook(secretOrWebhook, { maxPayloadBytes: defaultMaxPayloadBytes() });
   if (request.bodyUsed) {
     throw new WebhookError(
       'BODY_ALREADY_PARSED',
       'the request body was already read: call verifyRequest before request.json() or request.text()',
-      { status: 500 },
     );
   }
-  const limit = webhook.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  const limit = webhook.maxPayloadBytes ?? defaultMaxPayloadBytes();
   const declared = Number(request.headers.get('content-length'));
   if (declared > limit) throw payloadTooLarge(`payload too large: ${declared} bytes, the limit is ${limit}`);
   const body = await readLimited(request.body, limit);

@@ -1,5 +1,6 @@
 // A bounded replacement for the guide's ever-growing `new Set()` of seen event ids, with an
 // atomic claim so that two concurrent deliveries of one event are not both processed.
+import { defaultLimits } from './api.js';
 
 /**
  * Remembers processed event ids for `ttlSeconds` (default 48 h, longer than DigiVault's
@@ -16,7 +17,7 @@ export class Deduplicator {
   #maxEntries;
   #now;
 
-  constructor({ ttlSeconds = 48 * 3600, leaseSeconds = 60, maxEntries = 10000, now = Date.now } = {}) {
+  constructor({ ttlSeconds = defaultLimits().dedupTtlSeconds, leaseSeconds = 60, maxEntries = 10000, now = Date.now } = {}) {
     if (!(ttlSeconds > 0)) throw new TypeError('ttlSeconds must be a positive number');
     if (!(leaseSeconds > 0)) throw new TypeError('leaseSeconds must be a positive number');
     if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('maxEntries must be a positive integer');

@@ -1,5 +1,5 @@
 // Express (and Connect-style) middleware that reads the raw body itself.
-import { DEFAULT_MAX_PAYLOAD_BYTES, Webhook, WebhookError, optionalCount, payloadTooLarge } from './api.js';
+import { Webhook, WebhookError, defaultMaxPayloadBytes, optionalCount, payloadTooLarge } from './api.js';
 
 /** Names the parser that consumed the body, from what it left on `req`. */
 function parserThatRan(req) {
@@ -20,7 +20,6 @@ function alreadyParsed(req) {
       `mount this middleware on the webhook route before ${parser === 'another middleware' ? 'any body parser' : parser} ` +
       "(or use express.raw({ type: 'application/json' }) there, or keep the bytes with " +
       'express.json({ verify: (req, res, buf) => { req.rawBody = buf } }))',
-    { status: 500 },
   );
 }
 
@@ -65,7 +64,7 @@ function readRawBody(req, limit) {
  * beside a pre-built Webhook (it would otherwise be ignored), or 1 MiB.
  */
 function readingLimit(webhook, options) {
-  const own = webhook.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+  const own = webhook.maxPayloadBytes ?? defaultMaxPayloadBytes();
   const given = optionalCount(options, 'maxPayloadBytes');
   return given === undefined ? own : Math.min(own, given);
 }

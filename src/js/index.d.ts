@@ -1,6 +1,6 @@
 // Types of the public API. The event types (EventType, DigiVaultEvent, Message, ...) are
 // generated from the Rust types by tsify and wasm-bindgen, not written here.
-import type { DigiVaultEvent, EventType, KnownEvent } from './events.js';
+import type { CoreErrorCode, DigiVaultEvent, EventType, JsErrorCode, KnownEvent } from './events.js';
 
 export type {
   EventType,
@@ -15,21 +15,8 @@ export type {
   GroupMembership,
 } from './events.js';
 
-/** Stable error codes. */
-export type WebhookErrorCode =
-  | 'MISSING_SIGNATURE'
-  | 'MALFORMED_SIGNATURE'
-  | 'INVALID_SIGNATURE'
-  | 'PAYLOAD_TOO_LARGE'
-  | 'INVALID_JSON'
-  | 'INVALID_EVENT'
-  | 'EVENT_TOO_OLD'
-  | 'EVENT_FROM_FUTURE'
-  | 'NO_SECRET'
-  | 'UNKNOWN_EVENT_TYPE'
-  | 'BODY_ALREADY_PARSED'
-  | 'NOT_INITIALIZED'
-  | 'INVALID_REQUEST';
+/** Stable error codes: the core's (generated from its table) and the JS glue's own (`JS_ERROR_CODES`). */
+export type WebhookErrorCode = CoreErrorCode | JsErrorCode;
 
 /** What a payload may be: the raw body, exactly as received. */
 export type Payload = string | Uint8Array | ArrayBuffer | ArrayBufferView;

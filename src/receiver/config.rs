@@ -8,14 +8,15 @@ use super::DeliverySettings;
 pub const DEFAULT_WEBHOOK_PATH: &str = "/webhooks";
 /// The health check path (fixed).
 pub const HEALTH_PATH: &str = "/health";
-/// Default body limit: 1 MiB.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
+/// Default body limit: the core's [`DEFAULT_MAX_PAYLOAD_BYTES`](crate::DEFAULT_MAX_PAYLOAD_BYTES), 1 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = crate::DEFAULT_MAX_PAYLOAD_BYTES;
 /// Largest accepted `MAX_BODY_BYTES`: 16 MiB. A body is held whole before its HMAC is
 /// known (on the JavaScript side, and once in wasm memory, which never shrinks) in an
 /// isolate of 128 MB shared by concurrent requests; DigiVault's events are a few KiB.
 pub const MAX_MAX_BODY_BYTES: usize = 16 << 20;
-/// Default dedup marker lifetime: 48 h, well above DigiVault's 7 h 21 min retry horizon.
-pub const DEFAULT_DEDUP_TTL_SECONDS: u64 = 48 * 3600;
+/// Default dedup marker lifetime: the core's
+/// [`DEFAULT_DEDUP_TTL_SECONDS`](crate::DEFAULT_DEDUP_TTL_SECONDS), 48 h.
+pub const DEFAULT_DEDUP_TTL_SECONDS: u64 = crate::DEFAULT_DEDUP_TTL_SECONDS;
 /// Workers KV refuses an `expirationTtl` below 60 s.
 pub const MIN_KV_TTL_SECONDS: u64 = 60;
 /// Default origin timeout: 25 s, under DigiVault's 30 s response timeout.

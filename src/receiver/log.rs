@@ -125,7 +125,12 @@ impl LogLine {
 
     /// The line as compact JSON.
     pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
+        let json = serde_json::to_string(self);
+        debug_assert!(
+            json.is_ok(),
+            "strings, integers and options of them always serialize"
+        );
+        json.unwrap_or_default()
     }
 }
 

@@ -129,16 +129,15 @@ impl Reply {
         Self::new(200, outcome)
     }
 
-    /// The reply for a verification or parsing error of the core: 401 for signatures,
-    /// 413 for size, 400 for the event, 500 for a missing secret.
+    /// The reply for a verification or parsing error of the core, with the status of the
+    /// core's table ([`Error::http_status`]): 401 for signatures, 413 for size, 400 for the
+    /// event, 500 for a missing secret.
     pub fn from_error(err: &Error, limit: usize) -> Self {
-        let status = match err {
-            Error::MissingSignature | Error::MalformedSignature(_) | Error::InvalidSignature => 401,
-            Error::PayloadTooLarge { .. } => return Self::too_large(limit),
-            Error::NoSecret => 500,
-            _ => 400,
-        };
-        let outcome = if status == 500 {
+        if let Error::PayloadTooLarge { .. } = err {
+            return Self::too_large(limit);
+        }
+        let status = err.http_status();
+        let outcome = if status >= 500 {
             Outcome::Misconfigured
         } else {
             Outcome::Rejected
@@ -350,7 +349,12 @@ impl Reply {
             path: self.path.as_deref(),
             origin_status: self.origin_status,
         };
-        serde_json::to_string(&body).unwrap_or_default()
+        let json = serde_json::to_string(&body);
+        debug_assert!(
+            json.is_ok(),
+            "strings, integers and options of them always serialize"
+        );
+        json.unwrap_or_default()
     }
 
     /// Response headers: content type, no caching, `Retry-After` / `Allow` when set, and

@@ -44,6 +44,29 @@ pub fn error_codes() -> Vec<String> {
     Error::CODES.iter().map(|code| (*code).to_owned()).collect()
 }
 
+/// What the JS glue takes from the core instead of writing it again:
+/// `{ statuses: { CODE: httpStatus, ... }, maxPayloadBytes, dedupTtlSeconds }`.
+#[wasm_bindgen(js_name = coreFacts)]
+pub fn core_facts() -> JsValue {
+    let statuses = js_sys::Object::new();
+    // Setting plain data properties on fresh objects cannot fail.
+    for (code, status) in Error::CODES.iter().zip(Error::STATUSES) {
+        let _ = js_sys::Reflect::set(&statuses, &(*code).into(), &status.into());
+    }
+    let facts = js_sys::Object::new();
+    let set = |key: &str, value: JsValue| js_sys::Reflect::set(&facts, &key.into(), &value);
+    let _ = set("statuses", statuses.into());
+    let _ = set(
+        "maxPayloadBytes",
+        (crate::DEFAULT_MAX_PAYLOAD_BYTES as f64).into(),
+    );
+    let _ = set(
+        "dedupTtlSeconds",
+        (crate::DEFAULT_DEDUP_TTL_SECONDS as f64).into(),
+    );
+    facts.into()
+}
+
 /// The last failure as `{ code, message, path? }`, or `undefined`; clears it.
 #[wasm_bindgen(js_name = takeError)]
 pub fn take_error() -> JsValue {

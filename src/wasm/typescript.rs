@@ -1,9 +1,13 @@
-//! TypeScript declarations for the event types, emitted from the Rust tables.
+//! TypeScript declarations for the event types and the error codes, emitted from the Rust
+//! tables.
 
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
 const EVENT_TYPES: &str = crate::EventType::TYPESCRIPT;
+
+#[wasm_bindgen(typescript_custom_section)]
+const ERROR_CODES: &str = crate::Error::TYPESCRIPT;
 
 #[wasm_bindgen(typescript_custom_section)]
 const EVENT_SHAPES: &str = r#"
