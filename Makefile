@@ -131,9 +131,11 @@ fuzz-long: build-fuzz
 
 ## Chaos run: the sender simulator through the built Worker in workerd to a faulty origin
 ## (500s, hangs, outages) with duplicates and forged deliveries; fails on a lost event, a
-## forward after an acknowledged success, or a forged delivery accepted. ~30 s.
+## forward after an acknowledged success, or a forged delivery accepted; then the durable
+## mode (DELIVERY_MODE=durable) with an outage twice the sender's whole schedule. ~60 s.
 chaos-short: build-pkg build-worker
 	node scripts/chaos.mjs --events 500
+	node scripts/chaos.mjs --mode durable --events 300
 
 ## The long form (figures in README.md, Reliability): 5000 events, 1 min of the retry schedule = 100 ms.
 chaos-long: build-pkg build-worker

@@ -19,10 +19,19 @@
 //     and every body the origin received is byte-identical to a genuine one and carries a
 //     signature that verifies (node:crypto).
 //
+// --mode durable (DELIVERY_MODE=durable, the ledger bound): the Worker answers 202 once the
+// event is stored and delivers it from the ledger's alarm on its own schedule
+// (--retry-schedule, seconds). The origin's outages then last longer than the sender's whole
+// schedule (--outage-ms defaults to twice it, scaled). Invariants: events lost 0 (every
+// acknowledged event accepted by the origin once the ledger has settled), events delivered
+// again after a 2xx the Worker saw 0 (no replay is made: read from the ledger's timeline; a
+// 2xx cut off by an outage is at-least-once and reported), forged accepted 0, nothing but
+// genuine, correctly signed bytes at the origin.
+//
 //   node scripts/chaos.mjs [--events 500] [--duplicate-share 0.2] [--concurrent-share 0.3]
 //     [--forged-share 0.05] [--fail-share 0.1] [--hang-share 0.05] [--time-scale 6000]
 //     [--forward-timeout-ms 1000] [--outage-ms 600] [--outage-every-ms 8000] [--concurrency 16]
-//     [--seed 1] [--mode ledger|kv]
+//     [--seed 1] [--mode ledger|kv|durable] [--retry-schedule 0.2,0.5,1,2,2,2,2,2,2,2]
 // Needs `make build-pkg build-worker`. Everything listens on 127.0.0.1 only.
 import { createServer } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -47,19 +56,24 @@ const { values: args } = parseArgs({
     'hang-share': { type: 'string', default: '0.05' },
     'time-scale': { type: 'string', default: '6000' },
     'forward-timeout-ms': { type: 'string', default: '1000' },
-    'outage-ms': { type: 'string', default: '600' },
+    'outage-ms': { type: 'string' },
     'outage-every-ms': { type: 'string', default: '8000' },
     concurrency: { type: 'string', default: '16' },
     seed: { type: 'string', default: '1' },
     mode: { type: 'string', default: 'ledger' },
+    'retry-schedule': { type: 'string', default: '0.2,0.5,1,2,2,2,2,2,2,2' },
   },
 });
+const durable = args.mode === 'durable';
+// The sender's whole schedule, scaled: durable mode's outages outlast it.
+const senderHorizonMs = RETRY_SCHEDULE_MS.reduce((sum, ms) => sum + ms, 0) / Number(args['time-scale']);
+args['outage-ms'] ??= String(durable ? Math.ceil(2 * senderHorizonMs) : 600);
 const num = (name) => {
   const value = Number(args[name]);
   if (!Number.isFinite(value) || value < 0) throw new TypeError(`--${name} must be a number >= 0`);
   return value;
 };
-if (!['ledger', 'kv'].includes(args.mode)) throw new TypeError('--mode must be ledger or kv');
+if (!['ledger', 'kv', 'durable'].includes(args.mode)) throw new TypeError('--mode must be ledger, kv or durable');
 const config = {
   mode: args.mode,
   events: num('events'),
@@ -74,17 +88,22 @@ const config = {
   outageEveryMs: num('outage-every-ms'),
   concurrency: Math.max(1, num('concurrency')),
   seed: num('seed'),
+  ...(durable ? { retrySchedule: args['retry-schedule'] } : {}),
 };
-// An outage takes at most the first four attempts of an event (0, +1, +5, +15 min scaled),
+const receiverHorizonMs = args['retry-schedule'].split(',').reduce((sum, s) => sum + 1000 * Number(s), 0);
+if (durable && 0.8 * receiverHorizonMs <= config.outageMs + 2 * config.forwardTimeoutMs) {
+  throw new TypeError('--retry-schedule must outlast --outage-ms (with its 20% jitter)');
+}
+// Forward modes: an outage takes at most the first four attempts of an event (0, +1, +5, +15 min scaled),
 // a random fault one more: the sixth attempt must come after the outage.
 const firstFour = (RETRY_SCHEDULE_MS[0] + RETRY_SCHEDULE_MS[1] + RETRY_SCHEDULE_MS[2]) / config.timeScale;
-if (config.outageMs >= firstFour + RETRY_SCHEDULE_MS[3] / config.timeScale) {
+if (!durable && config.outageMs >= firstFour + RETRY_SCHEDULE_MS[3] / config.timeScale) {
   throw new TypeError(`--outage-ms must stay under ${firstFour + RETRY_SCHEDULE_MS[3] / config.timeScale} ms at this time scale`);
 }
 
 // Outages further apart than one event's whole schedule: no event meets two.
 const span = RETRY_SCHEDULE_MS.reduce((sum, ms) => sum + ms, 0) / config.timeScale + 2 * config.forwardTimeoutMs + config.outageMs;
-if (config.outageMs > 0 && config.outageEveryMs < span) {
+if (!durable && config.outageMs > 0 && config.outageEveryMs < span) {
   throw new TypeError(`--outage-every-ms must be at least ${Math.ceil(span)} ms at this time scale`);
 }
 
@@ -195,9 +214,15 @@ function forge(body, kind) {
 
 async function run() {
   const origin = await startChaosOrigin();
+  const adminToken = 'chaos-admin-token-0123456789abcdef';
   const worker = await startLocations({
-    vars: { WEBHOOK_SECRET: SECRET, FORWARD_URL: origin.url, FORWARD_TIMEOUT_MS: String(config.forwardTimeoutMs) },
-    ledger: config.mode === 'ledger',
+    vars: {
+      WEBHOOK_SECRET: SECRET,
+      FORWARD_URL: origin.url,
+      FORWARD_TIMEOUT_MS: String(config.forwardTimeoutMs),
+      ...(durable ? { DELIVERY_MODE: 'durable', RETRY_SCHEDULE_SECONDS: config.retrySchedule, ADMIN_TOKEN: adminToken } : {}),
+    },
+    ledger: config.mode !== 'kv',
     listen: true,
   });
   // Location A or B: the k-th delivery (or concurrent copy) of an event goes to the other
@@ -215,7 +240,8 @@ async function run() {
       if (!sending) break;
       await origin.outage(config.outageMs);
       count++;
-      wait = config.outageEveryMs - config.outageMs;
+      // Durable mode: the next outage only once the receiver's schedule has passed.
+      wait = durable ? receiverHorizonMs : config.outageEveryMs - config.outageMs;
     }
     return count;
   })();
@@ -254,6 +280,19 @@ async function run() {
   await Promise.all(forgeries);
   sending = false;
   const outageCount = await outages;
+  let backlogAtEnd = null;
+  const admin = (path) => fetch(new URL(path, worker.urls.a), { headers: { authorization: `Bearer ${adminToken}` } });
+  if (durable) {
+    // The ledger delivers on its own: wait until nothing is pending or being delivered
+    // (bounded by the receiver's whole schedule).
+    const deadline = performance.now() + receiverHorizonMs * 1.3 + 10_000;
+    for (;;) {
+      const response = await admin('/admin/stats');
+      backlogAtEnd = await response.json();
+      if (backlogAtEnd.pending + backlogAtEnd.delivering === 0 || performance.now() > deadline) break;
+      await sleep(200);
+    }
+  }
   const durationMs = performance.now() - started;
 
   // ---- Figures and invariants ----
@@ -286,7 +325,8 @@ async function run() {
     }
     if (ackAt !== Infinity && !accepted) lost++; // acknowledged, never accepted by the origin
     if (ackAt === Infinity) givenUp++; // DigiVault gave up on every delivery
-    const after = receipts.filter((r) => r.at > ackAt).length;
+    // Durable mode acknowledges before delivering: what counts there is a second 2xx.
+    const after = durable ? 0 : receipts.filter((r) => r.at > ackAt).length;
     if (event.concurrent) againAfterSuccessConcurrent += after;
     else againAfterSuccessSequential += after;
   }
@@ -312,7 +352,22 @@ async function run() {
   const distinctReceived = [...receiptsById.keys()].filter((id) => genuine.has(id)).length;
   // At-least-once, not a failure: a forward the origin accepted after the Worker gave up on
   // it (FORWARD_TIMEOUT_MS) is forwarded again on DigiVault's retry.
-  const acceptedTwice = [...receiptsById.values()].filter((rs) => rs.filter((r) => r.answer === 'ok').length > 1).length;
+  const doubled = [...receiptsById.entries()].filter(([, rs]) => rs.filter((r) => r.answer === 'ok').length > 1);
+  const acceptedTwice = doubled.length;
+  // Durable mode: a second delivery after a 2xx the Worker saw (its ledger timeline holds two
+  // 2xx attempts) is a failure; a 2xx lost on its way back (an outage cutting the answer) is
+  // at-least-once and only reported.
+  let deliveredTwiceAfter2xx = 0;
+  // What the ledger saw of the first of two 2xx answers: no answer, a timeout, a lost attempt.
+  const doubledBecause = {};
+  if (durable) {
+    for (const [id] of doubled) {
+      const event = await (await admin(`/admin/events/${encodeURIComponent(id)}`)).json();
+      const attempts = event.attempts ?? [];
+      if (attempts.filter((a) => a.status >= 200 && a.status < 300).length > 1) deliveredTwiceAfter2xx++;
+      for (const a of attempts.filter((a) => a.error)) doubledBecause[a.error] = (doubledBecause[a.error] ?? 0) + 1;
+    }
+  }
 
   const report = {
     config,
@@ -330,6 +385,7 @@ async function run() {
     origin_outages: outageCount,
     events_received_by_origin: distinctReceived,
     events_accepted_by_origin_twice_before_any_ack: acceptedTwice,
+    ...(durable ? { failed_attempts_of_those_in_the_ledger: doubledBecause } : {}),
     invariants: {
       events_lost: lost,
       events_given_up: givenUp,
@@ -337,7 +393,9 @@ async function run() {
       forwarded_again_after_success_concurrent: againAfterSuccessConcurrent,
       forged_accepted: forgedAccepted,
       origin_receipts_not_genuine_or_badly_signed: badReceipts,
+      ...(durable ? { delivered_again_after_a_2xx: deliveredTwiceAfter2xx } : {}),
     },
+    ...(durable ? { ledger_at_end: backlogAtEnd } : {}),
   };
   await worker.dispose();
   await origin.close();
@@ -356,4 +414,5 @@ if (failed.length > 0) {
   console.error(`chaos: FAILED ${failed.map(([k, v]) => `${k}=${v}`).join(', ')}`);
   process.exit(1);
 }
-console.log(`chaos: OK: ${report.events_sent} events, ${report.deliveries} deliveries (+${report.forged_deliveries} forged), ${report.origin_receipts} origin receipts, 0 lost, 0 forwarded twice after success, 0 forged accepted (${report.duration_s} s)`);
+const twice = durable ? '0 accepted twice by the origin' : '0 forwarded twice after success';
+console.log(`chaos: OK (${config.mode}): ${report.events_sent} events, ${report.deliveries} deliveries (+${report.forged_deliveries} forged), ${report.origin_receipts} origin receipts, 0 lost, ${twice}, 0 forged accepted (${report.duration_s} s)`);

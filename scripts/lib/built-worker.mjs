@@ -90,9 +90,10 @@ function client(fetch) {
  * per address (null: no binding); `kv`:
  * true (a local KV namespace), false (no DEDUP binding) or 'reads-fail'; `ledger`: true
  * binds LEDGER to the Worker's own EventLedger class (SQLite), false leaves it unbound (KV
- * mode).
+ * mode); `persist`: a directory for KV and Durable Object storage (alarms included), so that
+ * a second instance starts on the first one's state.
  */
-export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledger = false } = {}) {
+export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledger = false, persist = false } = {}) {
   const logs = [];
   const worker = workerService({
     name: 'receiver',
@@ -105,6 +106,7 @@ export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledg
     handleStructuredLogs: ({ level, message }) => {
       logs.push({ level, message });
     },
+    ...(persist ? { kvPersist: `${persist}/kv`, durableObjectsPersist: `${persist}/do` } : {}),
     workers: kv === 'reads-fail' ? [worker, { name: 'failing-kv', modules: true, script: FAILING_KV }] : [worker],
   });
   await mf.ready;

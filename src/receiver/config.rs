@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::DeliverySettings;
+
 /// Default webhook path.
 pub const DEFAULT_WEBHOOK_PATH: &str = "/webhooks";
 /// The health check path (fixed).
@@ -24,7 +26,7 @@ pub const DEFAULT_FORWARD_TIMEOUT_MS: u64 = 25_000;
 pub const MAX_FORWARD_TIMEOUT_MS: u64 = 28_000;
 
 /// Every setting the receiver reads: `(name, is_secret, what it does)`.
-pub const VARS: [(&str, bool, &str); 8] = [
+pub const VARS: [(&str, bool, &str); 13] = [
     (
         "WEBHOOK_SECRET",
         true,
@@ -64,6 +66,31 @@ pub const VARS: [(&str, bool, &str); 8] = [
         "FORWARD_TIMEOUT_MS",
         false,
         "origin timeout in ms (default 25000, at most 28000)",
+    ),
+    (
+        "DELIVERY_MODE",
+        false,
+        "forward (answer after the origin, default) or durable (store, answer 202, deliver with retries)",
+    ),
+    (
+        "RETRY_SCHEDULE_SECONDS",
+        false,
+        "durable mode: delays between attempts (default 30,120,600,1800,3600,10800,21600,43200,86400,86400,86400)",
+    ),
+    (
+        "DEAD_LETTER_TTL_SECONDS",
+        false,
+        "durable mode: how long dead events are kept for a replay (default 1209600)",
+    ),
+    (
+        "MAX_DELIVERIES_IN_FLIGHT",
+        false,
+        "durable mode: deliveries running at once, split over the 16 ledger shards (default 32)",
+    ),
+    (
+        "ADMIN_TOKEN",
+        true,
+        "enables the admin API under /admin (at least 32 characters; needs LEDGER)",
     ),
 ];
 
@@ -108,7 +135,7 @@ impl ConfigError {
         )
     }
 
-    fn invalid(var: &'static str, message: String) -> Self {
+    pub(super) fn invalid(var: &'static str, message: String) -> Self {
         Self {
             code: "CONFIG_ERROR",
             var,
@@ -175,6 +202,8 @@ pub struct Settings {
     pub rotating: bool,
     /// Where deduplication state lives.
     pub dedup_store: DedupStore,
+    /// `DELIVERY_MODE` and the durable-mode settings.
+    pub delivery: DeliverySettings,
 }
 
 impl Settings {
@@ -277,7 +306,11 @@ impl Settings {
             ));
         }
 
+        let delivery = DeliverySettings::from_vars(&get, max_body_bytes)?;
+        delivery.check_ledger(dedup_store == DedupStore::Ledger)?;
+
         let settings = Self {
+            delivery,
             webhook_path,
             max_body_bytes,
             max_event_age_seconds,
@@ -297,7 +330,7 @@ impl Settings {
     }
 }
 
-fn number<G>(get: &G, var: &'static str, default: u64) -> Result<u64, ConfigError>
+pub(super) fn number<G>(get: &G, var: &'static str, default: u64) -> Result<u64, ConfigError>
 where
     G: Fn(&str) -> Option<String>,
 {

@@ -22,6 +22,7 @@
 mod body;
 mod config;
 mod dedup;
+mod delivery;
 mod flood;
 mod forward;
 pub mod ledger;
@@ -35,6 +36,7 @@ pub use config::{
     MAX_MAX_BODY_BYTES, MIN_KV_TTL_SECONDS, VARS,
 };
 pub use dedup::{dedup_keys, DedupKeys, DedupState, LocalDedup, Seen, LEASE_TTL_SECONDS};
+pub use delivery::*;
 pub use flood::{FloodGuard, FLOOD_BLOCK_SECONDS};
 pub use forward::{
     forward_headers, header_value, OriginResult, EVENT_ID_HEADER, EVENT_TYPE_HEADER,
@@ -91,6 +93,7 @@ pub struct Accepted {
 pub struct Receiver {
     settings: Settings,
     webhook: Webhook,
+    admin: Option<AdminToken>,
 }
 
 impl Receiver {
@@ -126,12 +129,22 @@ impl Receiver {
             max_payload_bytes: Some(settings.max_body_bytes),
         };
         let webhook = Webhook::new(&secrets, options).map_err(|_| ConfigError::missing_secret())?;
-        Ok(Self { settings, webhook })
+        let admin = AdminToken::from_var(lookup("ADMIN_TOKEN"))?;
+        Ok(Self {
+            settings,
+            webhook,
+            admin,
+        })
     }
 
     /// The validated settings.
     pub fn settings(&self) -> &Settings {
         &self.settings
+    }
+
+    /// The admin token, when `ADMIN_TOKEN` is set (the admin API also needs `LEDGER`).
+    pub fn admin_token(&self) -> Option<&AdminToken> {
+        self.admin.as_ref()
     }
 
     /// Routes a request by method and path (the URL path only, without the query).

@@ -44,6 +44,12 @@ pub enum Outcome {
     NotFound,
     /// Known path, wrong method (405).
     MethodNotAllowed,
+    /// Durable mode: the event is stored and will be delivered (202).
+    Accepted,
+    /// An admin API request was answered.
+    Admin,
+    /// An admin API request without the right token (401).
+    Unauthorized,
 }
 
 impl Outcome {
@@ -51,7 +57,8 @@ impl Outcome {
         match self {
             Self::Forwarded => "forwarded",
             Self::Duplicate => "duplicate",
-            Self::Health | Self::Asset => "ok",
+            Self::Health | Self::Asset | Self::Admin => "ok",
+            Self::Accepted => "accepted",
             _ => "error",
         }
     }
@@ -77,6 +84,8 @@ pub struct Reply {
     pub retry_after: Option<u64>,
     /// `Allow` (405).
     pub allow: Option<&'static str>,
+    /// A JSON body replacing the status body (admin API answers).
+    pub json: Option<Box<str>>,
 }
 
 #[derive(Serialize)]
@@ -103,6 +112,7 @@ impl Reply {
             origin_status: None,
             retry_after: None,
             allow: None,
+            json: None,
         }
     }
 
@@ -288,11 +298,52 @@ impl Reply {
         }
     }
 
+    /// 202 `{"status":"accepted"}`: durable mode stored the event.
+    pub fn accepted() -> Self {
+        Self::new(202, Outcome::Accepted)
+    }
+
+    /// An admin API answer: `status` with `json` as the body.
+    pub fn admin(status: u16, json: String) -> Self {
+        Self {
+            json: Some(json.into_boxed_str()),
+            ..Self::new(status, Outcome::Admin)
+        }
+    }
+
+    /// 401 `UNAUTHORIZED` with `WWW-Authenticate: Bearer`: the same for a missing and a wrong
+    /// token, and whatever exists.
+    pub fn unauthorized() -> Self {
+        Self::error(
+            401,
+            Outcome::Unauthorized,
+            "UNAUTHORIZED",
+            "a valid admin token is required: Authorization: Bearer <ADMIN_TOKEN>".to_owned(),
+        )
+    }
+
+    /// 400 `INVALID_QUERY`: an admin request's parameters.
+    pub fn invalid_query(why: &str) -> Self {
+        Self::error(400, Outcome::Rejected, "INVALID_QUERY", why.to_owned())
+    }
+
+    /// An admin API error with its own status and code (404 `EVENT_NOT_FOUND`, 409 ...).
+    pub fn admin_error(status: u16, code: &'static str, message: String) -> Self {
+        Self::error(status, Outcome::Admin, code, message)
+    }
+
     /// The JSON body: `{"status":"forwarded"}`, `{"status":"duplicate"}`, `{"status":"ok"}`,
     /// or `{"status":"error","code":...,"message":...}` (plus `path` or `origin_status`).
     pub fn body(&self) -> String {
+        if let Some(json) = &self.json {
+            return json.to_string();
+        }
         let body = Body {
-            status: self.outcome.status_word(),
+            status: if self.code.is_some() {
+                "error"
+            } else {
+                self.outcome.status_word()
+            },
             code: self.code,
             message: self.message.as_deref(),
             path: self.path.as_deref(),
@@ -306,7 +357,8 @@ impl Reply {
         json.unwrap_or_default()
     }
 
-    /// Response headers: content type, no caching, and `Retry-After` / `Allow` when set.
+    /// Response headers: content type, no caching, `Retry-After` / `Allow` when set, and
+    /// `WWW-Authenticate: Bearer` on an admin API 401.
     pub fn headers(&self) -> Vec<(&'static str, String)> {
         let mut headers = vec![
             ("Content-Type", "application/json; charset=utf-8".to_owned()),
@@ -318,6 +370,9 @@ impl Reply {
         }
         if let Some(allow) = self.allow {
             headers.push(("Allow", allow.to_owned()));
+        }
+        if self.outcome == Outcome::Unauthorized {
+            headers.push(("WWW-Authenticate", "Bearer".to_owned()));
         }
         headers
     }

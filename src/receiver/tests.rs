@@ -6,13 +6,21 @@ const OLD_SECRET: &str = "whsec_previous";
 const BODY: &[u8] = br#"{"id":"evt_1","type":"contact.created","created_at":1640995200,"data":{"object":{"id":"c_1"}}}"#;
 const NOW: i64 = 1_640_995_200;
 
-fn receiver_with(extra: &[(&str, &str)]) -> Result<Receiver, ConfigError> {
+pub(super) fn receiver_with(extra: &[(&str, &str)]) -> Result<Receiver, ConfigError> {
+    receiver_for(DedupStore::Kv, extra)
+}
+
+/// The receiver of a Worker deduplicating in `store`, with `extra` variables.
+pub(super) fn receiver_for(
+    store: DedupStore,
+    extra: &[(&str, &str)],
+) -> Result<Receiver, ConfigError> {
     let mut vars = vec![
         ("WEBHOOK_SECRET", SECRET),
         ("FORWARD_URL", "http://127.0.0.1:9/hook"),
     ];
     vars.extend_from_slice(extra);
-    Receiver::from_vars(move |name: &str| {
+    Receiver::from_vars_for(store, move |name: &str| {
         vars.iter()
             .rev()
             .find(|(key, _)| *key == name)

@@ -21,6 +21,8 @@ pub struct Sent {
     pub result: OriginResult,
     /// Why the origin could not be reached (for the log line).
     pub detail: Option<String>,
+    /// The origin's `Retry-After`, as sent (durable mode honours it on 429 and 503).
+    pub retry_after: Option<String>,
     /// The origin's response, to drain after replying (see [`drain`]).
     pub response: Option<Response>,
 }
@@ -30,6 +32,7 @@ impl Sent {
         Self {
             result,
             detail: Some(detail),
+            retry_after: None,
             response: None,
         }
     }
@@ -82,6 +85,7 @@ pub async fn send(
         Either::Left((Ok(response), _)) => Sent {
             result: OriginResult::Status(response.status_code()),
             detail: None,
+            retry_after: response.headers().get("retry-after").ok().flatten(),
             response: Some(response),
         },
         Either::Left((Err(err), _)) => Sent::failed(
@@ -93,6 +97,7 @@ pub async fn send(
             Sent {
                 result: OriginResult::TimedOut,
                 detail: None,
+                retry_after: None,
                 response: None,
             }
         }

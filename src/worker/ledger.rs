@@ -15,8 +15,9 @@ use worker::{
     SqlStorageValue, State,
 };
 
+use super::durable;
 use crate::receiver::ledger::{
-    expire, handle, rearm_for, Change, LedgerRequest, LedgerRow, LedgerStore,
+    expire, handle, next_alarm, rearm_for, Change, LedgerRequest, LedgerRow, LedgerStore,
 };
 
 /// The schema (both delivery modes: forward mode uses the first columns of `events`; the
@@ -49,6 +50,8 @@ const SCHEMA: [&str; 5] = [
 #[durable_object(alarm)]
 pub struct EventLedger {
     state: State,
+    /// The Worker's variables: durable delivery reads the receiver's settings.
+    env: Env,
     /// The schema was created by this instance.
     ready: Cell<bool>,
     /// The alarm armed, as far as this instance knows: `None` until read from storage.
@@ -56,9 +59,10 @@ pub struct EventLedger {
 }
 
 impl DurableObject for EventLedger {
-    fn new(state: State, _env: Env) -> Self {
+    fn new(state: State, env: Env) -> Self {
         Self {
             state,
+            env,
             ready: Cell::new(false),
             armed: Cell::new(None),
         }
@@ -67,6 +71,15 @@ impl DurableObject for EventLedger {
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let path = req.path();
         let body = req.bytes().await?;
+        // Durable mode's ops and the admin API's (src/worker/durable.rs).
+        let store = self.store()?;
+        if let Some(answer) = durable::handle(&store.sql, &path, &body, now_ms()) {
+            let answer = answer?;
+            if let Some(at) = answer.wake_at {
+                self.arm_for(at).await?;
+            }
+            return json_response(answer.reply);
+        }
         let request = match LedgerRequest::parse(&path, &body) {
             Ok(request) => request,
             Err(err) => return Response::error(err.to_string(), 400),
@@ -76,22 +89,42 @@ impl DurableObject for EventLedger {
         if let Some(expiry) = handled.wrote_expiry {
             self.arm_for(expiry).await?;
         }
-        let mut response = Response::ok(handled.reply)?;
-        response
-            .headers_mut()
-            .set("Content-Type", "application/json")?;
-        Ok(response)
+        json_response(handled.reply)
     }
 
+    /// Deletes expired rows, delivers the due durable events (for a bounded time), then
+    /// arms the alarm for what comes next: the earliest expiry (batched) or the earliest
+    /// attempt or lease end, whichever is first.
     async fn alarm(&self) -> Result<Response> {
         let mut store = self.store()?;
-        let next = expire(&mut store, now_ms())?;
+        expire(&mut store, now_ms())?;
+        if let Ok(receiver) = super::receiver(&self.env).as_ref() {
+            durable::deliver_due(&store.sql, receiver).await;
+        }
+        // Read and armed without yielding in between (see `set_alarm`): a row stored
+        // meanwhile either is counted here or arms the alarm itself.
+        let now = now_ms();
+        let expiry = next_alarm(store.earliest_expiry()?, now);
+        let delivery =
+            durable::next_delivery_at(&store.sql)?.map(|at| i64::try_from(at).unwrap_or(i64::MAX));
+        let next = match (expiry, delivery) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         match next {
             Some(at) => self.set_alarm(at).await?,
             None => self.armed.set(Some(None)),
         }
         Response::ok("")
     }
+}
+
+fn json_response(body: String) -> Result<Response> {
+    let mut response = Response::ok(body)?;
+    response
+        .headers_mut()
+        .set("Content-Type", "application/json")?;
+    Ok(response)
 }
 
 impl EventLedger {
@@ -123,13 +156,20 @@ impl EventLedger {
     }
 
     async fn set_alarm(&self, at: i64) -> Result<()> {
+        // Known before the call yields: a request handled while it is pending compares its
+        // time with this one, not with an alarm that already fired.
+        self.armed.set(Some(Some(at)));
         // A Date, not an i64: worker reads an i64 as an offset from now.
         let date = js_sys::Date::new(&js_sys::Number::from(at as f64));
-        self.state
+        if let Err(err) = self
+            .state
             .storage()
             .set_alarm(ScheduledTime::new(date))
-            .await?;
-        self.armed.set(Some(Some(at)));
+            .await
+        {
+            self.armed.set(None);
+            return Err(err);
+        }
         Ok(())
     }
 }
@@ -189,6 +229,12 @@ impl LedgerStore for SqlStore {
     }
 
     fn delete_expired(&mut self, now_ms: i64) -> Result<usize> {
+        // Their timelines first (durable mode), then the rows.
+        self.sql.exec(
+            "DELETE FROM attempts WHERE event_id IN \
+             (SELECT id FROM events WHERE expires_at <= ?)",
+            vec![int(now_ms)],
+        )?;
         let cursor = self.sql.exec(
             "DELETE FROM events WHERE expires_at <= ?",
             vec![int(now_ms)],

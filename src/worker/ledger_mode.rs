@@ -138,20 +138,7 @@ fn stub_for(ledger: &ObjectNamespace, id: &str) -> Result<Stub, String> {
 
 /// One request to the object; any failure (thrown, non-200) is an error.
 async fn call(stub: &Stub, request: &LedgerRequest) -> Result<String, String> {
-    let init = worker::web_sys::RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&worker::wasm_bindgen::JsValue::from_str(&request.body()));
-    let http = worker::web_sys::Request::new_with_str_and_init(&request.url(), &init)
-        .map_err(|err| worker::Error::from(err).to_string())?;
-    let mut response = stub
-        .fetch_with_request(http.into())
-        .await
-        .map_err(|err| err.to_string())?;
-    let text = response.text().await.map_err(|err| err.to_string())?;
-    match response.status_code() {
-        200 => Ok(text),
-        status => Err(format!("the ledger answered {status}: {text}")),
-    }
+    super::ledger_client::post(stub, &request.url(), request.body().as_bytes()).await
 }
 
 fn parse<T: serde::de::DeserializeOwned>(reply: &str) -> Result<T, String> {

@@ -7,11 +7,14 @@
 //! from `www/`, optional), plus the variables and secrets listed in
 //! [`crate::receiver::VARS`] (read as strings; a TOML number in `[vars]` is read in decimal).
 
+mod admin;
 mod body;
+mod durable;
 mod flood;
 mod forward;
 mod kv;
 pub mod ledger;
+mod ledger_client;
 mod ledger_mode;
 mod local;
 
@@ -27,10 +30,11 @@ use worker::{
 
 use self::forward::Sent;
 use crate::headers::SIGNATURE_HEADERS;
-use crate::receiver::ledger::body_sha256;
+use crate::receiver::ledger::{body_sha256, shard_of};
 use crate::receiver::{
-    dedup_keys, forward_headers, Accepted, ConfigError, DedupKeys, DedupStore, LogLine,
-    OriginResult, Outcome, Receiver, Reply, Route, HEALTH_PATH,
+    dedup_keys, forward_headers, op, query_of, Accepted, ConfigError, DedupKeys, DedupStore,
+    DeliveryMode, LogLine, OriginResult, Outcome, Receiver, Reply, Route, StoreMeta, StoreReply,
+    ADMIN_PREFIX, HEALTH_PATH,
 };
 
 /// Workers KV namespace holding the dedup markers and leases (KV mode).
@@ -118,7 +122,24 @@ async fn handle(req: Request, env: &Env, ctx: &Context, log: &mut LogLine) -> Ha
     };
 
     let method = req.method();
-    match receiver.route(method.as_ref(), &req.path()) {
+    let path = req.path();
+    // The admin API exists only with ADMIN_TOKEN and LEDGER; otherwise its paths are 404.
+    if path == ADMIN_PREFIX || path.starts_with("/admin/") {
+        if let (Some(token), Ok(Some(ledger))) = (receiver.admin_token(), ledger_binding(env)) {
+            // The query as sent (no URL parser: the `url` crate's IDNA tables cost ~100 KB).
+            let url = req.inner().url();
+            let query = query_of(&url);
+            let authorization = req.headers().get("Authorization").ok().flatten();
+            let request = admin::Request {
+                method: method.as_ref(),
+                path: &path,
+                query,
+                authorization: authorization.as_deref(),
+            };
+            return admin::handle(&ledger, token, request, log).await.into();
+        }
+    }
+    match receiver.route(method.as_ref(), &path) {
         Route::Webhook => match dedup(env, log) {
             Some(dedup) => webhook(req, receiver, &dedup, ctx, log)
                 .await
@@ -251,6 +272,9 @@ async fn webhook(
     log.event(&accepted.event);
 
     let settings = receiver.settings();
+    if let (DeliveryMode::Durable, Dedup::Ledger { ledger, .. }) = (settings.delivery.mode, dedup) {
+        return durable_accept(receiver, ledger, &accepted, &body.bytes, log).await;
+    }
     let headers = forward_headers(&accepted, content_type.as_deref());
     // Lazy: runs only if the delivery wins its claim.
     let forward = async {
@@ -279,6 +303,42 @@ async fn webhook(
         Dedup::Kv(kv) => kv::deliver(kv, &delivery, forward, log).await,
         Dedup::Ledger { ledger, kv } => {
             ledger_mode::deliver(ledger, kv.as_ref(), &delivery, forward, log).await
+        }
+    }
+}
+
+/// Durable mode: the event (raw body, signature header, id, type) is written to its
+/// ledger shard before anything is acknowledged; the shard's alarm delivers it.
+async fn durable_accept(
+    receiver: &Receiver,
+    ledger: &ObjectNamespace,
+    accepted: &Accepted,
+    body: &[u8],
+    log: &mut LogLine,
+) -> Result<Reply, Reply> {
+    let meta = StoreMeta {
+        id: accepted.event.id.clone(),
+        event_type: accepted.event.event_type.as_str().to_owned(),
+        body_sha256: body_sha256(body),
+        signature_header: accepted.signature_header.to_owned(),
+        signature: accepted.signature.clone(),
+    };
+    let framed = meta.frame(body);
+    let stored: StoreReply =
+        match ledger_client::call_raw(ledger, shard_of(&meta.id), op::STORE, &framed).await {
+            Ok(stored) => stored,
+            Err(err) => {
+                log.ledger_error("store", &err);
+                return Err(Reply::ledger_unavailable());
+            }
+        };
+    match stored {
+        StoreReply::Stored => Ok(Reply::accepted()),
+        StoreReply::Duplicate => Ok(Reply::status(Outcome::Duplicate)),
+        StoreReply::InFlight => Err(receiver.in_flight()),
+        StoreReply::Conflict { stored_sha256 } => {
+            log.conflict(&meta.body_sha256, &stored_sha256);
+            Err(Reply::conflicting_duplicate())
         }
     }
 }

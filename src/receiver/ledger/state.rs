@@ -22,6 +22,16 @@ pub enum RowState {
     Claimed,
     /// The origin answered 2xx.
     Done,
+    /// Durable mode's rows (`pending`, `delivering`, `delivered`, `dead`): stored, and
+    /// delivered by the ledger itself, so a forward-mode claim (after a switch back to
+    /// forward) finds the event done.
+    #[serde(
+        alias = "pending",
+        alias = "delivering",
+        alias = "delivered",
+        alias = "dead"
+    )]
+    Stored,
 }
 
 impl RowState {
@@ -30,6 +40,7 @@ impl RowState {
         match self {
             Self::Claimed => "claimed",
             Self::Done => "done",
+            Self::Stored => "stored",
         }
     }
 }
@@ -68,7 +79,7 @@ pub fn is_live(row: &LedgerRow, now_ms: i64) -> bool {
     }
     match row.state {
         RowState::Claimed => row.lease_until.is_some_and(|until| until > now_ms),
-        RowState::Done => true,
+        RowState::Done | RowState::Stored => true,
     }
 }
 
@@ -96,7 +107,7 @@ pub fn claim(row: Option<&LedgerRow>, request: &ClaimRequest, now_ms: i64) -> (C
             }
         } else {
             match row.state {
-                RowState::Done => ClaimReply::Done,
+                RowState::Done | RowState::Stored => ClaimReply::Done,
                 RowState::Claimed => ClaimReply::InFlight {
                     lease_until: row.lease_until.unwrap_or(now_ms),
                 },
