@@ -109,7 +109,7 @@ test-worker: build-worker
 
 ## Reliability and security (SECURITY.md): a fuzz smoke run in `make test`, the long runs and
 ## the timing check by hand.
-.PHONY: fuzz-smoke fuzz-long bench-timing chaos-short chaos-long test-security
+.PHONY: fuzz-smoke fuzz-long bench-timing chaos-short chaos-long chaos-long-durable test-security
 TEST_STAGES += test-security fuzz-smoke chaos-short
 bench: bench-timing
 
@@ -140,6 +140,10 @@ chaos-short: build-pkg build-worker
 ## The long form (figures in README.md, Reliability): 5000 events, 1 min of the retry schedule = 100 ms.
 chaos-long: build-pkg build-worker
 	node scripts/chaos.mjs --events 5000 --duplicate-share 0.3 --time-scale 600 --outage-ms 3000 --outage-every-ms 60000 --seed 7
+
+## The long form in durable mode (figures in README.md, Reliability): 2000 events, the receiver's own schedule.
+chaos-long-durable: build-pkg build-worker
+	node scripts/chaos.mjs --mode durable --events 2000 --duplicate-share 0.3 --seed 7
 
 ## Benchmark (not a test): dudect-style check that verification time does not depend on how
 ## many leading signature digits match, natively and in the built package in Node.

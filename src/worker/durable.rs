@@ -3,11 +3,11 @@
 //! [`crate::receiver::Delivery`]'s; this module reads and writes rows and calls the origin.
 
 use futures_util::stream::{FuturesUnordered, StreamExt};
-use serde::Deserialize;
 use worker::js_sys::Uint8Array;
 use worker::{console_error, console_log, console_warn, Date, SqlStorage, SqlStorageValue};
 
 use super::forward;
+use super::sql_row::{first, missing, rows, Row};
 use crate::event::EventType;
 use crate::headers::SIGNATURE_HEADERS;
 use crate::receiver::ledger::lease_ms;
@@ -100,7 +100,6 @@ fn jitter() -> u32 {
 }
 
 /// The delivery columns of a row.
-#[derive(Debug, Deserialize)]
 struct DeliveryRow {
     state: String,
     attempt_count: u32,
@@ -124,13 +123,23 @@ impl DeliveryRow {
 const DELIVERY_COLUMNS: &str = "state, attempt_count, next_attempt_at, lease_until, expires_at";
 
 fn read_delivery(sql: &SqlStorage, id: &str) -> worker::Result<Option<DeliveryRow>> {
-    let rows: Vec<DeliveryRow> = sql
-        .exec(
-            &format!("SELECT {DELIVERY_COLUMNS} FROM events WHERE id = ?"),
-            vec![id.into()],
-        )?
-        .to_array()?;
-    Ok(rows.into_iter().next())
+    let cursor = sql.exec(
+        &format!("SELECT {DELIVERY_COLUMNS} FROM events WHERE id = ?"),
+        vec![id.into()],
+    )?;
+    let Some(row) = first(cursor)? else {
+        return Ok(None);
+    };
+    Ok(Some(DeliveryRow {
+        state: row.text(0).ok_or_else(|| missing("state"))?,
+        attempt_count: row
+            .uint(1)
+            .and_then(|count| u32::try_from(count).ok())
+            .ok_or_else(|| missing("attempt_count"))?,
+        next_attempt_at: row.uint(2),
+        lease_until: row.uint(3),
+        expires_at: row.uint(4).ok_or_else(|| missing("expires_at"))?,
+    }))
 }
 
 /// Writes the delivery columns; only when the row is still in `expected` state (the
@@ -158,13 +167,6 @@ fn write_delivery(
     Ok(cursor.rows_written() > 0)
 }
 
-#[derive(Debug, Deserialize)]
-struct Existing {
-    state: String,
-    body_sha256: String,
-    lease_until: Option<u64>,
-}
-
 /// `store`: writes the event as pending (first attempt due now), or says why not. One
 /// synchronous run of SQL (the object's input gate makes it atomic); the caller arms the
 /// alarm.
@@ -174,21 +176,18 @@ pub(crate) fn store(
     body: &[u8],
     now: u64,
 ) -> worker::Result<StoreReply> {
-    let rows: Vec<Existing> = sql
-        .exec(
-            "SELECT state, body_sha256, lease_until FROM events WHERE id = ?",
-            vec![meta.id.as_str().into()],
-        )?
-        .to_array()?;
-    if let Some(row) = rows.first() {
-        if row.body_sha256 != meta.body_sha256 {
-            return Ok(StoreReply::Conflict {
-                stored_sha256: row.body_sha256.clone(),
-            });
+    let cursor = sql.exec(
+        "SELECT state, body_sha256, lease_until FROM events WHERE id = ?",
+        vec![meta.id.as_str().into()],
+    )?;
+    if let Some(row) = first(cursor)? {
+        let stored_sha256 = row.text(1).ok_or_else(|| missing("body_sha256"))?;
+        if stored_sha256 != meta.body_sha256 {
+            return Ok(StoreReply::Conflict { stored_sha256 });
         }
         // A forward-mode claim whose lease ran out counts as absent: replaced below.
-        let live_claim = row.lease_until.is_some_and(|until| until > now);
-        match row.state.as_str() {
+        let live_claim = row.uint(2).is_some_and(|until| until > now);
+        match row.text(0).ok_or_else(|| missing("state"))?.as_str() {
             "claimed" if live_claim => return Ok(StoreReply::InFlight),
             "claimed" => {}
             _ => return Ok(StoreReply::Duplicate),
@@ -198,7 +197,7 @@ pub(crate) fn store(
     sql.exec(
         "INSERT OR REPLACE INTO events (id, body_sha256, state, received_at, lease_until, \
          expires_at, event_type, size, body, signature_header, signature, attempt_count, \
-         next_attempt_at) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, 0, ?)",
+         next_attempt_at, content_type) VALUES (?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
         vec![
             meta.id.as_str().into(),
             meta.body_sha256.as_str().into(),
@@ -211,50 +210,29 @@ pub(crate) fn store(
             meta.signature_header.as_str().into(),
             meta.signature.as_str().into(),
             delivery.next_attempt_at.map(int).into(),
+            meta.content_type.as_deref().into(),
         ],
     )?;
     Ok(StoreReply::Stored)
 }
 
-#[derive(Debug, Deserialize)]
-struct EventRow {
-    event_type: Option<String>,
-    state: String,
-    received_at: u64,
-    next_attempt_at: Option<u64>,
-    body_sha256: String,
-    size: Option<u64>,
-}
-
-#[derive(Debug, Deserialize)]
-struct AttemptRow {
-    at: u64,
-    status: Option<u16>,
-    duration_ms: Option<u64>,
-    error: Option<String>,
-}
-
 /// `event`: the admin view of one event with its timeline.
 pub(crate) fn event(sql: &SqlStorage, query: &EventQuery) -> worker::Result<Option<EventView>> {
-    let rows: Vec<EventRow> = sql
-        .exec(
-            "SELECT event_type, state, received_at, next_attempt_at, body_sha256, size \
-             FROM events WHERE id = ?",
-            vec![query.id.as_str().into()],
-        )?
-        .to_array()?;
-    let Some(row) = rows.into_iter().next() else {
+    let cursor = sql.exec(
+        "SELECT event_type, state, received_at, next_attempt_at, body_sha256, size \
+         FROM events WHERE id = ?",
+        vec![query.id.as_str().into()],
+    )?;
+    let Some(row) = first(cursor)? else {
         return Ok(None);
     };
-    let Some(state) = DeliveryState::from_stored(&row.state) else {
+    let Some(state) = row.text(1).as_deref().and_then(DeliveryState::from_stored) else {
         return Ok(None);
     };
-    let attempts: Vec<AttemptRow> = sql
-        .exec(
-            "SELECT at, status, duration_ms, error FROM attempts WHERE event_id = ? ORDER BY at",
-            vec![query.id.as_str().into()],
-        )?
-        .to_array()?;
+    let attempts = rows(sql.exec(
+        "SELECT at, status, duration_ms, error FROM attempts WHERE event_id = ? ORDER BY at",
+        vec![query.id.as_str().into()],
+    )?)?;
     let body = if query.body {
         read_body(sql, &query.id)?.map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
     } else {
@@ -262,45 +240,30 @@ pub(crate) fn event(sql: &SqlStorage, query: &EventQuery) -> worker::Result<Opti
     };
     Ok(Some(EventView {
         id: query.id.clone(),
-        event_type: row.event_type,
+        event_type: row.text(0),
         state,
-        received_at: row.received_at,
+        received_at: row.uint(2).ok_or_else(|| missing("received_at"))?,
         attempts: attempts
-            .into_iter()
+            .iter()
             .map(|attempt| AttemptView {
-                at: attempt.at,
-                status: attempt.status,
-                duration_ms: attempt.duration_ms.unwrap_or(0),
-                error: attempt.error,
+                at: attempt.uint(0).unwrap_or(0),
+                status: attempt
+                    .uint(1)
+                    .and_then(|status| u16::try_from(status).ok()),
+                duration_ms: attempt.uint(2).unwrap_or(0),
+                error: attempt.text(3),
             })
             .collect(),
-        next_attempt_at: row
-            .next_attempt_at
-            .filter(|_| state == DeliveryState::Pending),
-        body_sha256: row.body_sha256,
-        size: row.size,
+        next_attempt_at: row.uint(3).filter(|_| state == DeliveryState::Pending),
+        body_sha256: row.text(4).ok_or_else(|| missing("body_sha256"))?,
+        size: row.uint(5),
         body,
     }))
 }
 
 fn read_body(sql: &SqlStorage, id: &str) -> worker::Result<Option<Vec<u8>>> {
     let cursor = sql.exec("SELECT body FROM events WHERE id = ?", vec![id.into()])?;
-    for row in cursor.raw() {
-        if let Some(SqlStorageValue::Blob(bytes)) = row?.into_iter().next() {
-            return Ok(Some(bytes));
-        }
-    }
-    Ok(None)
-}
-
-#[derive(Debug, Deserialize)]
-struct ListRow {
-    id: String,
-    event_type: Option<String>,
-    state: String,
-    received_at: u64,
-    attempt_count: u32,
-    next_attempt_at: Option<u64>,
+    Ok(first(cursor)?.and_then(|mut row| row.take_blob(0)))
 }
 
 /// `list`: this shard's newest events in a state, after the cursor, from the
@@ -331,43 +294,33 @@ pub(crate) fn list(sql: &SqlStorage, request: &ListRequest) -> worker::Result<Ve
             ],
         )?,
     };
-    let rows: Vec<ListRow> = cursor.to_array()?;
-    Ok(rows
-        .into_iter()
+    Ok(rows(cursor)?
+        .iter()
         .filter_map(|row| {
-            let state = DeliveryState::from_stored(&row.state)?;
+            let state = DeliveryState::from_stored(&row.text(2)?)?;
             Some(ListItem {
-                id: row.id,
-                event_type: row.event_type.unwrap_or_default(),
+                id: row.text(0)?,
+                event_type: row.text(1).unwrap_or_default(),
                 state,
-                received_at: row.received_at,
-                attempt_count: row.attempt_count,
-                next_attempt_at: row
-                    .next_attempt_at
-                    .filter(|_| state == DeliveryState::Pending),
+                received_at: row.uint(3)?,
+                attempt_count: u32::try_from(row.uint(4)?).ok()?,
+                next_attempt_at: row.uint(5).filter(|_| state == DeliveryState::Pending),
             })
         })
         .collect())
 }
 
-#[derive(Debug, Deserialize)]
-struct CountRow {
-    state: String,
-    count: u64,
-}
-
 /// `stats`: events per state in this shard.
 pub(crate) fn stats(sql: &SqlStorage) -> worker::Result<Stats> {
-    let rows: Vec<CountRow> = sql
-        .exec(
-            "SELECT state, COUNT(*) AS count FROM events GROUP BY state",
-            None,
-        )?
-        .to_array()?;
+    let counts = rows(sql.exec("SELECT state, COUNT(*) FROM events GROUP BY state", None)?)?;
     let mut stats = Stats::default();
-    for row in rows {
-        if let Some(state) = DeliveryState::from_stored(&row.state) {
-            stats.add(state, row.count);
+    for row in counts {
+        let state = row.text(0);
+        if let (Some(state), Some(count)) = (
+            state.as_deref().and_then(DeliveryState::from_stored),
+            row.uint(1),
+        ) {
+            stats.add(state, count);
         }
     }
     Ok(stats)
@@ -405,20 +358,12 @@ pub(crate) fn replay(sql: &SqlStorage, id: &str, now: u64) -> worker::Result<Rep
 }
 
 fn event_type(sql: &SqlStorage, id: &str) -> worker::Result<String> {
-    #[derive(Deserialize)]
-    struct Row {
-        event_type: Option<String>,
-    }
-    let rows: Vec<Row> = sql
-        .exec(
-            "SELECT event_type FROM events WHERE id = ?",
-            vec![id.into()],
-        )?
-        .to_array()?;
-    Ok(rows
-        .into_iter()
-        .next()
-        .and_then(|row| row.event_type)
+    let cursor = sql.exec(
+        "SELECT event_type FROM events WHERE id = ?",
+        vec![id.into()],
+    )?;
+    Ok(first(cursor)?
+        .and_then(|row| row.text(0))
         .unwrap_or_default())
 }
 
@@ -428,20 +373,14 @@ pub(crate) fn replay_dead(
     request: ReplayDeadRequest,
     now: u64,
 ) -> worker::Result<ReplayDeadReply> {
-    #[derive(Deserialize)]
-    struct Row {
-        id: String,
-    }
-    let rows: Vec<Row> = sql
-        .exec(
-            "SELECT id FROM events WHERE state = 'dead' AND body IS NOT NULL \
-             ORDER BY received_at LIMIT ?",
-            vec![int(request.limit as u64)],
-        )?
-        .to_array()?;
+    let ids = ids(sql.exec(
+        "SELECT id FROM events WHERE state = 'dead' AND body IS NOT NULL \
+         ORDER BY received_at LIMIT ?",
+        vec![int(request.limit as u64)],
+    )?)?;
     let mut replayed = 0;
-    for row in rows {
-        if replay(sql, &row.id, now)? == ReplayReply::Replayed {
+    for id in ids {
+        if replay(sql, &id, now)? == ReplayReply::Replayed {
             replayed += 1;
         }
     }
@@ -455,45 +394,28 @@ pub(crate) fn replay_dead(
 /// The earliest time a durable row needs the alarm: a pending attempt or a delivering
 /// lease's end (expiry is the ledger's part of the alarm).
 pub(crate) fn next_delivery_at(sql: &SqlStorage) -> worker::Result<Option<u64>> {
-    #[derive(Deserialize)]
-    struct Row {
-        at: Option<u64>,
-    }
-    let rows: Vec<Row> = sql
-        .exec(
-            "SELECT MIN(at) AS at FROM (\
-               SELECT MIN(next_attempt_at) AS at FROM events WHERE state = 'pending' \
-               UNION ALL \
-               SELECT MIN(lease_until) AS at FROM events WHERE state = 'delivering')",
-            None,
-        )?
-        .to_array()?;
-    Ok(rows.into_iter().next().and_then(|row| row.at))
+    let cursor = sql.exec(
+        "SELECT MIN(at) FROM (\
+           SELECT MIN(next_attempt_at) AS at FROM events WHERE state = 'pending' \
+           UNION ALL \
+           SELECT MIN(lease_until) AS at FROM events WHERE state = 'delivering')",
+        None,
+    )?;
+    Ok(first(cursor)?.and_then(|row| row.uint(0)))
 }
 
-/// What one delivery needs from its row.
-#[derive(Debug, Deserialize)]
-struct OutgoingRow {
-    id: String,
-    event_type: Option<String>,
-    signature_header: Option<String>,
-    signature: Option<String>,
+/// The first column of every row, as text (ids).
+fn ids(cursor: worker::SqlCursor) -> worker::Result<Vec<String>> {
+    Ok(rows(cursor)?.iter().filter_map(|row| row.text(0)).collect())
 }
 
 /// Rows whose attempt is due: pending and due, or delivering with a lease that ran out.
 fn due(sql: &SqlStorage, now: u64, limit: usize) -> worker::Result<Vec<String>> {
-    #[derive(Deserialize)]
-    struct Row {
-        id: String,
-    }
-    let rows: Vec<Row> = sql
-        .exec(
-            "SELECT id FROM events WHERE (state = 'pending' AND next_attempt_at <= ?) \
-             OR (state = 'delivering' AND lease_until <= ?) ORDER BY received_at LIMIT ?",
-            vec![int(now), int(now), int(limit as u64)],
-        )?
-        .to_array()?;
-    Ok(rows.into_iter().map(|row| row.id).collect())
+    ids(sql.exec(
+        "SELECT id FROM events WHERE (state = 'pending' AND next_attempt_at <= ?) \
+         OR (state = 'delivering' AND lease_until <= ?) ORDER BY received_at LIMIT ?",
+        vec![int(now), int(now), int(limit as u64)],
+    )?)
 }
 
 fn retention(receiver: &Receiver) -> Retention {
@@ -582,36 +504,38 @@ fn begin(
     let Ok(running) = delivery.begin(now, lease) else {
         return Ok(None);
     };
-    let rows: Vec<OutgoingRow> = sql
-        .exec(
-            "SELECT id, event_type, signature_header, signature FROM events WHERE id = ?",
-            vec![id.into()],
-        )?
-        .to_array()?;
-    let (Some(row), Some(body)) = (rows.into_iter().next(), read_body(sql, id)?) else {
+    let row: Option<Row> = first(sql.exec(
+        "SELECT event_type, signature_header, signature, content_type, body \
+         FROM events WHERE id = ?",
+        vec![id.into()],
+    )?)?;
+    let Some(mut row) = row else {
         return Ok(None);
     };
-    let header = row.signature_header.as_deref().and_then(|name| {
+    let Some(body) = row.take_blob(4) else {
+        return Ok(None);
+    };
+    let header = row.text(1).and_then(|name| {
         SIGNATURE_HEADERS
             .iter()
-            .find(|known| known.eq_ignore_ascii_case(name))
+            .find(|known| known.eq_ignore_ascii_case(&name))
     });
-    let (Some(header), Some(signature)) = (header, row.signature) else {
+    let (Some(header), Some(signature)) = (header, row.text(2)) else {
         return Ok(None);
     };
     let replay = delivered_before(sql, id)?;
     write_delivery(sql, id, &stored_state, &running)?;
-    let event_type = row.event_type.unwrap_or_default();
-    // The same headers as a forward while DigiVault waits (its content type is JSON).
+    let event_type = row.text(0).unwrap_or_default();
+    // The same headers as a forward while DigiVault waits, its content type included.
     let accepted = Accepted {
         event: AcceptedEvent {
-            id: row.id,
+            id: id.to_owned(),
             event_type: EventType::from_name(&event_type),
         },
         signature_header: header,
         signature,
     };
-    let mut headers = forward_headers(&accepted, None);
+    let mut headers = forward_headers(&accepted, row.text(3).as_deref());
     if replay {
         headers.push((REPLAY_HEADER, "1".to_owned()));
     }

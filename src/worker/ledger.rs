@@ -8,7 +8,6 @@
 
 use std::cell::Cell;
 
-use serde::Deserialize;
 use worker::js_sys;
 use worker::{
     durable_object, DurableObject, Env, Request, Response, Result, ScheduledTime, SqlStorage,
@@ -16,8 +15,9 @@ use worker::{
 };
 
 use super::durable;
+use super::sql_row::{first, missing};
 use crate::receiver::ledger::{
-    expire, handle, next_alarm, rearm_for, Change, LedgerRequest, LedgerRow, LedgerStore,
+    expire, handle, next_alarm, rearm_for, Change, LedgerRequest, LedgerRow, LedgerStore, RowState,
 };
 
 /// The schema (both delivery modes: forward mode uses the first columns of `events`; the
@@ -36,7 +36,8 @@ const SCHEMA: [&str; 5] = [
         signature_header TEXT,
         signature TEXT,
         attempt_count INTEGER NOT NULL DEFAULT 0,
-        next_attempt_at INTEGER
+        next_attempt_at INTEGER,
+        content_type TEXT
     )",
     "CREATE INDEX IF NOT EXISTS events_by_expiry ON events(expires_at)",
     "CREATE INDEX IF NOT EXISTS events_by_state ON events(state, received_at)",
@@ -134,6 +135,13 @@ impl EventLedger {
             for statement in SCHEMA {
                 sql.exec(statement, None)?;
             }
+            // A table created before the column existed (a `make dev` database): added once.
+            if sql
+                .exec("SELECT content_type FROM events LIMIT 0", None)
+                .is_err()
+            {
+                sql.exec("ALTER TABLE events ADD COLUMN content_type TEXT", None)?;
+            }
             self.ready.set(true);
         }
         Ok(SqlStore { sql })
@@ -183,11 +191,6 @@ struct SqlStore {
     sql: SqlStorage,
 }
 
-#[derive(Deserialize)]
-struct Earliest {
-    at: Option<f64>,
-}
-
 fn int(value: i64) -> SqlStorageValue {
     SqlStorageValue::Integer(value)
 }
@@ -201,7 +204,21 @@ impl LedgerStore for SqlStore {
              FROM events WHERE id = ?",
             vec![id.into()],
         )?;
-        Ok(cursor.to_array::<LedgerRow>()?.into_iter().next())
+        let Some(row) = first(cursor)? else {
+            return Ok(None);
+        };
+        Ok(Some(LedgerRow {
+            id: row.text(0).ok_or_else(|| missing("id"))?,
+            body_sha256: row.text(1).ok_or_else(|| missing("body_sha256"))?,
+            state: row
+                .text(2)
+                .as_deref()
+                .and_then(RowState::from_stored)
+                .ok_or_else(|| missing("state"))?,
+            received_at: row.int(3).ok_or_else(|| missing("received_at"))?,
+            lease_until: row.int(4),
+            expires_at: row.int(5).ok_or_else(|| missing("expires_at"))?,
+        }))
     }
 
     fn apply(&mut self, change: &Change) -> Result<()> {
@@ -243,10 +260,7 @@ impl LedgerStore for SqlStore {
     }
 
     fn earliest_expiry(&mut self) -> Result<Option<i64>> {
-        let earliest: Earliest = self
-            .sql
-            .exec("SELECT MIN(expires_at) AS at FROM events", None)?
-            .one()?;
-        Ok(earliest.at.map(|at| at as i64))
+        let cursor = self.sql.exec("SELECT MIN(expires_at) FROM events", None)?;
+        Ok(first(cursor)?.and_then(|row| row.int(0)))
     }
 }

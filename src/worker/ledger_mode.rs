@@ -61,18 +61,7 @@ pub async fn deliver(
         lease_ms: lease_ms(settings.forward_timeout_ms),
         done_ttl_ms,
     });
-    // Bounded, so that a slow KV read cannot eat the lease's margin before the forward.
-    let kv_done = async {
-        let kv = kv?;
-        let read = kv.get(&delivery.keys.done).text();
-        let bound = Delay::from(Duration::from_millis(KV_READ_TIMEOUT_MS));
-        pin_mut!(read, bound);
-        Some(match select(read, bound).await {
-            Either::Left((result, _)) => result.map_err(|err| err.to_string()),
-            Either::Right(_) => Err(format!("no answer within {KV_READ_TIMEOUT_MS} ms")),
-        })
-    };
-    let (claimed, kv_done) = join(call(&stub, &claim), kv_done).await;
+    let (claimed, kv_done) = join(call(&stub, &claim), kv_done(kv, &delivery.keys.done)).await;
     let token = match claimed.and_then(|reply| parse::<ClaimReply>(&reply)) {
         Err(err) => {
             log.ledger_error("claim", &err);
@@ -127,6 +116,22 @@ pub async fn deliver(
         }
     }
     Ok(reply)
+}
+
+/// The id's `done:` key in KV (`None` without `DEDUP`): an id forwarded in KV mode, before
+/// the ledger was bound. Bounded, so that a slow KV read cannot eat the lease's margin
+/// before the forward.
+pub(super) async fn kv_done(
+    kv: Option<&KvStore>,
+    done_key: &str,
+) -> Option<Result<Option<String>, String>> {
+    let read = kv?.get(done_key).text();
+    let bound = Delay::from(Duration::from_millis(KV_READ_TIMEOUT_MS));
+    pin_mut!(read, bound);
+    Some(match select(read, bound).await {
+        Either::Left((result, _)) => result.map_err(|err| err.to_string()),
+        Either::Right(_) => Err(format!("no answer within {KV_READ_TIMEOUT_MS} ms")),
+    })
 }
 
 fn stub_for(ledger: &ObjectNamespace, id: &str) -> Result<Stub, String> {

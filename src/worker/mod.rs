@@ -17,6 +17,7 @@ pub mod ledger;
 mod ledger_client;
 mod ledger_mode;
 mod local;
+mod sql_row;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -272,8 +273,13 @@ async fn webhook(
     log.event(&accepted.event);
 
     let settings = receiver.settings();
-    if let (DeliveryMode::Durable, Dedup::Ledger { ledger, .. }) = (settings.delivery.mode, dedup) {
-        return durable_accept(receiver, ledger, &accepted, &body.bytes, log).await;
+    if let (DeliveryMode::Durable, Dedup::Ledger { ledger, kv }) = (settings.delivery.mode, dedup) {
+        let stored = Stored {
+            accepted: &accepted,
+            body: &body.bytes,
+            content_type: content_type.as_deref(),
+        };
+        return durable_accept(receiver, ledger, kv.as_ref(), &stored, log).await;
     }
     let headers = forward_headers(&accepted, content_type.as_deref());
     // Lazy: runs only if the delivery wins its claim.
@@ -307,21 +313,43 @@ async fn webhook(
     }
 }
 
-/// Durable mode: the event (raw body, signature header, id, type) is written to its
-/// ledger shard before anything is acknowledged; the shard's alarm delivers it.
+/// What durable mode stores of a verified delivery.
+struct Stored<'a> {
+    accepted: &'a Accepted,
+    body: &'a [u8],
+    content_type: Option<&'a str>,
+}
+
+/// Durable mode: the event (raw body, signature header, content type, id, type) is written
+/// to its ledger shard before anything is acknowledged; the shard's alarm delivers it.
+///
+/// `kv`, when `DEDUP` is bound too, is read first for the id's `done:` key: an id
+/// forwarded before the switch (in KV mode) stays a duplicate, as in forward mode.
 async fn durable_accept(
     receiver: &Receiver,
     ledger: &ObjectNamespace,
-    accepted: &Accepted,
-    body: &[u8],
+    kv: Option<&KvStore>,
+    stored: &Stored<'_>,
     log: &mut LogLine,
 ) -> Result<Reply, Reply> {
+    let Stored {
+        accepted,
+        body,
+        content_type,
+    } = *stored;
+    match ledger_mode::kv_done(kv, &dedup_keys(&accepted.event.id).done).await {
+        Some(Ok(Some(_))) => return Ok(Reply::status(Outcome::Duplicate)),
+        // KV only helps the switch; the ledger decides.
+        Some(Err(err)) => log.kv_error("read", &err),
+        _ => {}
+    }
     let meta = StoreMeta {
         id: accepted.event.id.clone(),
         event_type: accepted.event.event_type.as_str().to_owned(),
         body_sha256: body_sha256(body),
         signature_header: accepted.signature_header.to_owned(),
         signature: accepted.signature.clone(),
+        content_type: content_type.map(str::to_owned),
     };
     let framed = meta.frame(body);
     let stored: StoreReply =

@@ -101,6 +101,31 @@ describe('durable mode', () => {
     assert.ok(pending.json.events[0].next_attempt_at > Date.now());
   });
 
+  test('the delivery carries the Content-Type as received, as a forward does', async () => {
+    const { origin, worker } = await setUp();
+    const body = eventBody();
+    const contentType = 'application/json; charset=utf-8';
+    assert.equal((await worker.post(body, { headers: { 'content-type': contentType } })).status, 202);
+    await waitFor(() => origin.acceptedFor(idOf(body)).length === 1, 'delivered');
+    assert.equal(origin.acceptedFor(idOf(body))[0].headers['content-type'], contentType);
+  });
+
+  test('with DEDUP bound, ids forwarded before the switch (KV done: keys) stay duplicates', async () => {
+    const { origin, worker } = await setUp();
+    const before = eventBody();
+    const fresh = eventBody();
+    await worker.kvPut(`done:${idOf(before)}`, '1', { expirationTtl: 3600 });
+    const repeat = await read(await worker.post(before));
+    assert.equal(repeat.status, 200, repeat.text);
+    assert.deepEqual(repeat.json, { status: 'duplicate' });
+    // Not stored: the ledger does not know it, so nothing will ever deliver it.
+    const stored = await read(await worker.admin(`/admin/events/${encodeURIComponent(idOf(before))}`));
+    assert.equal(stored.status, 404, stored.text);
+    assert.equal((await worker.post(fresh)).status, 202);
+    await waitFor(() => origin.acceptedFor(idOf(fresh)).length === 1, 'the new id delivered');
+    assert.equal(origin.acceptedFor(idOf(before)).length, 0);
+  });
+
   test('an event the origin refuses forever ends dead, is listed, and a replay delivers it once', async () => {
     const { origin, worker } = await setUp({ RETRY_SCHEDULE_SECONDS: '0.1,0.1,0.1' });
     const doomed = eventBody();

@@ -37,6 +37,9 @@ pub struct StoreMeta {
     pub signature_header: String,
     /// Its value, unchanged.
     pub signature: String,
+    /// The `Content-Type` as received, forwarded unchanged (as forward mode does).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub content_type: Option<String>,
 }
 
 impl StoreMeta {
@@ -53,7 +56,7 @@ impl StoreMeta {
     ///
     /// ```
     /// use digivault_webhooks::receiver::StoreMeta;
-    /// let meta = StoreMeta { id: "a\nb".into(), event_type: "t".into(), body_sha256: "00".into(), signature_header: "X-DigiVault-Signature".into(), signature: "ab".into() };
+    /// let meta = StoreMeta { id: "a\nb".into(), event_type: "t".into(), body_sha256: "00".into(), signature_header: "X-DigiVault-Signature".into(), signature: "ab".into(), content_type: Some("application/json; charset=utf-8".into()) };
     /// let framed = meta.frame(b"{\n}");
     /// assert_eq!(StoreMeta::unframe(&framed), Some((meta, &b"{\n}"[..])));
     /// ```

@@ -35,6 +35,23 @@ pub enum RowState {
 }
 
 impl RowState {
+    /// Reads the `state` column (durable mode's states are [`RowState::Stored`]).
+    ///
+    /// ```
+    /// use digivault_webhooks::receiver::ledger::RowState;
+    /// assert_eq!(RowState::from_stored("done"), Some(RowState::Done));
+    /// assert_eq!(RowState::from_stored("dead"), Some(RowState::Stored));
+    /// assert_eq!(RowState::from_stored("other"), None);
+    /// ```
+    pub fn from_stored(value: &str) -> Option<Self> {
+        match value {
+            "claimed" => Some(Self::Claimed),
+            "done" => Some(Self::Done),
+            "stored" | "pending" | "delivering" | "delivered" | "dead" => Some(Self::Stored),
+            _ => None,
+        }
+    }
+
     /// The value stored in the `state` column.
     pub fn as_str(self) -> &'static str {
         match self {
