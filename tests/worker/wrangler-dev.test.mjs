@@ -111,6 +111,16 @@ test('static assets from www/ are served through the Worker with a strict CSP', 
   assert.match(csp, /frame-ancestors 'none'/);
   await response.text();
 
+  // The page is plain ES modules: every one of them is served as JavaScript, with the same CSP.
+  const modules = ['app.js', ...readdirSync(`${ROOT}www/app`).map((name) => `app/${name}`)];
+  for (const module of modules) {
+    const script = await fetch(`${base}/${module}`);
+    assert.equal(script.status, 200, module);
+    assert.match(script.headers.get('content-type'), /javascript/, module);
+    assert.match(script.headers.get('content-security-policy'), /script-src 'self'/, module);
+    await script.text();
+  }
+
   const missing = await fetch(`${base}/no-such-file.txt`);
   assert.equal(missing.status, 404);
   assert.equal((await missing.json()).code, 'NOT_FOUND');
