@@ -38,7 +38,7 @@ pub(crate) async fn call_raw<R: DeserializeOwned>(
         .and_then(|object| object.get_stub())
         .map_err(|err| err.to_string())?;
     let text = post(&stub, &format!("{LEDGER_ORIGIN}/{op}"), body).await?;
-    serde_json::from_str(&text).map_err(|err| format!("unreadable ledger reply: {err}"))
+    serde_json::from_slice(text.as_bytes()).map_err(|err| format!("unreadable ledger reply: {err}"))
 }
 
 /// [`call_raw`] with a JSON request.

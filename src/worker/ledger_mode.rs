@@ -147,5 +147,6 @@ async fn call(stub: &Stub, request: &LedgerRequest) -> Result<String, String> {
 }
 
 fn parse<T: serde::de::DeserializeOwned>(reply: &str) -> Result<T, String> {
-    serde_json::from_str(reply).map_err(|err| format!("unreadable ledger reply: {err}"))
+    serde_json::from_slice(reply.as_bytes())
+        .map_err(|err| format!("unreadable ledger reply: {err}"))
 }
