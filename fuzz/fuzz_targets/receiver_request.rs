@@ -40,7 +40,7 @@ enum Origin {
 #[derive(Debug, Arbitrary)]
 struct Input {
     /// Values for the receiver's variables, by index in `VARS` (absent when `None`).
-    vars: [Option<String>; 8],
+    vars: [Option<String>; VARS.len()],
     /// Use sane defaults for the secret and URL instead of the arbitrary ones.
     sane: bool,
     method: String,
