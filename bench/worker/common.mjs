@@ -1,5 +1,5 @@
 // Shared by the Worker benchmarks: the signed events, the origin, CPU accounting and load.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -45,6 +45,20 @@ export async function startOrigin(children) {
 }
 
 /** CPU seconds (user + system) used so far by these processes, from Linux /proc. */
+/** The workerd processes Miniflare started for this process (whose CPU time a benchmark charges). */
+export function workerdPids() {
+  return execFileSync('ps', ['-o', 'pid=', '--ppid', String(process.pid)], { encoding: 'utf8' })
+    .split('\n')
+    .map((pid) => pid.trim())
+    .filter((pid) => {
+      try {
+        return pid !== '' && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('workerd');
+      } catch {
+        return false;
+      }
+    });
+}
+
 export function cpuSeconds(pids) {
   let ticks = 0;
   for (const pid of pids) {

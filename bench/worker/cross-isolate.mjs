@@ -13,13 +13,11 @@
 //
 // Order A B B A, BENCH_ROUNDS times; medians with the spread of req/s. CPU = workerd only.
 //   node bench/worker/cross-isolate.mjs   (after make build-worker)
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import { Miniflare } from 'miniflare';
 
-import { CONNECTIONS, ROOT, ROUNDS, SECONDS, SECRET, cpuSeconds, load, report, signedEvent, startOrigin, summarize } from './common.mjs';
+import { CONNECTIONS, ROOT, ROUNDS, SECONDS, SECRET, cpuSeconds, load, report, signedEvent, startOrigin, summarize, workerdPids } from './common.mjs';
 
 const IDS = Number(process.env.BENCH_IDS ?? 3000);
 const children = [];
@@ -27,19 +25,6 @@ const stopOrigin = () => {
   for (const child of children) if (child.exitCode === null) child.kill();
 };
 process.on('exit', stopOrigin);
-
-function workerdPids() {
-  return execFileSync('ps', ['-o', 'pid=', '--ppid', String(process.pid)], { encoding: 'utf8' })
-    .split('\n')
-    .map((pid) => pid.trim())
-    .filter((pid) => {
-      try {
-        return pid !== '' && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('workerd');
-      } catch {
-        return false;
-      }
-    });
-}
 
 const origin = await startOrigin(children);
 const socket = [{ host: '127.0.0.1', port: 0 }];

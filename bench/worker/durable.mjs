@@ -9,12 +9,10 @@
 //
 //   node bench/worker/durable.mjs   (after make build-worker; BENCH_SECONDS, BENCH_ROUNDS,
 //                                    BENCH_CONNECTIONS, ORIGIN_DELAY_MS, MAX_DELIVERIES_IN_FLIGHT)
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { Miniflare } from 'miniflare';
 
-import { CONNECTIONS, ROOT, ROUNDS, SECONDS, SECRET, cpuSeconds, load, median, sleep } from './common.mjs';
+import { CONNECTIONS, ROOT, ROUNDS, SECONDS, SECRET, cpuSeconds, load, median, sleep, workerdPids } from './common.mjs';
 
 const DELAY_MS = Number(process.env.ORIGIN_DELAY_MS ?? 50);
 const IN_FLIGHT = process.env.MAX_DELIVERIES_IN_FLIGHT ?? '32';
@@ -34,20 +32,6 @@ const origin = createServer((req, res) => {
 origin.keepAliveTimeout = 60_000;
 await new Promise((resolve) => origin.listen(0, '127.0.0.1', resolve));
 const originUrl = `http://127.0.0.1:${origin.address().port}/webhooks`;
-
-/** The workerd processes Miniflare started for this process. */
-function workerdPids() {
-  return execFileSync('ps', ['-o', 'pid=', '--ppid', String(process.pid)], { encoding: 'utf8' })
-    .split('\n')
-    .map((pid) => pid.trim())
-    .filter((pid) => {
-      try {
-        return pid !== '' && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('workerd');
-      } catch {
-        return false;
-      }
-    });
-}
 
 const rust = {
   scriptPath: `${ROOT}build/index.js`,

@@ -4,11 +4,9 @@
 // time to each request, so that the Workers' own cost is less drowned in wrangler's.
 //
 //   node bench/worker/workerd-cpu.mjs   (after make build-worker; same BENCH_* settings)
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { Miniflare } from 'miniflare';
 
-import { CONNECTIONS, ROOT, ROUNDS, SECONDS, SECRET, compare, report, startOrigin } from './common.mjs';
+import { CONNECTIONS, ROOT, ROUNDS, SECONDS, SECRET, compare, report, startOrigin, workerdPids } from './common.mjs';
 
 const children = [];
 const stopOrigin = () => {
@@ -22,20 +20,6 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
     stopOrigin();
     process.exit(130);
   });
-}
-
-/** The workerd processes Miniflare started for this process. */
-function workerdPids() {
-  return execFileSync('ps', ['-o', 'pid=', '--ppid', String(process.pid)], { encoding: 'utf8' })
-    .split('\n')
-    .map((pid) => pid.trim())
-    .filter((pid) => {
-      try {
-        return pid !== '' && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('workerd');
-      } catch {
-        return false;
-      }
-    });
 }
 
 const origin = await startOrigin(children);
