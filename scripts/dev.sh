@@ -55,6 +55,7 @@ MSG
 ) &
 waiter_pid=$!
 
-node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$port" \
+# Both scripts in one workerd: the webhook script (wrangler.toml, serving) and the ops script.
+node_modules/.bin/wrangler dev -c wrangler.toml -c ops/wrangler.toml --ip 127.0.0.1 --port "$port" \
   --var "FORWARD_URL:http://127.0.0.1:$origin_port/webhooks" \
   --persist-to .wrangler/state
