@@ -97,6 +97,7 @@ bench: bench-npm bench-worker
 
 bench-npm: build-pkg
 	node bench/npm/run.mjs
+	node bench/npm/targets.mjs
 	node bench/npm/load.mjs
 
 ## The Cloudflare Worker receiver (cargo feature `worker`): build/index.js + build/index_bg.wasm.

@@ -14,20 +14,39 @@ let memory = null;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** @internal Called once by each entry point with its loaded wasm-bindgen module. */
-export function useBindings(bindings) {
-  wasm = bindings;
+// A function that loads the module, when an entry point defers that to the first call that
+// needs it (Node: compiling the module is most of the cost of `require`, issue 20).
+let load = null;
+
+/**
+ * @internal Called once by each entry point with its loaded wasm-bindgen module, or with a
+ * function returning it, which runs (once) when the package is first used.
+ */
+export function useBindings(bindingsOrLoad) {
+  if (typeof bindingsOrLoad === 'function') {
+    wasm = null;
+    load = bindingsOrLoad;
+    return;
+  }
+  load = null;
+  wasm = bindingsOrLoad;
   codes = null;
   facts = null;
   headerNames = null;
   // The Memory object never changes; its buffer does when it grows (see areaFor()).
-  memory = bindings.wasmMemory();
+  memory = bindingsOrLoad.wasmMemory();
   area = new Uint8Array(0);
 }
 
 /** @internal The loaded wasm-bindgen module (the debugger page's glue uses it too). */
 export function bindings() {
   if (wasm === null) {
+    // Loaded here, before the caller writes anything into wasm memory and with no user code
+    // in between; a loader that throws is tried again by the next call.
+    if (load !== null) {
+      useBindings(load());
+      return wasm;
+    }
     throw new WebhookError(
       'NOT_INITIALIZED',
       'digivault-webhooks is not initialised: call `await init()` once before using it in a browser',
@@ -44,7 +63,7 @@ export const JS_ERROR_CODES = Object.freeze({ BODY_ALREADY_PARSED: 500, NOT_INIT
 
 /** The core's facts: `{ statuses, maxPayloadBytes, dedupTtlSeconds }`; no statuses before init. */
 function coreFacts() {
-  if (facts === null && wasm !== null) facts = wasm.coreFacts();
+  if (facts === null && (wasm !== null || load !== null)) facts = bindings().coreFacts();
   return facts ?? { statuses: {} };
 }
 
