@@ -96,6 +96,7 @@ bench: bench-npm bench-worker
 
 bench-npm: build-pkg
 	node bench/npm/run.mjs
+	node bench/npm/targets.mjs
 	node bench/npm/load.mjs
 
 ## The Cloudflare Worker receiver's two scripts: the webhook script (build/, wrangler.toml) and
