@@ -87,7 +87,7 @@ test-js: build-pkg
 
 ## The packed tarball installed into throwaway projects and built as users build (tests/consumers/):
 ## esbuild and Vite browser bundles in Chromium, esbuild and bun server bundles, tsc over the
-## README's snippets and user-style projects, Deno with --allow-net only; then the release
+## package README's snippets (docs/npm.md) and user-style projects, Deno with --allow-net only; then the release
 ## checks (changelog version, licenses, npm and cargo publish --dry-run).
 test-consumers: build-pkg setup-browser
 	node --test --test-timeout=600000 tests/consumers/
@@ -137,11 +137,11 @@ chaos-short: build-pkg build-worker
 	node scripts/chaos.mjs --events 500
 	node scripts/chaos.mjs --mode durable --events 300
 
-## The long form (figures in README.md, Reliability): 5000 events, 1 min of the retry schedule = 100 ms.
+## The long form (figures in docs/development.md, Reliability): 5000 events, 1 min of the retry schedule = 100 ms.
 chaos-long: build-pkg build-worker
 	node scripts/chaos.mjs --events 5000 --duplicate-share 0.3 --time-scale 600 --outage-ms 3000 --outage-every-ms 60000 --seed 7
 
-## The long form in durable mode (figures in README.md, Reliability): 2000 events, the receiver's own schedule.
+## The long form in durable mode (figures in docs/development.md, Reliability): 2000 events, the receiver's own schedule.
 chaos-long-durable: build-pkg build-worker
 	node scripts/chaos.mjs --mode durable --events 2000 --duplicate-share 0.3 --seed 7
 

