@@ -92,6 +92,15 @@ test-js: build-pkg
 test-consumers: build-pkg setup-browser
 	node --test --test-timeout=600000 tests/consumers/
 
+## The docs are tested (tests/docs/): links between the guides resolve (files and headings);
+## TypeScript/JavaScript blocks compile against pkg/; wrangler.toml blocks and the settings table
+## match wrangler.toml and the receiver's VARS; the CLI commands run against a local server;
+## make targets, wrangler commands and scripts named in shell blocks exist. A few seconds.
+.PHONY: test-docs
+TEST_STAGES += test-docs
+test-docs: build-pkg
+	node --test --test-concurrency=3 tests/docs/
+
 ## Benchmarks (not tests): figures and ratios, printed.
 bench: bench-npm bench-worker
 
