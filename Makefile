@@ -161,10 +161,9 @@ bench-timing: build-pkg
 	node bench/timing/node.mjs 200000
 
 ## The main job: the Worker on http://127.0.0.1:8787 (wrangler dev, local KV) and a demo origin,
-## serving the debugger page at /. First installs what it needs and builds www/pkg/ (the suite's
-## stages, in parallel, with progress lines); wrangler's [build] command then builds build/.
+## serving the debugger page at /. scripts/dev.mjs installs and builds what is missing (the
+## suite's stages), makes one development build of the Worker, then one per change in src/.
 dev:
-	node scripts/test-suite.mjs build-www setup-worker-build
 	scripts/dev.sh
 
 ## Benchmark (not a test): this Worker against a hand-written JS reference, both in wrangler dev.
