@@ -11,6 +11,17 @@ export const root = new URL('../../', import.meta.url).pathname;
  */
 export const ARRIVING = new Set(['docs/console.md', 'docs/console-page.md', 'docs/listen.md', 'docs/performance.md']);
 
+/**
+ * Settings of the receiver that other branches of this round add to VARS (listen: LISTEN_*;
+ * console: FAILURE_*, ALERT_*), documented in receiver.md's settings table ahead of the merge. A
+ * row for one is reported while VARS lacks it, and checked like any other once VARS has it.
+ */
+export const ARRIVING_SETTINGS = new Set([
+  'LISTEN_TOKEN', 'LISTEN_RETENTION_SECONDS', 'LISTEN_MAX_BACKLOG',
+  'FAILURE_SAMPLES', 'FAILURE_SAMPLES_PER_MINUTE', 'FAILURE_TTL_SECONDS',
+  'ALERT_URL', 'ALERT_SECRET', 'ALERT_INTERVAL_SECONDS', 'ALERT_FAILURE_THRESHOLD', 'ALERT_BACKLOG_SECONDS',
+]);
+
 /** Every guide a user reads, relative to the repository: README, SECURITY, CHANGELOG, docs/. */
 export function guides() {
   const docs = readdirSync(join(root, 'docs'))
