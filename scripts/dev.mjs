@@ -111,13 +111,23 @@ function build(reason) {
     const proc = child(process.execPath, BUILD);
     proc.on('exit', (code, signal) => {
       building = null;
+      if (pending) {
+        // Another change came during this build: its result is already old.
+        pending = false;
+        resolve(code === 0);
+        void build('another change during the build');
+        return;
+      }
       if (code !== 0) {
+        changedAt = null;
         gate.set('failed', signal ? `killed by ${signal}` : `exit status ${code}`);
         say(`build failed after ${since(t)}: requests get a 503 until a change in src/ builds again`);
         return resolve(false);
       }
       say(`built in ${since(t)}`);
-      if (wranglerReady) {
+      if (wrangler === null) startWrangler();
+      else if (!wranglerReady) gate.set('starting');
+      else {
         // wrangler reloads when build/ changes; an identical build changes nothing to reload.
         if (fingerprint() === before) served('the build is unchanged');
         else {
@@ -145,14 +155,6 @@ function served(note = '') {
   gate.set('ready');
   if (changedAt !== null) say(`served again ${since(changedAt)} after the change${note ? ` (${note})` : ''}`);
   changedAt = null;
-  if (pending) {
-    pending = false;
-    void build('another change during the build');
-  }
-}
-
-if (!(await build(existsSync('build/index.js') ? 'checking build/ against src/' : 'first build'))) {
-  say('fix the error above; make dev starts the Worker after the next change in src/ builds');
 }
 
 mkdirSync(DEV_CONFIG_DIR, { recursive: true });
@@ -160,24 +162,30 @@ const devConfig = join(DEV_CONFIG_DIR, 'wrangler.toml');
 writeFileSync(devConfig, devWranglerConfig(readFileSync('wrangler.toml', 'utf8'), relative(DEV_CONFIG_DIR, root)));
 copyDevVars();
 
+let wrangler = null;
 let wranglerReady = false;
-const wrangler = child(
-  'node_modules/.bin/wrangler',
-  ['dev', '--config', devConfig, '--ip', '127.0.0.1', '--port', String(inner), '--var', `FORWARD_URL:http://127.0.0.1:${originPort}/webhooks`, '--persist-to', '.wrangler/state', '--show-interactive-dev-session=false'],
-  { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } },
-);
-for (const stream of [wrangler.stdout, wrangler.stderr]) {
-  let rest = '';
-  stream.on('data', (chunk) => {
-    const lines = (rest + chunk).split('\n');
-    rest = lines.pop();
-    for (const line of lines) onWranglerLine(line);
+
+/** wrangler dev on the inner port, with the config without [build]; started after the first good build. */
+function startWrangler() {
+  gate.set('starting');
+  wrangler = child(
+    'node_modules/.bin/wrangler',
+    ['dev', '--config', devConfig, '--ip', '127.0.0.1', '--port', String(inner), '--var', `FORWARD_URL:http://127.0.0.1:${originPort}/webhooks`, '--persist-to', '.wrangler/state', '--show-interactive-dev-session=false'],
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } },
+  );
+  for (const stream of [wrangler.stdout, wrangler.stderr]) {
+    let rest = '';
+    stream.on('data', (chunk) => {
+      const lines = (rest + chunk).split('\n');
+      rest = lines.pop();
+      for (const line of lines) onWranglerLine(line);
+    });
+  }
+  wrangler.on('exit', (code) => {
+    say(`wrangler dev exited (${code}); stopping`);
+    stop(code ?? 1);
   });
 }
-wrangler.on('exit', (code) => {
-  say(`wrangler dev exited (${code}); stopping`);
-  stop(code ?? 1);
-});
 
 function onWranglerLine(line) {
   // The developer's address is the front door's, not wrangler's inner port.
@@ -229,6 +237,11 @@ for (const path of WATCH) {
       else void build(`${file ? join(path, file) : path} changed`);
     }, 200);
   });
+}
+
+// 7. The first build; wrangler starts once a build succeeded (now, or after the next change).
+if (!(await build(existsSync('build/.build-stamp') ? 'checking build/ against src/' : 'first build'))) {
+  say('fix the error above and save: make dev builds again and then starts the Worker');
 }
 
 /** wrangler.toml for `wrangler dev`: without [build] (this script builds), paths from `dir`. */
