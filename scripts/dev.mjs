@@ -231,6 +231,8 @@ for (const path of WATCH) {
   watch(path, { recursive: statSync(path).isDirectory() }, (_event, file) => {
     if (file && /(^|\/)(\.|#)|~$|\.sw.$/.test(file)) return; // editors' temporary files
     changedAt ??= performance.now();
+    // From the save on, requests wait for the new build instead of getting the old one.
+    if (gate.state === 'ready') gate.set('building');
     clearTimeout(debounce);
     debounce = setTimeout(() => {
       if (building) pending = true;

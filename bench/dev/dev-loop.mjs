@@ -91,6 +91,20 @@ try {
       console.log(`round ${round}, /health -> "${label}": served ${seconds(served.ms)} after the change (answers on the way: ${JSON.stringify(served.seen)})`);
     }
   }
+  // A change that does not compile: requests get 503 DEV_BUILD_FAILED (not a hang), then the fix is served.
+  await sleep(1500);
+  let from = performance.now();
+  writeFileSync(FILE, original.replace(LINE, '$1"ok" +'));
+  const failed = await until((status, body) => status === 503 && body.includes('DEV_BUILD_FAILED'), from);
+  console.log(`a change that does not compile: 503 DEV_BUILD_FAILED ${seconds(failed.ms)} after it (answers on the way: ${JSON.stringify(failed.seen)})`);
+  await sleep(1500);
+  from = performance.now();
+  restore();
+  const fixed = await until((status, body) => status === 200 && body.includes('"ok"'), from);
+  console.log(`its fix: served ${seconds(fixed.ms)} after it (answers on the way: ${JSON.stringify(fixed.seen)})`);
+  const output = log.join('');
+  const count = (pattern) => (output.match(pattern) ?? []).length;
+  console.log(`make dev's own log: ${count(/dev: building the Worker/g)} builds (1 at start, then one per change: ${2 * rounds + 2} changes), ${count(/Reloading local server/g)} wrangler reloads, ${count(/wasm-opt/g)} wasm-opt runs`);
   const sorted = [...figures].sort((a, b) => a - b);
   console.log(`change served: median ${seconds(sorted[Math.floor(sorted.length / 2)])}, ${seconds(sorted[0])} to ${seconds(sorted.at(-1))} over ${figures.length} changes; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 } finally {
