@@ -104,7 +104,7 @@ try {
   console.log(`its fix: served ${seconds(fixed.ms)} after it (answers on the way: ${JSON.stringify(fixed.seen)})`);
   const output = log.join('');
   const count = (pattern) => (output.match(pattern) ?? []).length;
-  console.log(`make dev's own log: ${count(/dev: building the Worker/g)} builds (1 at start, then one per change: ${2 * rounds + 2} changes), ${count(/Reloading local server/g)} wrangler reloads, ${count(/wasm-opt/g)} wasm-opt runs`);
+  console.log(`make dev's own log: ${count(/dev: building the Worker/g)} builds (1 at start, then one per change: ${2 * rounds + 2} changes), ${count(/Reloading local server/g)} wrangler reloads, ${count(/, release\)/g)} release builds (wasm-opt)`);
   const sorted = [...figures].sort((a, b) => a - b);
   console.log(`change served: median ${seconds(sorted[Math.floor(sorted.length / 2)])}, ${seconds(sorted[0])} to ${seconds(sorted.at(-1))} over ${figures.length} changes; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 } finally {
