@@ -76,9 +76,9 @@ describe('shell blocks', () => {
   const cliHelp = run(process.execPath, [join(packageDir, 'cli.js'), '--help']);
   const wranglerHelp = new Map();
   const wrangler = (words) => {
-    const key = words.filter((w) => !w.startsWith('-')).join(' ');
+    const key = words.join(' ');
     if (!wranglerHelp.has(key)) {
-      wranglerHelp.set(key, run(join(root, 'node_modules/.bin/wrangler'), [...key.split(' '), '--help'], {
+      wranglerHelp.set(key, run(join(root, 'node_modules/.bin/wrangler'), [...words, '--help'], {
         cwd: root, env: { ...process.env, CLOUDFLARE_CF_FETCH_ENABLED: 'false', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1', FORCE_COLOR: '0', WRANGLER_LOG_PATH: join(tmpdir(), 'dvw-docs-wrangler-logs') },
       }));
     }

@@ -110,6 +110,7 @@ describe('settings and wrangler.toml', () => {
       ...(config.durable_objects?.bindings ?? []).map((b) => b.name),
       ...(config.kv_namespaces ?? []).map((b) => b.binding),
       ...(config.ratelimits ?? []).map((b) => b.name),
+      ...(config.services ?? []).map((b) => b.binding),
       ...(config.assets?.binding ? [config.assets.binding] : []),
     ];
     for (const name of bindings) assert.match(settings.get(name) ?? 'undocumented', /binding/, `binding ${name}`);
