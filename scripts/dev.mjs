@@ -244,7 +244,14 @@ for (const path of WATCH) {
 }
 
 // 7. The first build; wrangler starts once a build succeeded (now, or after the next change).
-if (!(await build(existsSync('build/.build-stamp') ? 'checking build/ against src/' : 'first build'))) {
+// build/ newer than every input is current: no cargo run (cargo would recompile the crate
+// here, as the two scripts' feature sets overwrite one another's output in target/).
+const stamps = ['build/.build-stamp', 'build/ops/.build-stamp'].filter((file) => existsSync(file));
+const inputs = [...WATCH, 'scripts/build-worker.mjs', 'scripts/worker-shim.js'];
+if (stamps.length === 2 && Math.min(...stamps.map(newest)) > Math.max(...inputs.map(newest))) {
+  say('build/ is newer than src/: starting the Worker without a build');
+  startWrangler();
+} else if (!(await build(stamps.length > 0 ? 'build/ is older than src/' : 'first build'))) {
   say('fix the error above and save: make dev builds again and then starts the Worker');
 }
 
