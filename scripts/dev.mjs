@@ -18,7 +18,7 @@
 //   (`make build-www` refreshes them), so that a rebuild of the Worker never waits behind them.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, watch, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, utimesSync, watch, writeFileSync } from 'node:fs';
 import { createServer, get } from 'node:http';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -125,6 +125,8 @@ function build(reason) {
         return resolve(false);
       }
       say(`built in ${since(t)}`);
+      // build/ is now current with src/, also when the build found nothing to change.
+      for (const stamp of ['build/.build-stamp', 'build/ops/.build-stamp']) if (existsSync(stamp)) utimesSync(stamp, new Date(), new Date());
       if (wrangler === null) startWrangler();
       else if (!wranglerReady) gate.set('starting');
       else {
