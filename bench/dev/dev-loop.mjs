@@ -23,7 +23,8 @@ const LINE = /(Self::Health \| Self::Asset \| Self::Admin => )"ok"/;
 const rounds = Number(process.argv[2] ?? 3);
 const original = readFileSync(FILE, 'utf8');
 if (!LINE.test(original)) throw new Error(`dev-loop: ${FILE} no longer has the /health status line it edits`);
-const restore = () => writeFileSync(FILE, original);
+// Rewritten only when changed: a write makes src/ newer than build/, and the next make dev builds.
+const restore = () => readFileSync(FILE, 'utf8') !== original && writeFileSync(FILE, original);
 
 const freePort = () =>
   new Promise((resolve) => {
@@ -91,6 +92,7 @@ try {
       console.log(`round ${round}, /health -> "${label}": served ${seconds(served.ms)} after the change (answers on the way: ${JSON.stringify(served.seen)})`);
     }
   }
+  if (rounds === 0) process.exit((stop(), 0));
   // A change that does not compile: requests get 503 DEV_BUILD_FAILED (not a hang), then the fix is served.
   await sleep(1500);
   let from = performance.now();
