@@ -115,11 +115,11 @@ bench-npm: build-pkg
 build-worker: setup-node setup-wasm-bindgen
 	node scripts/build-worker.mjs
 
-## Deploys both scripts, the ops script first (the webhook script's OPS binding names it),
-## each with wrangler (logged in, or CLOUDFLARE_API_TOKEN); wrangler.toml's [build] builds both.
-deploy: build-worker
-	node_modules/.bin/wrangler deploy -c ops/wrangler.toml
-	node_modules/.bin/wrangler deploy -c wrangler.toml
+## Deploys both scripts with wrangler (logged in, or CLOUDFLARE_API_TOKEN): the ops script first
+## (the webhook script's OPS binding names it); on a first deploy, scripts/deploy.mjs bootstraps
+## the two scripts' mutual bindings (the ops script without LEDGER, the webhook script, the ops script).
+deploy: setup-node setup-wasm-bindgen
+	node scripts/deploy.mjs
 
 ## The built Worker in real workerd (Miniflare) against a local origin, then a `wrangler dev` smoke test.
 test-worker: build-worker
