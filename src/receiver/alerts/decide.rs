@@ -91,6 +91,20 @@ pub struct AlertState {
     /// Deaths before this time were alerted already (Unix ms).
     #[serde(default)]
     pub dead_since: u64,
+    /// When the last evaluation ran (Unix ms; 0: never).
+    #[serde(default)]
+    pub evaluated_at: u64,
+}
+
+impl AlertState {
+    /// When the next evaluation may run: one interval after the last one (evaluating more
+    /// often sends nothing more: each kind waits for its interval).
+    pub fn next_allowed(&self, settings: &AlertSettings, now: u64) -> u64 {
+        if self.evaluated_at == 0 {
+            return now;
+        }
+        now.max(self.evaluated_at.saturating_add(settings.interval_ms()))
+    }
 }
 
 impl AlertState {

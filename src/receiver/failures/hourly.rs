@@ -98,3 +98,89 @@ pub fn hours<I: IntoIterator<Item = HourFact>>(now_ms: u64, facts: I) -> Vec<Hou
     }
     counts
 }
+
+/// What the stats and the alerts read of one ledger shard (op `overview`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OverviewRequest {
+    /// Count hours from this one (Unix ms, [`first_hour`]).
+    pub since: u64,
+    /// Count deaths whose last attempt ended at or after this time (Unix ms).
+    pub dead_since: u64,
+}
+
+/// The origin's last answer (durable mode).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastAttempt {
+    /// When it started (Unix ms).
+    pub at: u64,
+    /// The origin's status, when it answered.
+    pub status: Option<u16>,
+    /// How long it took.
+    pub duration_ms: u64,
+    /// `unreachable`, `timeout` or `lost` when there was no status.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub error: Option<String>,
+}
+
+/// One shard's answer to `overview`, and their sum.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Overview {
+    /// Hour counts (accepted, delivered, failed attempts) since the request's `since`.
+    pub facts: Vec<HourFact>,
+    /// Events pending or being delivered.
+    pub pending: u64,
+    /// When the oldest of them was received.
+    pub oldest_pending_at: Option<u64>,
+    /// Dead events kept.
+    pub dead_total: u64,
+    /// Dead events whose last attempt ended since the request's `dead_since`.
+    pub dead_new: u64,
+    /// The newest of their ids (at most [`crate::receiver::alerts::ALERT_IDS`]).
+    pub dead_ids: Vec<String>,
+    /// The origin's last answer.
+    pub last_attempt: Option<LastAttempt>,
+}
+
+impl Overview {
+    /// The sum of two shards' overviews.
+    ///
+    /// ```
+    /// use digivault_webhooks::receiver::failures::Overview;
+    /// let a = Overview { pending: 1, oldest_pending_at: Some(5), dead_ids: vec!["a".into()], dead_new: 1, ..Overview::default() };
+    /// let b = Overview { pending: 2, oldest_pending_at: Some(3), ..Overview::default() };
+    /// let sum = a.merge(b);
+    /// assert_eq!((sum.pending, sum.oldest_pending_at, sum.dead_new), (3, Some(3), 1));
+    /// ```
+    pub fn merge(mut self, other: Self) -> Self {
+        self.facts.extend(other.facts);
+        self.pending += other.pending;
+        self.oldest_pending_at = match (self.oldest_pending_at, other.oldest_pending_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.dead_total += other.dead_total;
+        self.dead_new += other.dead_new;
+        self.dead_ids.extend(other.dead_ids);
+        self.dead_ids.truncate(crate::receiver::alerts::ALERT_IDS);
+        self.last_attempt = match (self.last_attempt, other.last_attempt) {
+            (Some(a), Some(b)) => Some(if b.at > a.at { b } else { a }),
+            (a, b) => a.or(b),
+        };
+        self
+    }
+}
+
+/// `GET /admin/stats`: events per state, the backlog, the origin's last answer and the
+/// last 24 hours.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatsView {
+    /// Events per state.
+    #[serde(flatten)]
+    pub counts: crate::receiver::Stats,
+    /// When the oldest pending event was received (Unix ms).
+    pub oldest_pending_at: Option<u64>,
+    /// The origin's last answer (durable mode).
+    pub last_attempt: Option<LastAttempt>,
+    /// The last 24 hours, oldest first.
+    pub hours: Vec<HourCounts>,
+}

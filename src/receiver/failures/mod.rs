@@ -17,7 +17,10 @@ pub use evidence::{
     is_kept, redact_headers, FailureReport, EVIDENCE_BODY_BYTES, KEPT_CODES,
     MAX_HEADER_VALUE_BYTES, MAX_KEPT_HEADERS, REDACTED, REDACTED_HEADERS,
 };
-pub use hourly::{first_hour, hours, Counter, HourCounts, HourFact, HOURS, HOUR_MS};
+pub use hourly::{
+    first_hour, hours, Counter, HourCounts, HourFact, LastAttempt, Overview, OverviewRequest,
+    StatsView, HOURS, HOUR_MS,
+};
 pub(crate) use settings::positive;
 pub use settings::{
     FailureSettings, DEFAULT_FAILURE_SAMPLES, DEFAULT_FAILURE_SAMPLES_PER_MINUTE,

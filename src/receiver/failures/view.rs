@@ -173,7 +173,7 @@ pub struct FailureView {
     /// The kept bytes (the first 64 KiB), as UTF-8 text or base64.
     pub body: String,
     /// `utf8` or `base64` (the kept bytes are not valid UTF-8).
-    pub body_encoding: &'static str,
+    pub body_encoding: String,
     /// Whether `body` is only the start of the body.
     pub truncated: bool,
     /// What the Worker's diagnosis names.
