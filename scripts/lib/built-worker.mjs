@@ -39,7 +39,7 @@ export default function () {
 }`;
 
 /** The Worker service in Miniflare's `workers` list, with its bindings. */
-function workerService({ name, vars, rateLimit, kv, ledger, kvId = 'dedup' }) {
+function workerService({ name, vars, rateLimit, kv, ledger, kvId = 'dedup', console: consoleObject = false }) {
   return {
     name,
     scriptPath: SCRIPT,
@@ -48,7 +48,11 @@ function workerService({ name, vars, rateLimit, kv, ledger, kvId = 'dedup' }) {
     compatibilityDate: COMPATIBILITY_DATE,
     kvNamespaces: kv === true ? { DEDUP: kvId } : {},
     ...(kv === 'reads-fail' ? { wrappedBindings: { DEDUP: 'failing-kv' } } : {}),
-    ...(ledger ? { durableObjects: { LEDGER: ledger } } : {}),
+    durableObjects: {
+      ...(ledger ? { LEDGER: ledger } : {}),
+      // The console's object (refused-delivery evidence, alerts), class ConsoleLog.
+      ...(consoleObject ? { CONSOLE: { className: 'ConsoleLog', useSQLite: true } } : {}),
+    },
     ...(rateLimit === null ? {} : { ratelimits: { RATE_LIMITER: { simple: { limit: rateLimit, period: 60 } } } }),
     bindings: vars,
   };
@@ -93,7 +97,7 @@ function client(fetch) {
  * mode); `persist`: a directory for KV and Durable Object storage (alarms included), so that
  * a second instance starts on the first one's state.
  */
-export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledger = false, persist = false } = {}) {
+export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledger = false, persist = false, console: consoleObject = false } = {}) {
   const logs = [];
   const worker = workerService({
     name: 'receiver',
@@ -101,6 +105,7 @@ export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledg
     rateLimit,
     kv,
     ledger: ledger ? { className: 'EventLedger', useSQLite: true } : null,
+    console: consoleObject,
   });
   const mf = new Miniflare({
     handleStructuredLogs: ({ level, message }) => {
