@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::failures::FailureSettings;
+use super::failures::{DEFAULT_FAILURE_SAMPLES, MAX_FAILURE_SAMPLES};
 use super::DeliverySettings;
 
 /// Default webhook path.
@@ -254,9 +254,9 @@ pub struct Settings {
     pub dedup_store: DedupStore,
     /// `DELIVERY_MODE` and the durable-mode settings.
     pub delivery: DeliverySettings,
-    /// Evidence of refused deliveries (`FAILURE_*`; the webhook script reads
-    /// `FAILURE_SAMPLES` to know whether to report a refusal at all).
-    pub failures: FailureSettings,
+    /// `FAILURE_SAMPLES`: refused deliveries are reported to the ops script as evidence only
+    /// when it is above 0 (the ops script reads the other `FAILURE_*` settings).
+    pub failure_samples: u64,
 }
 
 impl Settings {
@@ -368,11 +368,17 @@ impl Settings {
 
         let delivery = DeliverySettings::from_vars(&get, max_body_bytes)?;
         delivery.check_ledger(dedup_store == DedupStore::Ledger)?;
-        let failures = FailureSettings::from_vars(&get)?;
+        let failure_samples = number(&get, "FAILURE_SAMPLES", DEFAULT_FAILURE_SAMPLES)?;
+        if failure_samples > MAX_FAILURE_SAMPLES {
+            return Err(ConfigError::invalid(
+                "FAILURE_SAMPLES",
+                format!("FAILURE_SAMPLES must be at most {MAX_FAILURE_SAMPLES}; 0 turns the evidence off"),
+            ));
+        }
 
         let settings = Self {
             delivery,
-            failures,
+            failure_samples,
             webhook_path,
             max_body_bytes,
             max_event_age_seconds,

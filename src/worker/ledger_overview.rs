@@ -24,12 +24,10 @@ const ALL_STATES: &str =
 /// Runs `overview` when `path` asks for it (`None` for any other path).
 pub(crate) fn handle(sql: &SqlStorage, path: &str, body: &[u8]) -> Option<worker::Result<Answer>> {
     (path.trim_start_matches('/') == OVERVIEW_OP).then(|| {
-        let request: OverviewRequest = serde_json::from_slice(body)
-            .map_err(|err| worker::Error::RustError(err.to_string()))?;
-        let reply = serde_json::to_string(&overview(sql, &request)?)
-            .map_err(|err| worker::Error::RustError(err.to_string()))?;
+        let request = OverviewRequest::from_wire(body)
+            .ok_or_else(|| worker::Error::RustError("unreadable overview request".into()))?;
         Ok(Answer {
-            reply,
+            reply: overview(sql, &request)?.to_json(),
             wake_at: None,
         })
     })

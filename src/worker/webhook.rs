@@ -189,7 +189,7 @@ async fn webhook(
     // Refusals only: the evidence the ops script keeps (docs/console.md), one notice after
     // the reply is decided. A verified delivery never comes here.
     let refuse = |reply: Reply, body: Option<&body::Body>| {
-        if receiver.settings().failures.enabled() {
+        if receiver.settings().failure_samples > 0 {
             if let Some(framed) = evidence::report(&req, body, &reply) {
                 let headers = [("content-type", "application/octet-stream")];
                 notify_ops(

@@ -16,7 +16,7 @@ pub use admin::{
     DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, REPLAY_BATCH_PER_SHARD,
 };
 pub use listing::{merge_pages, ListCursor, ListItem, ListPage, Stats};
-pub(crate) use protocol::{frame, unframe};
+pub(crate) use protocol::unframe;
 pub use protocol::{
     op, AttemptView, EventQuery, EventView, ListReply, ListRequest, ReplayDeadReply,
     ReplayDeadRequest, ReplayReply, StatsReply, StoreMeta, StoreReply,

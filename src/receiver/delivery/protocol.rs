@@ -64,7 +64,7 @@ impl StoreMeta {
 
 /// `meta` as one JSON line, then `body` (JSON escapes every newline inside strings, so the
 /// first `\n` ends the metadata).
-pub(crate) fn frame<T: Serialize>(meta: &T, body: &[u8]) -> Vec<u8> {
+fn frame<T: Serialize>(meta: &T, body: &[u8]) -> Vec<u8> {
     let mut framed = serde_json::to_vec(meta).unwrap_or_default();
     framed.push(b'\n');
     framed.extend_from_slice(body);

@@ -117,7 +117,42 @@ impl FailureReport {
     /// The request body of a report: the metadata as one JSON line, then the kept body
     /// bytes (at most [`EVIDENCE_BODY_BYTES`] of `body`).
     pub fn frame(&self, body: &[u8]) -> Vec<u8> {
-        crate::receiver::frame(self, &body[..body.len().min(EVIDENCE_BODY_BYTES)])
+        let mut framed = self.to_json().into_bytes();
+        framed.push(b'\n');
+        framed.extend_from_slice(&body[..body.len().min(EVIDENCE_BODY_BYTES)]);
+        framed
+    }
+
+    /// The report as JSON, exactly as its `Serialize` writes it, without instantiating a
+    /// serializer (the webhook script's wasm must not grow).
+    ///
+    /// ```
+    /// use digivault_webhooks::receiver::failures::FailureReport;
+    /// let report = FailureReport { received_at: 1, address: "a\"b".into(), method: "POST".into(), path: "/w".into(), headers: vec![("x".into(), "é\n".into())], status: 401, code: "INVALID_SIGNATURE".into(), size: None, body_sha256: Some("00".into()), origin: "https://r".into() };
+    /// assert_eq!(report.to_json(), serde_json::to_string(&report).unwrap());
+    /// ```
+    pub fn to_json(&self) -> String {
+        use super::hourly::json_str;
+        let headers: Vec<String> = self
+            .headers
+            .iter()
+            .map(|(name, value)| format!("[{},{}]", json_str(name), json_str(value)))
+            .collect();
+        let optional = |value: Option<String>| value.unwrap_or_else(|| "null".to_owned());
+        format!(
+            "{{\"received_at\":{},\"address\":{},\"method\":{},\"path\":{},\"headers\":[{}],\
+             \"status\":{},\"code\":{},\"size\":{},\"body_sha256\":{},\"origin\":{}}}",
+            self.received_at,
+            json_str(&self.address),
+            json_str(&self.method),
+            json_str(&self.path),
+            headers.join(","),
+            self.status,
+            json_str(&self.code),
+            optional(self.size.map(|size| size.to_string())),
+            optional(self.body_sha256.as_deref().map(json_str)),
+            json_str(&self.origin),
+        )
     }
 
     /// Splits a framed report back into metadata and kept body; `None` when unreadable or

@@ -49,6 +49,27 @@ pub enum Counter {
     Refused,
 }
 
+impl Counter {
+    /// Its name in JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Accepted => "accepted",
+            Self::Delivered => "delivered",
+            Self::FailedAttempts => "failed_attempts",
+            Self::Refused => "refused",
+        }
+    }
+}
+
+/// A JSON string (escaped by serde_json's `str` serializer, which every script has).
+pub(crate) fn json_str(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_else(|_| "\"\"".to_owned())
+}
+
+fn json_opt(value: Option<u64>) -> String {
+    value.map_or_else(|| "null".to_owned(), |value| value.to_string())
+}
+
 /// The first hour shown at `now_ms`: 23 hours before the current one.
 pub fn first_hour(now_ms: u64) -> u64 {
     (now_ms / HOUR_MS).saturating_sub(HOURS as u64 - 1) * HOUR_MS
@@ -102,13 +123,38 @@ pub fn hours<I: IntoIterator<Item = HourFact>>(now_ms: u64, facts: I) -> Vec<Hou
 /// The ledger shard op behind [`Overview`] (the request's URL path).
 pub const OVERVIEW_OP: &str = "overview";
 
-/// What the stats and the alerts read of one ledger shard (op `overview`).
+/// What the stats and the alerts read of one ledger shard (op `overview`). On the wire: two
+/// decimal numbers, `since` then `dead_since` (no deserializer in the webhook script).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OverviewRequest {
     /// Count hours from this one (Unix ms, [`first_hour`]).
     pub since: u64,
     /// Count deaths whose last attempt ended at or after this time (Unix ms).
     pub dead_since: u64,
+}
+
+impl OverviewRequest {
+    /// The request body.
+    ///
+    /// ```
+    /// use digivault_webhooks::receiver::failures::OverviewRequest;
+    /// let request = OverviewRequest { since: 3_600_000, dead_since: 42 };
+    /// assert_eq!(OverviewRequest::from_wire(request.to_wire().as_bytes()), Some(request));
+    /// assert_eq!(OverviewRequest::from_wire(b"1"), None);
+    /// ```
+    pub fn to_wire(&self) -> String {
+        format!("{} {}", self.since, self.dead_since)
+    }
+
+    /// Reads [`OverviewRequest::to_wire`]'s text.
+    pub fn from_wire(body: &[u8]) -> Option<Self> {
+        let text = std::str::from_utf8(body).ok()?;
+        let (since, dead_since) = text.trim().split_once(' ')?;
+        Some(Self {
+            since: since.parse().ok()?,
+            dead_since: dead_since.parse().ok()?,
+        })
+    }
 }
 
 /// The origin's last answer (durable mode).
@@ -145,6 +191,63 @@ pub struct Overview {
 }
 
 impl Overview {
+    /// The overview as JSON, exactly as its `Serialize` writes it, but without instantiating a
+    /// serializer: the ledger shards run in the webhook script, whose wasm must not grow.
+    ///
+    /// ```
+    /// use digivault_webhooks::receiver::failures::{Counter, HourFact, LastAttempt, Overview};
+    /// let overview = Overview {
+    ///     facts: vec![HourFact { start: 3_600_000, counter: Counter::FailedAttempts, count: 2 }],
+    ///     pending: 1, oldest_pending_at: Some(7), dead_total: 2, dead_new: 1,
+    ///     dead_ids: vec!["evt_\"1\"".into()],
+    ///     last_attempt: Some(LastAttempt { at: 9, status: None, duration_ms: 3, error: Some("timeout".into()) }),
+    /// };
+    /// assert_eq!(overview.to_json(), serde_json::to_string(&overview).unwrap());
+    /// let empty = Overview::default();
+    /// assert_eq!(empty.to_json(), serde_json::to_string(&empty).unwrap());
+    /// ```
+    pub fn to_json(&self) -> String {
+        let facts: Vec<String> = self
+            .facts
+            .iter()
+            .map(|fact| {
+                format!(
+                    "{{\"start\":{},\"counter\":\"{}\",\"count\":{}}}",
+                    fact.start,
+                    fact.counter.as_str(),
+                    fact.count
+                )
+            })
+            .collect();
+        let ids: Vec<String> = self.dead_ids.iter().map(|id| json_str(id)).collect();
+        let last = self.last_attempt.as_ref().map_or_else(
+            || "null".to_owned(),
+            |last| {
+                let error = last
+                    .error
+                    .as_deref()
+                    .map(|error| format!(",\"error\":{}", json_str(error)))
+                    .unwrap_or_default();
+                format!(
+                    "{{\"at\":{},\"status\":{},\"duration_ms\":{}{error}}}",
+                    last.at,
+                    json_opt(last.status.map(u64::from)),
+                    last.duration_ms
+                )
+            },
+        );
+        format!(
+            "{{\"facts\":[{}],\"pending\":{},\"oldest_pending_at\":{},\"dead_total\":{},\
+             \"dead_new\":{},\"dead_ids\":[{}],\"last_attempt\":{last}}}",
+            facts.join(","),
+            self.pending,
+            json_opt(self.oldest_pending_at),
+            self.dead_total,
+            self.dead_new,
+            ids.join(","),
+        )
+    }
+
     /// The sum of two shards' overviews.
     ///
     /// ```

@@ -9,7 +9,7 @@ use worker::js_sys::Uint8Array;
 use worker::{console_error, Date, Delay, Env, ObjectNamespace, SqlStorage};
 
 use super::super::super::forward;
-use super::super::super::ledger_client::call;
+use super::super::super::ledger_client::call_raw;
 use super::store;
 use crate::receiver::alerts::{
     alert_headers, decide, Alert, AlertRecord, AlertSettings, AlertState, Observation,
@@ -40,8 +40,11 @@ pub(crate) async fn overview(
     ledger: &ObjectNamespace,
     request: &OverviewRequest,
 ) -> Result<Overview, String> {
-    let parts: Vec<Result<Overview, String>> =
-        join_all((0..LEDGER_SHARDS).map(|shard| call(ledger, shard, OVERVIEW_OP, request))).await;
+    let body = request.to_wire();
+    let parts: Vec<Result<Overview, String>> = join_all(
+        (0..LEDGER_SHARDS).map(|shard| call_raw(ledger, shard, OVERVIEW_OP, body.as_bytes())),
+    )
+    .await;
     parts
         .into_iter()
         .try_fold(Overview::default(), |sum, part| Ok(sum.merge(part?)))

@@ -18,7 +18,8 @@ use super::super::var;
 use crate::diagnose::{JsonForm, Reserialized};
 use crate::receiver::alerts::AlertSettings;
 use crate::receiver::failures::{
-    console_settings, diagnose_record, FailureCursor, FailureReport, FailureSettings,
+    console_settings, diagnose_record, redact_headers, FailureCursor, FailureReport,
+    FailureSettings,
 };
 use crate::receiver::ConfigError;
 
@@ -137,8 +138,10 @@ fn run(
     let failures = &settings.failures;
     match path {
         op::REPORT => {
-            let (report, kept) = FailureReport::unframe(body)
+            let (mut report, kept) = FailureReport::unframe(body)
                 .ok_or_else(|| worker::Error::RustError("unreadable failure report".into()))?;
+            // Redacted and capped here too, whatever the sender did.
+            report.headers = redact_headers(std::mem::take(&mut report.headers));
             let written = store::keep(sql, failures, &report, kept, now, || {
                 store::stored_mistakes(&diagnose(env, &report, kept))
             })?;
