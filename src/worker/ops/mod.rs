@@ -62,6 +62,8 @@ async fn fetch(req: Request, env: Env, _ctx: worker::Context) -> worker::Result<
 pub async fn respond(mut req: Request, env: &Env, log: &mut LogLine) -> worker::Result<Response> {
     // The webhook script's notices for the console (refused-delivery evidence, nudges).
     if let Some(response) = console::notice(&mut req, env).await {
+        // Not a request of anyone's: nothing to log unless it failed (logged where it did).
+        log.level = "info";
         return response;
     }
     let reply = admin_reply(&req, env, log).await;
