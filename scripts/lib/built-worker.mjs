@@ -22,8 +22,19 @@ for (const script of [SCRIPT, OPS_SCRIPT]) {
 }
 /** The ops script's name in Miniflare (the webhook script's `OPS` binding points at it). */
 export const OPS_NAME = 'ops';
-/** The variables the ops script reads (ops/wrangler.toml; the rest belong to the webhook script). */
-const OPS_VARS = ['ADMIN_TOKEN'];
+/** The variables only the ops script reads (ops/wrangler.toml; the rest belong to the webhook script). */
+const OPS_VARS = [
+  'ADMIN_TOKEN',
+  'FAILURE_SAMPLES_PER_MINUTE',
+  'FAILURE_TTL_SECONDS',
+  'ALERT_URL',
+  'ALERT_SECRET',
+  'ALERT_INTERVAL_SECONDS',
+  'ALERT_FAILURE_THRESHOLD',
+  'ALERT_BACKLOG_SECONDS',
+];
+/** The variables both scripts read: the console's diagnosis runs with the webhook secrets. */
+const SHARED_VARS = ['WEBHOOK_SECRET', 'WEBHOOK_SECRET_PREVIOUS', 'FAILURE_SAMPLES'];
 
 /** Lowercase hex HMAC-SHA256, as DigiVault signs (node:crypto: independent of the Rust core under test). */
 export function sign(body, secret = SECRET) {
@@ -50,7 +61,7 @@ export default function () {
  * The ops script in Miniflare's `workers` list: `ledgerScript`, the webhook script hosting the
  * EventLedger class (null: no LEDGER binding), and the variables of `vars` it reads.
  */
-function opsService({ vars, ledgerScript, script = null }) {
+function opsService({ vars, ledgerScript, script = null, console: consoleObject = false }) {
   if (script) return { name: OPS_NAME, modules: true, script, compatibilityDate: COMPATIBILITY_DATE };
   return {
     name: OPS_NAME,
@@ -58,8 +69,12 @@ function opsService({ vars, ledgerScript, script = null }) {
     modules: true,
     modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
     compatibilityDate: COMPATIBILITY_DATE,
-    ...(ledgerScript ? { durableObjects: { LEDGER: { className: 'EventLedger', scriptName: ledgerScript, useSQLite: true } } } : {}),
-    bindings: Object.fromEntries(OPS_VARS.filter((name) => name in vars).map((name) => [name, vars[name]])),
+    durableObjects: {
+      ...(ledgerScript ? { LEDGER: { className: 'EventLedger', scriptName: ledgerScript, useSQLite: true } } : {}),
+      // The console's object (refused-delivery evidence, alerts), class ConsoleLog of this script.
+      ...(consoleObject ? { CONSOLE: { className: 'ConsoleLog', useSQLite: true } } : {}),
+    },
+    bindings: Object.fromEntries([...OPS_VARS, ...SHARED_VARS].filter((name) => name in vars).map((name) => [name, vars[name]])),
   };
 }
 
@@ -120,7 +135,7 @@ function client(fetch) {
  * a second instance starts on the first one's state. `ops`: true (the built ops script bound as
  * `OPS`), false (no `OPS` binding) or a JS module's source serving as the ops script.
  */
-export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledger = false, persist = false, ops = true } = {}) {
+export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledger = false, persist = false, ops = true, console: consoleObject = false } = {}) {
   const logs = [];
   const worker = workerService({
     name: 'receiver',
@@ -137,7 +152,7 @@ export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledg
     ...(persist ? { kvPersist: `${persist}/kv`, durableObjectsPersist: `${persist}/do` } : {}),
     workers: [
       worker,
-      ...(ops === false ? [] : [opsService({ vars, ledgerScript: ledger ? 'receiver' : null, script: typeof ops === 'string' ? ops : null })]),
+      ...(ops === false ? [] : [opsService({ vars, ledgerScript: ledger ? 'receiver' : null, script: typeof ops === 'string' ? ops : null, console: consoleObject })]),
       ...(kv === 'reads-fail' ? [{ name: 'failing-kv', modules: true, script: FAILING_KV }] : []),
     ],
   });

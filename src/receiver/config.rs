@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use super::failures::{DEFAULT_FAILURE_SAMPLES, MAX_FAILURE_SAMPLES};
 use super::DeliverySettings;
 
 /// Default webhook path.
@@ -26,7 +27,7 @@ pub const DEFAULT_FORWARD_TIMEOUT_MS: u64 = 25_000;
 pub const MAX_FORWARD_TIMEOUT_MS: u64 = 28_000;
 
 /// Every setting the receiver reads: `(name, is_secret, what it does)`.
-pub const VARS: [(&str, bool, &str); 14] = [
+pub const VARS: [(&str, bool, &str); 22] = [
     (
         "WEBHOOK_SECRET",
         true,
@@ -97,6 +98,46 @@ pub const VARS: [(&str, bool, &str); 14] = [
         "ADMIN_TOKEN",
         true,
         "enables the admin API under /admin (at least 32 characters; needs LEDGER)",
+    ),
+    (
+        "FAILURE_SAMPLES",
+        false,
+        "both scripts: refused deliveries kept as evidence, oldest dropped first (default 500, 0 = off, at most 10000; needs CONSOLE on the ops script)",
+    ),
+    (
+        "FAILURE_SAMPLES_PER_MINUTE",
+        false,
+        "ops script: evidence records written per minute at most, the rest only counted (default 60)",
+    ),
+    (
+        "FAILURE_TTL_SECONDS",
+        false,
+        "ops script: how long evidence of a refused delivery is kept (default 604800)",
+    ),
+    (
+        "ALERT_URL",
+        false,
+        "ops script: where alerts are posted (https, or http to a loopback address; unset = off; needs LEDGER and CONSOLE)",
+    ),
+    (
+        "ALERT_SECRET",
+        true,
+        "ops script: signs each alert's body in X-DigiVault-Alert-Signature (HMAC-SHA256 hex)",
+    ),
+    (
+        "ALERT_INTERVAL_SECONDS",
+        false,
+        "ops script: at most one alert per kind per this many seconds (default 300)",
+    ),
+    (
+        "ALERT_FAILURE_THRESHOLD",
+        false,
+        "ops script: refused deliveries within an interval that raise an alert (default 10)",
+    ),
+    (
+        "ALERT_BACKLOG_SECONDS",
+        false,
+        "ops script: age of the oldest pending event that raises an alert (default 1800)",
     ),
 ];
 
@@ -213,6 +254,9 @@ pub struct Settings {
     pub dedup_store: DedupStore,
     /// `DELIVERY_MODE` and the durable-mode settings.
     pub delivery: DeliverySettings,
+    /// `FAILURE_SAMPLES`: refused deliveries are reported to the ops script as evidence only
+    /// when it is above 0 (the ops script reads the other `FAILURE_*` settings).
+    pub failure_samples: u64,
 }
 
 impl Settings {
@@ -324,9 +368,17 @@ impl Settings {
 
         let delivery = DeliverySettings::from_vars(&get, max_body_bytes)?;
         delivery.check_ledger(dedup_store == DedupStore::Ledger)?;
+        let failure_samples = number(&get, "FAILURE_SAMPLES", DEFAULT_FAILURE_SAMPLES)?;
+        if failure_samples > MAX_FAILURE_SAMPLES {
+            return Err(ConfigError::invalid(
+                "FAILURE_SAMPLES",
+                format!("FAILURE_SAMPLES must be at most {MAX_FAILURE_SAMPLES}; 0 turns the evidence off"),
+            ));
+        }
 
         let settings = Self {
             delivery,
+            failure_samples,
             webhook_path,
             max_body_bytes,
             max_event_age_seconds,

@@ -24,8 +24,10 @@ mod body;
 #[cfg(feature = "worker-ledger")]
 mod durable;
 #[cfg(feature = "worker")]
+mod evidence;
+#[cfg(feature = "worker")]
 mod flood;
-#[cfg(any(feature = "worker", feature = "worker-ledger"))]
+#[cfg(any(feature = "worker", feature = "worker-ledger", feature = "worker-ops"))]
 mod forward;
 #[cfg(feature = "worker")]
 mod kv;
@@ -35,11 +37,13 @@ pub mod ledger;
 mod ledger_client;
 #[cfg(feature = "worker")]
 mod ledger_mode;
+#[cfg(feature = "worker-ledger")]
+mod ledger_overview;
 #[cfg(feature = "worker")]
 mod local;
 #[cfg(feature = "worker-ops")]
 pub mod ops;
-#[cfg(feature = "worker-ledger")]
+#[cfg(any(feature = "worker-ledger", feature = "worker-ops"))]
 mod sql_row;
 #[cfg(feature = "worker")]
 pub mod webhook;

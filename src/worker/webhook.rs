@@ -10,7 +10,7 @@ use worker::{
 
 use super::forward::Sent;
 use super::{
-    body, emit, flood, forward, kv, ledger_binding, ledger_client, ledger_mode, receiver,
+    body, emit, evidence, flood, forward, kv, ledger_binding, ledger_client, ledger_mode, receiver,
     to_response, var,
 };
 use crate::headers::SIGNATURE_HEADERS;
@@ -186,6 +186,24 @@ async fn webhook(
     ctx: &Context,
     log: &mut LogLine,
 ) -> Result<Reply, Reply> {
+    // Refusals only: the evidence the ops script keeps (docs/console.md), one notice after
+    // the reply is decided. A verified delivery never comes here.
+    let refuse = |reply: Reply, body: Option<&body::Body>| {
+        if receiver.settings().failure_samples > 0 {
+            if let Some(framed) = evidence::report(&req, body, &reply) {
+                let headers = [("content-type", "application/octet-stream")];
+                notify_ops(
+                    env,
+                    ctx,
+                    "/internal/refused",
+                    &headers,
+                    reply.outcome,
+                    &framed,
+                );
+            }
+        }
+        reply
+    };
     // Only the headers used, one lookup each (cheaper than copying every header out).
     let header = |name: &str| req.headers().get(name).ok().flatten();
     let content_length = header("content-length");
@@ -194,14 +212,20 @@ async fn webhook(
         .iter()
         .filter_map(|name| Some((*name, header(name)?)))
         .collect();
-    let declared = receiver.declared_length(content_length.as_deref())?;
-    let body = body::read(&req, receiver, declared).await?;
+    let declared = receiver
+        .declared_length(content_length.as_deref())
+        .map_err(|reply| refuse(reply, None))?;
+    let body = body::read(&req, receiver, declared)
+        .await
+        .map_err(|reply| refuse(reply, None))?;
 
     let now = i64::try_from(Date::now().as_millis() / 1000).unwrap_or(i64::MAX);
     let pairs = signatures
         .iter()
         .map(|(name, value)| (*name, value.as_str()));
-    let accepted = receiver.accept(&body.bytes, pairs, now)?;
+    let accepted = receiver
+        .accept(&body.bytes, pairs, now)
+        .map_err(|reply| refuse(reply, Some(&body)))?;
     log.event(&accepted.event);
 
     let settings = receiver.settings();

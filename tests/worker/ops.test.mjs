@@ -105,9 +105,12 @@ describe('with LISTEN_TOKEN: one notice per verified delivery, after the reply',
       assert.equal((await read(await worker.post(body))).json.status, 'duplicate');
       assert.equal((await read(await worker.post(body, { secret: 'whsec_wrong_0123456789' }))).status, 401);
       // Sent after the reply: wait for them, then a little longer for any extra one.
-      for (let i = 0; (await seenBy(worker)).length < 2 && i < 200; i++) await sleep(25);
+      for (let i = 0; (await seenBy(worker)).length < 3 && i < 200; i++) await sleep(25);
       await sleep(300);
-      const notices = await seenBy(worker);
+      const all = await seenBy(worker);
+      // The forged one is reported as refused-delivery evidence (docs/console.md), not as an event.
+      assert.deepEqual(all.filter((n) => new URL(n.url).pathname !== '/internal/listen/event').map((n) => new URL(n.url).pathname), ['/internal/refused']);
+      const notices = all.filter((n) => new URL(n.url).pathname === '/internal/listen/event');
       assert.equal(notices.length, 2, 'one per verified delivery, none for the forged one');
       for (const notice of notices) {
         assert.equal(notice.method, 'POST');

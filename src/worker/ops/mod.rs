@@ -19,9 +19,12 @@
 //!     `LISTEN_TOKEN` set; body: the raw verified event body, headers `content-type` and
 //!     `x-digivault-event-id`. (The listen engineer: the listen Durable Object lives on this
 //!     side, in `src/worker/ops/listen.rs`; answer this topic in [`respond`].)
-//!   - `/internal/refused` (to add, console engineer): refused-delivery evidence, sent by the
-//!     webhook script's `webhook::notify_ops` from the rejection path only when its setting is
-//!     on; the diagnosis (`src/diagnose/`) and alerts run here, in `src/worker/ops/console.rs`.
+//!   - `/internal/refused`: refused-delivery evidence (a framed
+//!     [`crate::receiver::failures::FailureReport`]), sent by the webhook script from the
+//!     rejection path only (`FAILURE_SAMPLES` > 0 there); kept, diagnosed and alerted on here
+//!     ([`console`], the `ConsoleLog` object bound as `CONSOLE`).
+//!   - `/internal/console/nudge`: a ledger shard's alarm saw a failed attempt (at most every
+//!     10 s per isolate): the alerts are evaluated soon.
 //! - **Bindings of this script**: `LEDGER` (class `EventLedger` of the webhook script, bound by
 //!   `script_name`: the admin API reads and replays through it), `ADMIN_TOKEN` (secret: the
 //!   admin API is off without it), and whatever the console and listen add (their own Durable
@@ -31,6 +34,7 @@
 //!   the webhook script (the size budget in `scripts/build-worker.mjs` checks it).
 
 pub mod admin;
+pub mod console;
 
 use worker::{Env, Request, Response};
 
@@ -55,7 +59,13 @@ async fn fetch(req: Request, env: Env, _ctx: worker::Context) -> worker::Result<
 
 /// Answers a request the webhook script forwarded (or, both features built into one script,
 /// handed over): the admin API, 404 for anything else. `log` gets the reply and details.
-pub async fn respond(req: Request, env: &Env, log: &mut LogLine) -> worker::Result<Response> {
+pub async fn respond(mut req: Request, env: &Env, log: &mut LogLine) -> worker::Result<Response> {
+    // The webhook script's notices for the console (refused-delivery evidence, nudges).
+    if let Some(response) = console::notice(&mut req, env).await {
+        // Not a request of anyone's: nothing to log unless it failed (logged where it did).
+        log.level = "info";
+        return response;
+    }
     let reply = admin_reply(&req, env, log).await;
     log.finish(&reply, 0);
     to_response(&reply)
@@ -76,6 +86,11 @@ async fn admin_reply(req: &Request, env: &Env, log: &mut LogLine) -> Reply {
     let (true, Some(token), Ok(Some(ledger))) = (admin_path, token, ledger_binding(env)) else {
         return Reply::not_found();
     };
+    // The console's settings (FAILURE_*, ALERT_*) are checked like the others.
+    if let Err(err) = console::settings(env) {
+        log.detail(&err.to_string());
+        return Reply::misconfigured();
+    }
     // The query as sent (no URL parser: the `url` crate's IDNA tables cost ~100 KB).
     let url = req.inner().url();
     let query = query_of(&url);
@@ -87,5 +102,6 @@ async fn admin_reply(req: &Request, env: &Env, log: &mut LogLine) -> Reply {
         query,
         authorization: authorization.as_deref(),
     };
-    admin::handle(&ledger, &token, request, log).await
+    let console = console::binding(env);
+    admin::handle(&ledger, console.as_ref(), &token, request, log).await
 }
