@@ -28,9 +28,9 @@ function sample(now) {
   const refusedBody = `${JSON.stringify({ id: 'webhook_x', type: 'contact.created', created_at: 1764500000 }, null, 2)}\n`;
   const failures = [
     {
-      id: 'f_1', received_at: now - 5 * 60_000, code: 'INVALID_SIGNATURE', address: '203.0.113.9', size: refusedBody.length,
+      id: 'f_1', received_at: now - 5 * 60_000, code: 'INVALID_SIGNATURE', status: 401, address: '203.0.113.9', size: refusedBody.length,
       mistakes: ['PRETTY_PRINTED'], method: 'POST', path: '/webhooks',
-      headers: { 'content-type': 'application/json', 'x-digivault-signature': 'ab'.repeat(32), authorization: '[redacted]' },
+      headers: { 'content-type': 'application/json', 'x-digivault-signature': '[masked: 64 characters]', authorization: '[redacted]' },
       body_sha256: '9f'.repeat(32), body: refusedBody, body_encoding: 'utf8', truncated: false,
       diagnosis: { mistakes: [{ code: 'PRETTY_PRINTED', title: 'Body pretty-printed', explanation: 'The signature matches this body pretty-printed with 2 spaces: the JSON was reformatted between signing and verifying.' }] },
     },
@@ -41,8 +41,8 @@ function sample(now) {
     },
   ];
   const alerts = [
-    { sent_at: now - 10 * 60_000, kind: 'dead_letter', count: 2, text: '2 webhook events died after their last attempt: webhook_dead_1, webhook_dead_2', status: 'sent' },
-    { sent_at: now - 40 * 60_000, kind: 'verification_failures', count: 22, text: '22 deliveries refused in 5 min; most often: Body pretty-printed', status: 'failed' },
+    { id: '2', at: now - 10 * 60_000, kind: 'dead_letter', count: 2, ids: ['webhook_dead_1', 'webhook_dead_2'], text: 'DigiVault webhooks: 2 events died after their last attempt: webhook_dead_1, webhook_dead_2', outcome: 'sent', attempts: 1, status: 200 },
+    { id: '1', at: now - 40 * 60_000, kind: 'verification_failures', count: 22, ids: ['f_1'], text: 'DigiVault webhooks: 22 deliveries refused in the last 300 s, most often PRETTY_PRINTED.', outcome: 'failed', attempts: 3, error: 'unreachable' },
   ];
   return { events, hours, failures, alerts };
 }
@@ -67,7 +67,7 @@ export async function startFakeAdmin(scenario = 'durable') {
         return json(res, 200, { ...counts, mode: forward ? 'forward' : 'durable', oldest_pending_at: oldest, hours: data.hours, last_attempt: events.length ? { at: now - 60_000, status: 503, duration_ms: 231 } : null });
       }
       if (parts[0] === 'events' && parts.length === 1) {
-        const list = events.filter((e) => e.state === url.searchParams.get('state') && (!url.searchParams.get('type') || e.type === url.searchParams.get('type')) && (!url.searchParams.get('id') || e.id === url.searchParams.get('id')));
+        const list = events.filter((e) => (!url.searchParams.get('state') || e.state === url.searchParams.get('state')) && (!url.searchParams.get('type') || e.type === url.searchParams.get('type')) && (!url.searchParams.get('id') || e.id === url.searchParams.get('id')));
         return json(res, 200, { events: list.map(({ body, ...e }) => e), cursor: null });
       }
       if (parts[0] === 'events' && parts[1] === 'replay') {

@@ -1,6 +1,6 @@
 // Alerts the receiver sent (dead letters, verification failures, backlog, resolved),
 // newest first, from GET /admin/alerts.
-import { el } from '../dom.js';
+import { el, plural } from '../dom.js';
 import { ApiError, api } from './api.js';
 import { count, relative, when } from './format.js';
 import { empty, failure, loading, show } from './states.js';
@@ -8,10 +8,16 @@ import { empty, failure, loading, show } from './states.js';
 /** Alerts per page. */
 export const PAGE_SIZE = 50;
 
+// `outcome`: sent (the alert URL answered 2xx) or failed (every attempt did not), with the
+// last answer's `status` or `error` and the `attempts` made.
 function delivery(alert) {
-  const status = alert.status ?? alert.delivery ?? (alert.delivered === true ? 'sent' : alert.delivered === false ? 'failed' : undefined);
-  if (status === undefined) return '—';
-  return el('span', { class: `badge ${status === 'failed' ? 'state-dead' : 'state-delivered'}` }, String(status));
+  const outcome = alert.outcome ?? '—';
+  const last = typeof alert.status === 'number' ? `HTTP ${alert.status}` : alert.error;
+  const detail = [last, typeof alert.attempts === 'number' ? plural(alert.attempts, 'attempt') : null].filter(Boolean).join(', ');
+  return [
+    el('span', { class: `badge ${outcome === 'failed' ? 'state-dead' : 'state-delivered'}` }, outcome),
+    detail ? el('span', { class: 'hint block' }, detail) : null,
+  ];
 }
 
 /** The listing of alerts. */
@@ -39,7 +45,8 @@ export async function alertsView(ctx) {
   const pager = el('nav', { class: 'pager', 'aria-label': 'Pages' });
   if (cursor) pager.append(el('a', { href: '#console/alerts' }, '← Newest'));
   if (page.cursor) pager.append(el('a', { href: `#console/alerts?cursor=${encodeURIComponent(page.cursor)}` }, 'Older →'));
-  show(results, 
+  show(
+    results,
     el(
       'table',
       { class: 'list', 'data-testid': 'alerts' },
@@ -48,7 +55,7 @@ export async function alertsView(ctx) {
         'tbody',
         {},
         ...alerts.map((alert) => {
-          const at = alert.sent_at ?? alert.at ?? alert.created_at;
+          const { at } = alert;
           return el(
             'tr',
             {},
@@ -56,7 +63,7 @@ export async function alertsView(ctx) {
             el('td', {}, el('code', {}, alert.kind ?? '—')),
             el('td', { class: 'num' }, count(alert.count)),
             el('td', {}, alert.text ?? ''),
-            el('td', {}, delivery(alert)),
+            el('td', { 'data-testid': 'alert-outcome' }, ...delivery(alert).filter(Boolean)),
           );
         }),
       ),

@@ -70,14 +70,18 @@ function table(events) {
   );
 }
 
-/** "Replay all dead": a confirmation, then one call after another until none is left. */
-function replayAllDead(ctx) {
+/**
+ * "Replay all dead": a confirmation, then one call after another until none is left;
+ * `reload` redraws the listing once done.
+ */
+function replayAllDead(ctx, reload) {
   const box = el('div', { class: 'replay-all', 'data-testid': 'replay-all' });
   const start = el('button', { type: 'button', class: 'secondary', 'data-testid': 'replay-dead' }, 'Replay all dead…');
   box.append(start);
   start.addEventListener('click', () => {
     const confirm = el('button', { type: 'button', class: 'danger', 'data-testid': 'replay-dead-confirm' }, 'Yes, replay every dead event');
     const cancel = el('button', { type: 'button', class: 'secondary', 'data-testid': 'replay-dead-cancel' }, 'Cancel');
+    box.classList.add('active');
     box.replaceChildren(
       el('p', {}, 'Every dead event goes back to pending and is delivered to the origin again, on a fresh retry schedule. ' +
         'Check that the origin is up first.'),
@@ -85,13 +89,13 @@ function replayAllDead(ctx) {
       cancel,
     );
     confirm.focus();
-    cancel.addEventListener('click', () => box.replaceWith(replayAllDead(ctx)));
-    confirm.addEventListener('click', () => runReplayAll(box, ctx));
+    cancel.addEventListener('click', () => box.replaceWith(replayAllDead(ctx, reload)));
+    confirm.addEventListener('click', () => runReplayAll(box, ctx, reload));
   });
   return box;
 }
 
-async function runReplayAll(box, ctx) {
+async function runReplayAll(box, ctx, reload) {
   const bar = el('progress', { 'data-testid': 'replay-progress', max: '1', value: '0' });
   const status = el('p', { role: 'status', 'data-testid': 'replay-status' }, 'Replaying…');
   box.replaceChildren(bar, status);
@@ -114,10 +118,8 @@ async function runReplayAll(box, ctx) {
     // Nothing more moved: stop rather than call forever.
     if (!part.remaining || !part.replayed) break;
   }
-  const again = el('button', { type: 'button', class: 'secondary' }, 'Show the list');
-  again.addEventListener('click', ctx.rerender);
   status.textContent = `Done: ${plural(replayed, 'event')} back to pending; they are being delivered.`;
-  box.append(again);
+  if (ctx.current()) await reload();
   return undefined;
 }
 
@@ -135,14 +137,23 @@ export async function eventsView(ctx) {
     previous.cursors = [];
   }
   const results = el('div', { class: 'results' }, loading('events'));
-  show(ctx.container, 
-    el('div', { class: 'view-head' }, el('h2', {}, 'Events'), replayAllDead(ctx)),
+  const reload = () => showEvents(ctx, filter, cursor, results);
+  show(
+    ctx.container,
+    el('div', { class: 'view-head' }, el('h2', {}, 'Events'), replayAllDead(ctx, reload)),
     filterForm(filter, ctx),
     results,
   );
+  await reload();
+}
+
+/** Fetches one page of the listing into `results`. */
+async function showEvents(ctx, filter, cursor, results) {
   let page;
   try {
-    page = await api('/admin/events', { query: { state: filter.state, type: filter.type, id: filter.id, limit: PAGE_SIZE, cursor } });
+    // With an id, any state: the API asks the one shard that would hold it.
+    const state = filter.id ? '' : filter.state;
+    page = await api('/admin/events', { query: { state, type: filter.type, id: filter.id, limit: PAGE_SIZE, cursor } });
   } catch (error) {
     if (error instanceof ApiError && !['unauthorized', 'signed-out'].includes(error.kind)) {
       if (ctx.current()) show(results, failure(error, { retry: ctx.rerender }));
@@ -164,10 +175,13 @@ export async function eventsView(ctx) {
     older.addEventListener('click', () => previous.cursors.push(cursor));
     pager.append(older);
   }
-  const what = [filter.state, filter.type && `of type ${filter.type}`, filter.id && `with id ${filter.id}`].filter(Boolean).join(' ');
-  show(results, 
+  const what = filter.id
+    ? `event with id ${filter.id}${filter.type ? ` and type ${filter.type}` : ''}`
+    : [filter.state, filter.type && `events of type ${filter.type}`].filter(Boolean).join(' ') + (filter.type ? '' : ' events');
+  show(
+    results,
     events.length === 0
-      ? empty(cursor ? 'No older events.' : `No ${what} events.`, filter.state === 'dead' && !filter.type && !filter.id ? 'Nothing has failed for good: no event waits for a replay.' : undefined)
+      ? empty(cursor ? 'No older events.' : `No ${what}.`, filter.state === 'dead' && !filter.type && !filter.id ? 'Nothing has failed for good: no event waits for a replay.' : undefined)
       : table(events),
     pager,
   );
@@ -261,7 +275,8 @@ export async function eventView(ctx) {
   if (view === null || !ctx.current()) return;
   const now = Date.now();
   const attempts = Array.isArray(view.attempts) ? view.attempts : [];
-  show(ctx.container, 
+  show(
+    ctx.container,
     el('p', {}, el('a', { href: listHref({ state: view.state }), 'data-testid': 'back' }, '← Events')),
     el('div', { class: 'view-head' }, el('h2', { class: 'mono' }, view.id), el('span', { class: `badge state-${view.state}`, 'data-testid': 'event-state' }, view.state)),
     el(

@@ -20,17 +20,17 @@ export function readStats(stats) {
   const hourly = Array.isArray(stats.hours) ? stats.hours : null;
   return {
     counts: Object.fromEntries(STATES.map((state) => [state, num(stats[state]) ?? 0])),
-    mode: stats.mode ?? stats.delivery_mode,
+    mode: stats.mode,
     oldestPendingAt: num(stats.oldest_pending_at),
     hours:
       hourly?.map((hour) => ({
-        start: num(hour.start) ?? num(hour.hour) ?? num(hour.at),
+        start: num(hour.start),
         accepted: num(hour.accepted) ?? 0,
         delivered: num(hour.delivered) ?? 0,
-        failed: num(hour.failed_attempts) ?? num(hour.failed) ?? 0,
+        failed: num(hour.failed_attempts) ?? 0,
         refused: num(hour.refused) ?? 0,
       })) ?? null,
-    lastAnswer: stats.last_attempt ?? stats.origin_last_answer ?? null,
+    lastAnswer: stats.last_attempt ?? null,
   };
 }
 
@@ -53,7 +53,11 @@ export function noteMode(stats) {
 function tile(state, value) {
   return el(
     'a',
-    { class: `tile state-${state}${state === 'dead' && value > 0 ? ' alarm' : ''}`, href: `#console/events?state=${state}`, 'data-testid': `count-${state}` },
+    {
+      class: `tile state-${state}${state === 'dead' && value > 0 ? ' alarm' : ''}${value === 0 ? ' zero' : ''}`,
+      href: `#console/events?state=${state}`,
+      'data-testid': `count-${state}`,
+    },
     el('span', { class: 'value' }, count(value)),
     el('span', { class: 'label' }, state),
   );
@@ -101,9 +105,10 @@ export async function overviewView(ctx) {
     last24 = empty('This receiver does not report hourly counts (a Worker older than the console).');
   } else {
     const quiet = stats.hours.every((h) => h.accepted + h.delivered + h.failed + h.refused === 0);
-    last24 = el('div', {}, quiet ? empty('Nothing happened in the last 24 hours.') : null, chart(stats.hours));
+    last24 = quiet ? empty('Nothing happened in the last 24 hours: no event accepted, delivered or refused.') : chart(stats.hours);
   }
-  show(ctx.container, 
+  show(
+    ctx.container,
     el('div', { class: 'view-head' }, el('h2', {}, 'Overview'), el('span', { class: 'hint' }, `as of ${when(now)}`), refresh),
     el('div', { class: 'tiles', 'data-testid': 'counts' }, ...STATES.map((state) => tile(state, stats.counts[state]))),
     total === 0 ? empty('No events kept yet.', 'Events appear here once DigiVault delivers to this receiver.') : null,

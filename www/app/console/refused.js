@@ -31,10 +31,32 @@ function verdictOf(code) {
   return 'refused';
 }
 
-/** The titles of a list entry's mistakes (the API gives codes, and titles when it has them). */
-function mistakeTitles(record) {
-  const mistakes = Array.isArray(record.mistakes) ? record.mistakes : [];
-  return mistakes.map((mistake) => (typeof mistake === 'string' ? mistake : mistake.title ?? mistake.code));
+// Code -> title, from the core's catalogue in the page's wasm (the debugger's): the list
+// gives codes only. Without the wasm, the codes are shown.
+let catalogue;
+function titlesByCode() {
+  catalogue ??= (async () => {
+    const web = await import('../../pkg/web.js');
+    await web.init();
+    const { mistakeCatalogue } = await import('../../pkg/debugger.js');
+    return new Map(mistakeCatalogue().map(({ code, title }) => [code, title]));
+  })().catch(() => new Map());
+  return catalogue;
+}
+
+/** The titles of a list entry's mistakes, most likely first. */
+function mistakeTitles(record, titles) {
+  const codes = Array.isArray(record.mistakes) ? record.mistakes : [];
+  return codes.map((code) => titles.get(code) ?? code);
+}
+
+/** Why a refusal names no mistake: the signature was not the problem, or was not there. */
+function noMistake(record) {
+  if (record.code === 'MISSING_SIGNATURE') return 'No signature header was sent.';
+  if (record.code === 'PAYLOAD_TOO_LARGE') return 'The body was over the size limit: it was not read.';
+  if (statusOf(record) === 400) return 'The signature verified; the event itself was refused.';
+  if (record.truncated) return 'Only the first 64 KiB were kept: a diagnosis would be a guess.';
+  return 'No known mistake explains it: likely a wrong secret or a forged request.';
 }
 
 const failureHref = (id) => `#console/failure/${encodeURIComponent(id)}`;
@@ -43,7 +65,8 @@ const failureHref = (id) => `#console/failure/${encodeURIComponent(id)}`;
 export async function refusedView(ctx) {
   const cursor = ctx.params.get('cursor') ?? '';
   const results = el('div', { class: 'results' }, loading('refused deliveries'));
-  show(ctx.container, 
+  show(
+    ctx.container,
     el('div', { class: 'view-head' }, el('h2', {}, 'Refused deliveries')),
     el('p', { class: 'hint' }, 'Requests to the webhook path that the Worker refused: a missing or wrong signature, a body that is not an event, too old, too large. ' +
       'Open one to see why, diagnosed by the Worker with its own secrets.'),
@@ -59,30 +82,33 @@ export async function refusedView(ctx) {
     }
     throw error;
   }
+  const titles = await titlesByCode();
   if (!ctx.current()) return;
   const records = Array.isArray(page.failures) ? page.failures : [];
   if (records.length === 0) {
-    show(results, 
+    show(
+    results,
       empty(cursor ? 'No older refused deliveries.' : 'No refused delivery kept.', cursor ? undefined : 'Every request to the webhook path verified, or none came (FAILURE_SAMPLES=0 keeps none).'),
     );
     return;
   }
   const now = Date.now();
   const rows = records.map((record) => {
-    const titles = mistakeTitles(record);
+    const named = mistakeTitles(record, titles);
     return el(
       'tr',
       { dataset: { id: record.id } },
       el('td', {}, el('a', { href: failureHref(record.id) }, when(record.received_at)), el('span', { class: 'hint block' }, relative(record.received_at, now))),
       el('td', { class: 'mono' }, record.address ?? '—'),
       el('td', {}, el('code', {}, record.code), el('span', { class: 'hint' }, ` ${statusOf(record)}`)),
-      el('td', { 'data-testid': 'refused-diagnosis' }, titles.length ? titles.join('; ') : el('span', { class: 'hint' }, 'no known mistake found')),
+      el('td', { 'data-testid': 'refused-diagnosis' }, named.length ? named.join('; ') : el('span', { class: 'hint' }, noMistake(record))),
     );
   });
   const pager = el('nav', { class: 'pager', 'aria-label': 'Pages' });
   if (cursor) pager.append(el('a', { href: '#console/refused' }, '← Newest'));
   if (page.cursor) pager.append(el('a', { href: `#console/refused?cursor=${encodeURIComponent(page.cursor)}`, 'data-testid': 'page-older' }, 'Older →'));
-  show(results, 
+  show(
+    results,
     el(
       'table',
       { class: 'list', 'data-testid': 'refused' },
@@ -134,7 +160,7 @@ export async function refusedDetailView(ctx) {
     {
       view,
       expectedNote: 'Not shown: a refused body may be an attacker’s, and a signature that would verify it would be a forgery handed out. The diagnosis below says what changed instead.',
-      noFindings: 'The Worker found no known mistake that explains it: the body was not changed in any way it knows, and no configured secret signed it.',
+      noFindings: noMistake(record),
     },
   );
 
@@ -146,7 +172,8 @@ export async function refusedDetailView(ctx) {
     ? `The first ${plural(bytes.length, 'byte')} of ${plural(record.size, 'byte')} are kept.`
     : null;
 
-  show(ctx.container, 
+  show(
+    ctx.container,
     el('p', {}, el('a', { href: '#console/refused', 'data-testid': 'back' }, '← Refused deliveries')),
     el('div', { class: 'view-head' }, el('h2', {}, `Refused delivery, ${when(record.received_at)}`)),
     el(
