@@ -39,7 +39,7 @@ export default function () {
 }`;
 
 /** The Worker service in Miniflare's `workers` list, with its bindings. */
-function workerService({ name, vars, rateLimit, kv, ledger, kvId = 'dedup' }) {
+function workerService({ name, vars, rateLimit, kv, ledger, kvId = 'dedup', assets = null }) {
   return {
     name,
     scriptPath: SCRIPT,
@@ -51,6 +51,16 @@ function workerService({ name, vars, rateLimit, kv, ledger, kvId = 'dedup' }) {
     ...(ledger ? { durableObjects: { LEDGER: ledger } } : {}),
     ...(rateLimit === null ? {} : { ratelimits: { RATE_LIMITER: { simple: { limit: rateLimit, period: 60 } } } }),
     bindings: vars,
+    // The page's files as the ASSETS binding, the Worker run first (wrangler.toml's [assets]).
+    ...(assets
+      ? {
+          assets: {
+            directory: assets,
+            binding: 'ASSETS',
+            routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true },
+          },
+        }
+      : {}),
   };
 }
 
@@ -91,9 +101,11 @@ function client(fetch) {
  * true (a local KV namespace), false (no DEDUP binding) or 'reads-fail'; `ledger`: true
  * binds LEDGER to the Worker's own EventLedger class (SQLite), false leaves it unbound (KV
  * mode); `persist`: a directory for KV and Durable Object storage (alarms included), so that
- * a second instance starts on the first one's state.
+ * a second instance starts on the first one's state. `assets`: a directory served as the
+ * ASSETS binding (the page, www/); `listen`: also listen on a free port of 127.0.0.1 (`url`),
+ * for a browser.
  */
-export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledger = false, persist = false } = {}) {
+export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledger = false, persist = false, assets = null, listen = false } = {}) {
   const logs = [];
   const worker = workerService({
     name: 'receiver',
@@ -101,18 +113,22 @@ export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledg
     rateLimit,
     kv,
     ledger: ledger ? { className: 'EventLedger', useSQLite: true } : null,
+    assets,
   });
   const mf = new Miniflare({
+    ...(listen ? { host: '127.0.0.1', port: 0 } : {}),
     handleStructuredLogs: ({ level, message }) => {
       logs.push({ level, message });
     },
     ...(persist ? { kvPersist: `${persist}/kv`, durableObjectsPersist: `${persist}/do` } : {}),
     workers: kv === 'reads-fail' ? [worker, { name: 'failing-kv', modules: true, script: FAILING_KV }] : [worker],
   });
-  await mf.ready;
+  const ready = await mf.ready;
   return {
     mf,
     logs,
+    /** Where the Worker listens (`listen`), e.g. `http://127.0.0.1:40123`. */
+    url: listen ? new URL(ready).origin : null,
     /** The JSON lines the Worker logged (one per request). */
     logLines: () => jsonLines(logs),
     /** The value of a key in the DEDUP namespace (null when absent). */
