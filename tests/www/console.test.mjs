@@ -160,7 +160,7 @@ describe('console against the built Worker', () => {
     await page.getByTestId('timeline').waitFor();
     assert.equal(await page.getByTestId('event-state').textContent(), 'dead');
     const results = await page.getByTestId('timeline').locator('tbody tr td:last-child').allTextContents();
-    assert.deepEqual(results, ['HTTP 500', 'HTTP 500', 'HTTP 500']);
+    assert.deepEqual(results, ['HTTP 500', 'HTTP 500', 'HTTP 500', 'dead: no attempt left; Replay sends it again']);
     assert.deepEqual(JSON.parse(await page.getByTestId('body-pretty').textContent()), JSON.parse(body));
     assert.match(await page.getByTestId('body-summary').textContent(), new RegExp(`${Buffer.byteLength(body)} bytes`));
     await shot(page, 'event-dead', { docs: true });

@@ -204,7 +204,9 @@ function timeline(view, now) {
       el('td', {}, typeof attempt.status === 'number' ? `HTTP ${attempt.status}` : `no answer: ${attempt.error ?? 'unknown'}`),
     ),
   );
-  if (view.next_attempt_at) {
+  if (view.state === 'dead') {
+    rows.push(el('tr', { class: 'next' }, el('td', {}, ''), el('td', {}, ''), el('td', {}, ''), el('td', {}, 'dead: no attempt left; Replay sends it again')));
+  } else if (view.next_attempt_at) {
     rows.push(
       el('tr', { class: 'next' }, el('td', {}, ''), el('td', {}, when(view.next_attempt_at)), el('td', {}, ''), el('td', {}, `next attempt, ${relative(view.next_attempt_at, now)}`)),
     );
