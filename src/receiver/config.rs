@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::alerts::AlertSettings;
+use super::failures::FailureSettings;
 use super::DeliverySettings;
 
 /// Default webhook path.
@@ -26,7 +28,7 @@ pub const DEFAULT_FORWARD_TIMEOUT_MS: u64 = 25_000;
 pub const MAX_FORWARD_TIMEOUT_MS: u64 = 28_000;
 
 /// Every setting the receiver reads: `(name, is_secret, what it does)`.
-pub const VARS: [(&str, bool, &str); 13] = [
+pub const VARS: [(&str, bool, &str); 21] = [
     (
         "WEBHOOK_SECRET",
         true,
@@ -91,6 +93,46 @@ pub const VARS: [(&str, bool, &str); 13] = [
         "ADMIN_TOKEN",
         true,
         "enables the admin API under /admin (at least 32 characters; needs LEDGER)",
+    ),
+    (
+        "FAILURE_SAMPLES",
+        false,
+        "refused deliveries kept as evidence, oldest dropped first (default 500, 0 = off, at most 10000; needs LEDGER)",
+    ),
+    (
+        "FAILURE_SAMPLES_PER_MINUTE",
+        false,
+        "evidence records written per minute at most, the rest only counted (default 60)",
+    ),
+    (
+        "FAILURE_TTL_SECONDS",
+        false,
+        "how long evidence of a refused delivery is kept (default 604800)",
+    ),
+    (
+        "ALERT_URL",
+        false,
+        "where alerts are posted (https, or http to a loopback address; unset = off; needs LEDGER)",
+    ),
+    (
+        "ALERT_SECRET",
+        true,
+        "signs each alert's body in X-DigiVault-Alert-Signature (HMAC-SHA256 hex)",
+    ),
+    (
+        "ALERT_INTERVAL_SECONDS",
+        false,
+        "at most one alert per kind per this many seconds (default 300)",
+    ),
+    (
+        "ALERT_FAILURE_THRESHOLD",
+        false,
+        "refused deliveries within an interval that raise an alert (default 10)",
+    ),
+    (
+        "ALERT_BACKLOG_SECONDS",
+        false,
+        "age of the oldest pending event that raises an alert (default 1800)",
     ),
 ];
 
@@ -204,6 +246,10 @@ pub struct Settings {
     pub dedup_store: DedupStore,
     /// `DELIVERY_MODE` and the durable-mode settings.
     pub delivery: DeliverySettings,
+    /// Evidence of refused deliveries (`FAILURE_*`).
+    pub failures: FailureSettings,
+    /// Alerts (`ALERT_*`).
+    pub alerts: AlertSettings,
 }
 
 impl Settings {
@@ -308,9 +354,21 @@ impl Settings {
 
         let delivery = DeliverySettings::from_vars(&get, max_body_bytes)?;
         delivery.check_ledger(dedup_store == DedupStore::Ledger)?;
+        let failures = FailureSettings::from_vars(&get)?;
+        let alerts = AlertSettings::from_vars(&get)?;
+        if alerts.enabled() && dedup_store != DedupStore::Ledger {
+            return Err(ConfigError::invalid(
+                "LEDGER",
+                "ALERT_URL needs the LEDGER Durable Object binding (alerts are decided by a \
+                 Durable Object's alarm): declare it in wrangler.toml, or unset ALERT_URL"
+                    .to_owned(),
+            ));
+        }
 
         let settings = Self {
             delivery,
+            failures,
+            alerts,
             webhook_path,
             max_body_bytes,
             max_event_age_seconds,

@@ -19,10 +19,12 @@
 //!
 //! Every step ends in a [`Reply`] (status, JSON body, headers) and fills a [`LogLine`].
 
+pub mod alerts;
 mod body;
 mod config;
 mod dedup;
 mod delivery;
+pub mod failures;
 mod flood;
 mod forward;
 pub mod ledger;

@@ -7,6 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use worker::ObjectNamespace;
 
+use super::console::admin as console;
 use super::ledger_client::call;
 use crate::receiver::ledger::{shard_of, LEDGER_SHARDS};
 use crate::receiver::{
@@ -34,6 +35,7 @@ pub(crate) struct Request<'a> {
 /// Answers a request under `/admin`: 401 without the right token, whatever the path.
 pub(crate) async fn handle(
     ledger: &ObjectNamespace,
+    console: Option<&ObjectNamespace>,
     token: &AdminToken,
     http: Request<'_>,
     log: &mut LogLine,
@@ -46,13 +48,19 @@ pub(crate) async fn handle(
         Ok(request) => request,
         Err(reply) => return reply,
     };
-    answer(ledger, request).await.unwrap_or_else(|err| {
-        log.detail(&err);
-        Reply::ledger_unavailable()
-    })
+    answer(ledger, console, request)
+        .await
+        .unwrap_or_else(|err| {
+            log.detail(&err);
+            Reply::ledger_unavailable()
+        })
 }
 
-async fn answer(ledger: &ObjectNamespace, request: AdminRequest) -> Result<Reply, String> {
+async fn answer(
+    ledger: &ObjectNamespace,
+    console: Option<&ObjectNamespace>,
+    request: AdminRequest,
+) -> Result<Reply, String> {
     Ok(match request {
         AdminRequest::Event { id, body } => {
             let query = EventQuery { id, body };
@@ -87,18 +95,37 @@ async fn answer(ledger: &ObjectNamespace, request: AdminRequest) -> Result<Reply
         AdminRequest::List(query) => {
             let request = ListRequest {
                 state: query.state,
+                event_type: query.event_type,
                 limit: query.limit + 1,
                 after: query.after,
+                id: query.id,
             };
-            let pages: Vec<ListReply> = every_shard(ledger, op::LIST, &request).await?;
+            let pages: Vec<ListReply> = match &request.id {
+                // One event: only its shard can hold it.
+                Some(id) => vec![call(ledger, shard_of(id), op::LIST, &request).await?],
+                None => every_shard(ledger, op::LIST, &request).await?,
+            };
             json(200, &merge_pages(pages, query.limit))
         }
         AdminRequest::Stats => {
             let counts: Vec<Stats> = every_shard(ledger, op::STATS, &serde_json::json!({})).await?;
-            json(
-                200,
-                &counts.into_iter().fold(Stats::default(), Stats::merge),
-            )
+            let counts = counts.into_iter().fold(Stats::default(), Stats::merge);
+            console::stats(ledger, console, counts).await?
+        }
+        // Without the console object (CONSOLE unbound) these paths do not exist.
+        AdminRequest::Failures { .. }
+        | AdminRequest::Failure { .. }
+        | AdminRequest::Alerts { .. }
+            if console.is_none() =>
+        {
+            Reply::not_found()
+        }
+        AdminRequest::Failures { limit, after } => {
+            console::failures(console, limit, after.map(|cursor| cursor.0)).await?
+        }
+        AdminRequest::Failure { id } => console::failure(console, id).await?,
+        AdminRequest::Alerts { limit, after } => {
+            console::alerts(console, limit, after.map(|cursor| cursor.0)).await?
         }
         AdminRequest::ReplayDead => {
             let request = ReplayDeadRequest {

@@ -266,34 +266,42 @@ fn read_body(sql: &SqlStorage, id: &str) -> worker::Result<Option<Vec<u8>>> {
     Ok(first(cursor)?.and_then(|mut row| row.take_blob(0)))
 }
 
-/// `list`: this shard's newest events in a state, after the cursor, from the
-/// `(state, received_at)` index.
+/// `list`: this shard's newest events in a state (or of an id), of a type, after the
+/// cursor, from the `(state, received_at)` index.
 pub(crate) fn list(sql: &SqlStorage, request: &ListRequest) -> worker::Result<Vec<ListItem>> {
     let columns = "id, event_type, state, received_at, attempt_count, next_attempt_at";
-    let state = request.state.as_str();
-    let limit = int(request.limit as u64);
-    let cursor = match &request.after {
-        None => sql.exec(
-            &format!(
-                "SELECT {columns} FROM events WHERE state = ? \
-                 ORDER BY received_at DESC, id DESC LIMIT ?"
-            ),
-            vec![state.into(), limit],
-        )?,
-        Some(after) => sql.exec(
-            &format!(
-                "SELECT {columns} FROM events WHERE state = ? AND (received_at < ? OR \
-                 (received_at = ? AND id < ?)) ORDER BY received_at DESC, id DESC LIMIT ?"
-            ),
-            vec![
-                state.into(),
-                int(after.received_at),
-                int(after.received_at),
-                after.id.as_str().into(),
-                limit,
-            ],
-        )?,
-    };
+    let mut filters = Vec::new();
+    let mut values: Vec<SqlStorageValue> = Vec::new();
+    if let Some(state) = request.state {
+        filters.push("state = ?");
+        values.push(state.as_str().into());
+    } else {
+        filters.push("state IN ('pending', 'delivering', 'delivered', 'dead')");
+    }
+    if let Some(event_type) = &request.event_type {
+        filters.push("event_type = ?");
+        values.push(event_type.as_str().into());
+    }
+    if let Some(id) = &request.id {
+        filters.push("id = ?");
+        values.push(id.as_str().into());
+    }
+    if let Some(after) = &request.after {
+        filters.push("(received_at < ? OR (received_at = ? AND id < ?))");
+        values.extend([
+            int(after.received_at),
+            int(after.received_at),
+            after.id.as_str().into(),
+        ]);
+    }
+    values.push(int(request.limit as u64));
+    let cursor = sql.exec(
+        &format!(
+            "SELECT {columns} FROM events WHERE {} ORDER BY received_at DESC, id DESC LIMIT ?",
+            filters.join(" AND ")
+        ),
+        values,
+    )?;
     Ok(rows(cursor)?
         .iter()
         .filter_map(|row| {
@@ -551,8 +559,9 @@ fn begin(
 /// `MAX_DELIVERIES_IN_FLIGHT` at once, starting new ones as others end, for at most
 /// [`ALARM_BUDGET_MS`]. Returns when nothing is due or running. Errors of one row are
 /// logged and skipped: an alarm that throws is retried by the runtime, which would only
-/// repeat them.
-pub(crate) async fn deliver_due(sql: &SqlStorage, receiver: &Receiver) {
+/// repeat them. Returns whether an attempt failed (for the alerts).
+pub(crate) async fn deliver_due(sql: &SqlStorage, receiver: &Receiver) -> bool {
+    let mut failed = false;
     let started = now_ms();
     let cap = usize::try_from(receiver.settings().delivery.per_shard_in_flight()).unwrap_or(1);
     let keep = retention(receiver);
@@ -593,6 +602,7 @@ pub(crate) async fn deliver_due(sql: &SqlStorage, receiver: &Receiver) {
         let Some((outgoing, answer, at, duration)) = running.next().await else {
             break;
         };
+        failed |= !matches!(answer.result, OriginResult::Status(200..=299));
         let now = now_ms();
         let id = outgoing.id.as_str();
         let finished = (|| -> worker::Result<Option<Delivery>> {
@@ -629,4 +639,5 @@ pub(crate) async fn deliver_due(sql: &SqlStorage, receiver: &Receiver) {
             ),
         }
     }
+    failed
 }

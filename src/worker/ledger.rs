@@ -14,15 +14,15 @@ use worker::{
     SqlStorageValue, State,
 };
 
-use super::durable;
 use super::sql_row::{first, missing};
+use super::{console, durable};
 use crate::receiver::ledger::{
     expire, handle, next_alarm, rearm_for, Change, LedgerRequest, LedgerRow, LedgerStore, RowState,
 };
 
 /// The schema (both delivery modes: forward mode uses the first columns of `events`; the
 /// durable mode its body, signature and attempt columns and the `attempts` table).
-const SCHEMA: [&str; 5] = [
+const SCHEMA: [&str; 6] = [
     "CREATE TABLE IF NOT EXISTS events (
         id TEXT PRIMARY KEY,
         body_sha256 TEXT NOT NULL,
@@ -45,6 +45,8 @@ const SCHEMA: [&str; 5] = [
         event_id TEXT NOT NULL, at INTEGER NOT NULL, status INTEGER, duration_ms INTEGER, error TEXT
     )",
     "CREATE INDEX IF NOT EXISTS attempts_by_event ON attempts(event_id, at)",
+    // The console's 24 h counts and the origin's last answer (written by alarms only).
+    "CREATE INDEX IF NOT EXISTS attempts_by_time ON attempts(at)",
 ];
 
 /// One shard of the delivery ledger.
@@ -74,7 +76,9 @@ impl DurableObject for EventLedger {
         let body = req.bytes().await?;
         // Durable mode's ops and the admin API's (src/worker/durable.rs).
         let store = self.store()?;
-        if let Some(answer) = durable::handle(&store.sql, &path, &body, now_ms()) {
+        let answer = console::shard_op(&store.sql, &path, &body)
+            .or_else(|| durable::handle(&store.sql, &path, &body, now_ms()));
+        if let Some(answer) = answer {
             let answer = answer?;
             if let Some(at) = answer.wake_at {
                 self.arm_for(at).await?;
@@ -100,7 +104,9 @@ impl DurableObject for EventLedger {
         let mut store = self.store()?;
         expire(&mut store, now_ms())?;
         if let Ok(receiver) = super::receiver(&self.env).as_ref() {
-            durable::deliver_due(&store.sql, receiver).await;
+            if durable::deliver_due(&store.sql, receiver).await {
+                console::nudge_console(&self.env, &receiver.settings().alerts).await;
+            }
         }
         // Read and armed without yielding in between (see `set_alarm`): a row stored
         // meanwhile either is counted here or arms the alarm itself.

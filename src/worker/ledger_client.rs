@@ -33,8 +33,18 @@ pub(crate) async fn call_raw<R: DeserializeOwned>(
     op: &str,
     body: &[u8],
 ) -> Result<R, String> {
+    call_object(ledger, &format!("shard-{shard}"), op, body).await
+}
+
+/// Sends `body` to `op` of the object named `name` and reads the JSON answer.
+pub(crate) async fn call_object<R: DeserializeOwned>(
+    ledger: &ObjectNamespace,
+    name: &str,
+    op: &str,
+    body: &[u8],
+) -> Result<R, String> {
     let stub = ledger
-        .id_from_name(&format!("shard-{shard}"))
+        .id_from_name(name)
         .and_then(|object| object.get_stub())
         .map_err(|err| err.to_string())?;
     let text = post(&stub, &format!("{LEDGER_ORIGIN}/{op}"), body).await?;

@@ -9,7 +9,9 @@
 
 mod admin;
 mod body;
+mod console;
 mod durable;
+mod evidence;
 mod flood;
 mod forward;
 mod kv;
@@ -63,13 +65,18 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
     let mut log = LogLine::default();
     // An address that failed too often is refused before anything of its request is read.
     let client = flood::client_address(&req);
+    // Set only on a refused webhook, with evidence on: a verified delivery leaves nothing.
+    let mut refused = None;
     let handled = match flood::refused(&client) {
         Some(reply) => reply.into(),
-        None => handle(req, &env, &ctx, &mut log).await,
+        None => handle(req, &env, &ctx, &mut log, &mut refused).await,
     };
     if let Handled::Reply(reply) = &handled {
         if reply.counts_as_failure() {
             flood::count_failure(&env, &client, &mut log).await;
+        }
+        if let (Some(refused), Some(console)) = (refused, console_binding(&env)) {
+            evidence::keep(&ctx, console, refused, reply, client);
         }
     }
     let duration_ms = Date::now().as_millis().saturating_sub(started);
@@ -105,7 +112,13 @@ impl From<Reply> for Handled {
     }
 }
 
-async fn handle(req: Request, env: &Env, ctx: &Context, log: &mut LogLine) -> Handled {
+async fn handle(
+    req: Request,
+    env: &Env,
+    ctx: &Context,
+    log: &mut LogLine,
+    refused: &mut Option<evidence::Refused>,
+) -> Handled {
     let shared = receiver(env);
     let receiver = match shared.as_ref() {
         Ok(receiver) => receiver,
@@ -137,12 +150,15 @@ async fn handle(req: Request, env: &Env, ctx: &Context, log: &mut LogLine) -> Ha
                 query,
                 authorization: authorization.as_deref(),
             };
-            return admin::handle(&ledger, token, request, log).await.into();
+            let console = console_binding(env);
+            return admin::handle(&ledger, console.as_ref(), token, request, log)
+                .await
+                .into();
         }
     }
     match receiver.route(method.as_ref(), &path) {
         Route::Webhook => match dedup(env, log) {
-            Some(dedup) => webhook(req, receiver, &dedup, ctx, log)
+            Some(dedup) => webhook(req, receiver, &dedup, ctx, log, refused)
                 .await
                 .unwrap_or_else(|reply| reply)
                 .into(),
@@ -182,6 +198,15 @@ fn ledger_binding(env: &Env) -> Result<Option<ObjectNamespace>, ConfigError> {
     env.durable_object(LEDGER_BINDING)
         .map(Some)
         .map_err(|_| ConfigError::wrong_binding(LEDGER_BINDING, "a Durable Object namespace"))
+}
+
+/// The console object's namespace (`CONSOLE`, class `ConsoleLog`), when bound.
+fn console_binding(env: &Env) -> Option<ObjectNamespace> {
+    let bound = Reflect::get(env.as_ref(), &JsValue::from_str(console::CONSOLE_BINDING))
+        .is_ok_and(|value| !value.is_undefined());
+    bound
+        .then(|| env.durable_object(console::CONSOLE_BINDING).ok())
+        .flatten()
 }
 
 /// The dedup bindings; a missing or wrong one is a configuration error, logged.
@@ -253,7 +278,16 @@ async fn webhook(
     dedup: &Dedup,
     ctx: &Context,
     log: &mut LogLine,
+    refused: &mut Option<evidence::Refused>,
 ) -> Result<Reply, Reply> {
+    // Evidence of a refusal (when kept at all, see src/worker/evidence.rs).
+    let evidence = receiver.settings().failures.enabled();
+    let mut refuse = |reply: Reply, body: Option<body::Body>| {
+        if evidence {
+            *refused = Some(evidence::refused(&req, body));
+        }
+        reply
+    };
     // Only the headers used, one lookup each (cheaper than copying every header out).
     let header = |name: &str| req.headers().get(name).ok().flatten();
     let content_length = header("content-length");
@@ -262,14 +296,22 @@ async fn webhook(
         .iter()
         .filter_map(|name| Some((*name, header(name)?)))
         .collect();
-    let declared = receiver.declared_length(content_length.as_deref())?;
-    let body = body::read(&req, receiver, declared).await?;
+    let declared = receiver
+        .declared_length(content_length.as_deref())
+        .map_err(|reply| refuse(reply, None))?;
+    let body = match body::read(&req, receiver, declared).await {
+        Ok(body) => body,
+        Err(reply) => return Err(refuse(reply, None)),
+    };
 
     let now = i64::try_from(Date::now().as_millis() / 1000).unwrap_or(i64::MAX);
     let pairs = signatures
         .iter()
         .map(|(name, value)| (*name, value.as_str()));
-    let accepted = receiver.accept(&body.bytes, pairs, now)?;
+    let accepted = match receiver.accept(&body.bytes, pairs, now) {
+        Ok(accepted) => accepted,
+        Err(reply) => return Err(refuse(reply, Some(body))),
+    };
     log.event(&accepted.event);
 
     let settings = receiver.settings();

@@ -9,6 +9,10 @@ use sha2::Sha256;
 use super::listing::ListCursor;
 use super::settings::MIN_ADMIN_TOKEN_CHARS;
 use super::state::DeliveryState;
+use crate::receiver::alerts::{AlertCursor, DEFAULT_ALERT_LIMIT, MAX_ALERT_LIMIT};
+use crate::receiver::failures::{
+    failure_id, FailureCursor, DEFAULT_FAILURE_LIMIT, MAX_FAILURE_LIMIT,
+};
 use crate::receiver::{ConfigError, Reply};
 
 /// Every admin path starts with this.
@@ -95,11 +99,15 @@ fn bearer(header: &str) -> Option<&str> {
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
-/// `GET /admin/events?state=...`: one page of a listing.
+/// `GET /admin/events?state=...[&type=...][&id=...]`: one page of a listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListQuery {
-    /// Which events.
-    pub state: DeliveryState,
+    /// Which events (required unless `id` is given).
+    pub state: Option<DeliveryState>,
+    /// Only events of this type (`type=`).
+    pub event_type: Option<String>,
+    /// Only the event with this id (`id=`): one shard is asked.
+    pub id: Option<String>,
     /// At most this many (1 to [`MAX_LIST_LIMIT`]).
     pub limit: usize,
     /// Continue after this event (newest first), from the previous page's `cursor`.
@@ -127,6 +135,25 @@ pub enum AdminRequest {
     },
     /// `POST /admin/events/replay?state=dead`.
     ReplayDead,
+    /// `GET /admin/failures?limit=...&cursor=...`: kept evidence, newest first.
+    Failures {
+        /// At most this many (1 to [`MAX_FAILURE_LIMIT`]).
+        limit: usize,
+        /// Continue after this record.
+        after: Option<FailureCursor>,
+    },
+    /// `GET /admin/failures/{id}`: one record with its diagnosis.
+    Failure {
+        /// Record id.
+        id: u64,
+    },
+    /// `GET /admin/alerts?limit=...&cursor=...`: alerts sent, newest first.
+    Alerts {
+        /// At most this many (1 to [`MAX_ALERT_LIMIT`]).
+        limit: usize,
+        /// Continue after this record.
+        after: Option<AlertCursor>,
+    },
 }
 
 /// Routes a request whose path starts with `/admin`: `path` as in the URL (percent-encoded,
@@ -139,8 +166,11 @@ pub enum AdminRequest {
 ///     admin_request("GET", "/admin/events/evt%2F1", "body=1"),
 ///     Ok(AdminRequest::Event { id: "evt/1".into(), body: true })
 /// );
-/// let Ok(AdminRequest::List(query)) = admin_request("GET", "/admin/events", "state=dead&limit=10") else { panic!() };
-/// assert_eq!((query.state, query.limit), (DeliveryState::Dead, 10));
+/// let Ok(AdminRequest::List(query)) = admin_request("GET", "/admin/events", "state=dead&limit=10&type=contact.created") else { panic!() };
+/// assert_eq!((query.state, query.limit), (Some(DeliveryState::Dead), 10));
+/// assert_eq!(query.event_type.as_deref(), Some("contact.created"));
+/// assert_eq!(admin_request("GET", "/admin/failures", "cursor=x").unwrap_err().code, Some("INVALID_QUERY"));
+/// assert_eq!(admin_request("GET", "/admin/failures/x", "").unwrap_err().code, Some("FAILURE_NOT_FOUND"));
 /// assert_eq!(admin_request("POST", "/admin/events/replay", "state=dead"), Ok(AdminRequest::ReplayDead));
 /// assert_eq!(admin_request("GET", "/admin/events", "").unwrap_err().status, 400);
 /// assert_eq!(admin_request("DELETE", "/admin/stats", "").unwrap_err().status, 405);
@@ -157,7 +187,8 @@ pub fn admin_request(method: &str, path: &str, query: &str) -> Result<AdminReque
     // The method is checked before anything in the path or query is read.
     let allowed = match segments.as_slice() {
         ["events", "replay"] if post => "POST",
-        ["stats"] | ["events"] => "GET",
+        ["stats"] | ["events"] | ["failures"] | ["alerts"] => "GET",
+        ["failures", id] if !id.is_empty() => "GET",
         ["events", id] if !id.is_empty() => "GET",
         ["events", id, "replay"] if !id.is_empty() => "POST",
         _ => return Err(Reply::not_found()),
@@ -168,6 +199,18 @@ pub fn admin_request(method: &str, path: &str, query: &str) -> Result<AdminReque
     match segments.as_slice() {
         ["stats"] => Ok(AdminRequest::Stats),
         ["events"] => Ok(AdminRequest::List(list_query(query)?)),
+        ["failures"] => Ok(AdminRequest::Failures {
+            limit: limit(query, DEFAULT_FAILURE_LIMIT, MAX_FAILURE_LIMIT)?,
+            after: cursor(query, FailureCursor::decode)?,
+        }),
+        ["failures", id] => match failure_id(id) {
+            Some(id) => Ok(AdminRequest::Failure { id }),
+            None => Err(failure_not_found()),
+        },
+        ["alerts"] => Ok(AdminRequest::Alerts {
+            limit: limit(query, DEFAULT_ALERT_LIMIT, MAX_ALERT_LIMIT)?,
+            after: cursor(query, AlertCursor::decode)?,
+        }),
         ["events", "replay"] if post => match param(query, "state")?.as_deref() {
             Some("dead") => Ok(AdminRequest::ReplayDead),
             _ => Err(Reply::invalid_query(
@@ -219,34 +262,57 @@ fn param(query: &str, name: &str) -> Result<Option<String>, Reply> {
     Ok(found)
 }
 
-fn list_query(query: &str) -> Result<ListQuery, Reply> {
-    let state = param(query, "state")?
-        .as_deref()
-        .and_then(DeliveryState::from_stored)
-        .ok_or_else(|| {
-            Reply::invalid_query("`state` is required: pending, delivering, delivered or dead")
-        })?;
-    let limit = match param(query, "limit")? {
-        None => DEFAULT_LIST_LIMIT,
+/// 404 `FAILURE_NOT_FOUND`: no kept record with this id (or it expired).
+pub fn failure_not_found() -> Reply {
+    Reply::admin_error(
+        404,
+        "FAILURE_NOT_FOUND",
+        "no refused delivery kept with this id (records expire after FAILURE_TTL_SECONDS)"
+            .to_owned(),
+    )
+}
+
+/// `limit`: `default` when absent, otherwise 1 to `max`.
+fn limit(query: &str, default: usize, max: usize) -> Result<usize, Reply> {
+    match param(query, "limit")? {
+        None => Ok(default),
         Some(text) => text
             .parse::<usize>()
             .ok()
-            .filter(|limit| (1..=MAX_LIST_LIMIT).contains(limit))
-            .ok_or_else(|| {
-                Reply::invalid_query(&format!("`limit` must be between 1 and {MAX_LIST_LIMIT}"))
-            })?,
-    };
-    let after = match param(query, "cursor")? {
-        None => None,
-        Some(text) if text.is_empty() => None,
-        Some(text) => Some(
-            ListCursor::decode(&text)
-                .ok_or_else(|| Reply::invalid_query("`cursor` is not one this API returned"))?,
-        ),
-    };
+            .filter(|limit| (1..=max).contains(limit))
+            .ok_or_else(|| Reply::invalid_query(&format!("`limit` must be between 1 and {max}"))),
+    }
+}
+
+/// `cursor`: absent or empty for the first page, otherwise one this API returned.
+fn cursor<T>(query: &str, decode: impl Fn(&str) -> Option<T>) -> Result<Option<T>, Reply> {
+    match param(query, "cursor")? {
+        None => Ok(None),
+        Some(text) if text.is_empty() => Ok(None),
+        Some(text) => decode(&text)
+            .map(Some)
+            .ok_or_else(|| Reply::invalid_query("`cursor` is not one this API returned")),
+    }
+}
+
+fn list_query(query: &str) -> Result<ListQuery, Reply> {
+    let id = param(query, "id")?.filter(|id| !id.is_empty());
+    let state =
+        match param(query, "state")? {
+            None if id.is_some() => None,
+            None => return Err(Reply::invalid_query(
+                "`state` is required (pending, delivering, delivered or dead) unless `id` is given",
+            )),
+            Some(text) => Some(DeliveryState::from_stored(&text).ok_or_else(|| {
+                Reply::invalid_query("`state` must be pending, delivering, delivered or dead")
+            })?),
+        };
+    let event_type = param(query, "type")?.filter(|name| !name.is_empty());
     Ok(ListQuery {
         state,
-        limit,
-        after,
+        event_type,
+        id,
+        limit: limit(query, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT)?,
+        after: cursor(query, ListCursor::decode)?,
     })
 }

@@ -12,10 +12,11 @@ mod state;
 mod timeline;
 
 pub use admin::{
-    admin_request, query_of, AdminRequest, AdminToken, ListQuery, ADMIN_PREFIX, DEFAULT_LIST_LIMIT,
-    MAX_LIST_LIMIT, REPLAY_BATCH_PER_SHARD,
+    admin_request, failure_not_found, query_of, AdminRequest, AdminToken, ListQuery, ADMIN_PREFIX,
+    DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT, REPLAY_BATCH_PER_SHARD,
 };
 pub use listing::{merge_pages, ListCursor, ListItem, ListPage, Stats};
+pub(crate) use protocol::{frame, unframe};
 pub use protocol::{
     op, AttemptView, EventQuery, EventView, ListReply, ListRequest, ReplayDeadReply,
     ReplayDeadRequest, ReplayReply, StatsReply, StoreMeta, StoreReply,

@@ -46,10 +46,7 @@ impl StoreMeta {
     /// The request body of a `store`: the metadata as one JSON line, then the raw body.
     /// (JSON escapes every newline inside strings, so the first `\n` ends the metadata.)
     pub fn frame(&self, body: &[u8]) -> Vec<u8> {
-        let mut framed = serde_json::to_vec(self).unwrap_or_default();
-        framed.push(b'\n');
-        framed.extend_from_slice(body);
-        framed
+        frame(self, body)
     }
 
     /// Splits a framed `store` request back into metadata and raw body.
@@ -61,10 +58,24 @@ impl StoreMeta {
     /// assert_eq!(StoreMeta::unframe(&framed), Some((meta, &b"{\n}"[..])));
     /// ```
     pub fn unframe(framed: &[u8]) -> Option<(Self, &[u8])> {
-        let end = memchr::memchr(b'\n', framed)?;
-        let meta = serde_json::from_slice(&framed[..end]).ok()?;
-        Some((meta, &framed[end + 1..]))
+        unframe(framed)
     }
+}
+
+/// `meta` as one JSON line, then `body` (JSON escapes every newline inside strings, so the
+/// first `\n` ends the metadata).
+pub(crate) fn frame<T: Serialize>(meta: &T, body: &[u8]) -> Vec<u8> {
+    let mut framed = serde_json::to_vec(meta).unwrap_or_default();
+    framed.push(b'\n');
+    framed.extend_from_slice(body);
+    framed
+}
+
+/// Splits what [`frame`] made back into metadata and body.
+pub(crate) fn unframe<T: serde::de::DeserializeOwned>(framed: &[u8]) -> Option<(T, &[u8])> {
+    let end = memchr::memchr(b'\n', framed)?;
+    let meta = serde_json::from_slice(&framed[..end]).ok()?;
+    Some((meta, &framed[end + 1..]))
 }
 
 /// The shard's answer to a `store`.
@@ -137,8 +148,14 @@ pub struct EventView {
 /// `list`: one shard's page.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ListRequest {
-    /// Which events.
-    pub state: DeliveryState,
+    /// Which events (`None`: any state, with `id`).
+    pub state: Option<DeliveryState>,
+    /// Only events of this type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<String>,
+    /// Only the event with this id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
     /// At most this many (the page size plus one, see [`super::merge_pages`]).
     pub limit: usize,
     /// Only events older than this one.

@@ -1,0 +1,220 @@
+//! The console's platform half (ops side): the object that keeps refused-delivery evidence
+//! and the alerts sent ([`object::ConsoleLog`], binding `CONSOLE`, one object named
+//! [`CONSOLE_OBJECT`]),
+//! the diagnosis of a record with the Worker's own secrets, the alerts' alarm, and the
+//! admin API's console answers. Every decision is `crate::receiver::{failures, alerts}`'s.
+
+pub(crate) mod admin;
+mod alarm;
+pub mod object;
+mod shard;
+mod store;
+
+use serde::{Deserialize, Serialize};
+use worker::js_sys::JSON;
+use worker::wasm_bindgen::JsValue;
+use worker::{Env, SqlStorage};
+
+use super::durable::Answer;
+use crate::diagnose::{JsonForm, Reserialized};
+use crate::receiver::failures::{diagnose_record, FailureCursor, FailureReport, OverviewRequest};
+use crate::receiver::Receiver;
+
+pub(crate) use alarm::{alarm, nudge_console};
+
+/// The console object's binding (class [`object::ConsoleLog`]).
+pub(crate) const CONSOLE_BINDING: &str = "CONSOLE";
+/// The name of the console object in its namespace.
+pub(crate) const CONSOLE_OBJECT: &str = "console";
+
+/// The console object's ops (and the shards' `overview`): the request's URL path.
+pub(crate) mod op {
+    /// Webhook -> console: a framed [`crate::receiver::failures::FailureReport`].
+    pub(crate) const REPORT: &str = "console/report";
+    /// A page of records: [`super::PageRequest`] -> `Vec<FailureItem>`.
+    pub(crate) const FAILURES: &str = "console/failures";
+    /// One record: [`super::IdRequest`] -> `Option<FailureView>`.
+    pub(crate) const FAILURE: &str = "console/failure";
+    /// Refused per hour: [`super::SinceRequest`] -> `Vec<HourFact>`.
+    pub(crate) const HOURS: &str = "console/hours";
+    /// A page of alerts: [`super::PageRequest`] -> `Vec<AlertRecord>`.
+    pub(crate) const ALERTS: &str = "console/alerts";
+    /// A shard saw a failed attempt: evaluate the alerts soon. `{}` -> `{}`.
+    pub(crate) const NUDGE: &str = "console/nudge";
+    /// A ledger shard's overview: [`crate::receiver::failures::OverviewRequest`] ->
+    /// [`crate::receiver::failures::Overview`].
+    pub(crate) const OVERVIEW: &str = "overview";
+}
+
+/// A page: at most `limit` rows after `after` (a sequence number).
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct PageRequest {
+    pub(crate) limit: usize,
+    pub(crate) after: Option<u64>,
+}
+
+/// One record by id.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct IdRequest {
+    pub(crate) id: u64,
+}
+
+/// Counts since a time (Unix ms).
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct SinceRequest {
+    pub(crate) since: u64,
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> worker::Result<T> {
+    serde_json::from_slice(body).map_err(|err| worker::Error::RustError(err.to_string()))
+}
+
+fn answer<T: Serialize>(value: &T, wake_at: Option<u64>) -> worker::Result<Answer> {
+    Ok(Answer {
+        reply: serde_json::to_string(value).map_err(|err| err.to_string())?,
+        wake_at: wake_at.map(|at| i64::try_from(at).unwrap_or(i64::MAX)),
+    })
+}
+
+/// A ledger shard's console op (`overview`), `None` for any other path.
+pub(crate) fn shard_op(
+    sql: &SqlStorage,
+    path: &str,
+    body: &[u8],
+) -> Option<worker::Result<Answer>> {
+    (path.trim_start_matches('/') == op::OVERVIEW).then(|| {
+        parse::<OverviewRequest>(body)
+            .and_then(|request| shard::overview(sql, &request))
+            .and_then(|overview| answer(&overview, None))
+    })
+}
+
+/// Runs a console op (`None`: not one), with the settings read from `env`.
+pub(crate) fn handle(
+    env: &Env,
+    sql: &SqlStorage,
+    path: &str,
+    body: &[u8],
+    now: u64,
+) -> Option<worker::Result<Answer>> {
+    let path = path.trim_start_matches('/');
+    if !path.starts_with("console/") {
+        return None;
+    }
+    let shared = super::receiver(env);
+    let receiver = match shared.as_ref() {
+        Ok(receiver) => receiver,
+        Err(err) => return Some(Err(worker::Error::RustError(err.to_string()))),
+    };
+    Some(run(env, receiver, sql, path, body, now))
+}
+
+fn run(
+    env: &Env,
+    receiver: &Receiver,
+    sql: &SqlStorage,
+    path: &str,
+    body: &[u8],
+    now: u64,
+) -> worker::Result<Answer> {
+    for statement in store::SCHEMA {
+        sql.exec(statement, None)?;
+    }
+    let settings = receiver.settings();
+    let failures = &settings.failures;
+    match path {
+        op::REPORT => {
+            let (report, kept) = FailureReport::unframe(body)
+                .ok_or_else(|| worker::Error::RustError("unreadable failure report".into()))?;
+            let written = store::keep(sql, failures, &report, kept, now, || {
+                store::stored_mistakes(&diagnose(env, &report, kept))
+            })?;
+            if !report.origin.is_empty()
+                && store::meta(sql, "origin")?.as_deref() != Some(&report.origin)
+            {
+                store::set_meta(sql, "origin", &report.origin)?;
+            }
+            let expiry = now.saturating_add(failures.ttl_seconds.saturating_mul(1000));
+            let wake = if settings.alerts.enabled() {
+                alarm::state(sql)?.next_allowed(&settings.alerts, now)
+            } else {
+                expiry
+            };
+            answer(&serde_json::json!({ "written": written }), Some(wake))
+        }
+        op::FAILURES => {
+            let request: PageRequest = parse(body)?;
+            let after = request.after.map(FailureCursor);
+            answer(
+                &store::list(sql, failures, request.limit, after, now)?,
+                None,
+            )
+        }
+        op::FAILURE => {
+            let request: IdRequest = parse(body)?;
+            answer(&store::get(sql, failures, request.id, now)?, None)
+        }
+        op::HOURS => {
+            let request: SinceRequest = parse(body)?;
+            answer(&store::refused_hours(sql, request.since)?, None)
+        }
+        op::ALERTS => {
+            let request: PageRequest = parse(body)?;
+            let after = request.after.map(crate::receiver::alerts::AlertCursor);
+            let rows = store::alerts(sql, request.limit, after)?;
+            answer(&rows, None)
+        }
+        op::NUDGE => {
+            let wake = settings
+                .alerts
+                .enabled()
+                .then(|| alarm::state(sql).map(|state| state.next_allowed(&settings.alerts, now)))
+                .transpose()?;
+            answer(&serde_json::json!({}), wake)
+        }
+        other => Err(worker::Error::RustError(format!(
+            "unknown console operation `{}`",
+            other.chars().take(40).collect::<String>()
+        ))),
+    }
+}
+
+/// The diagnosis of a kept record with the Worker's own secrets, JSON re-serializations
+/// made by the runtime's `JSON.stringify` (the one engine that reproduces it).
+fn diagnose(env: &Env, report: &FailureReport, body: &[u8]) -> Vec<crate::diagnose::Mistake> {
+    let secrets: Vec<String> = ["WEBHOOK_SECRET", "WEBHOOK_SECRET_PREVIOUS"]
+        .iter()
+        .filter_map(|name| super::var(env, name))
+        .filter(|secret| !secret.trim().is_empty())
+        .collect();
+    let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+    let forms = reserialize(body);
+    let reserialized: Vec<Reserialized<'_>> = forms
+        .iter()
+        .map(|(form, bytes)| Reserialized {
+            form: *form,
+            body: bytes,
+        })
+        .collect();
+    diagnose_record(report, body, &secrets, &reserialized)
+}
+
+/// `JSON.stringify(JSON.parse(body))` and `JSON.stringify(JSON.parse(body), null, 2)`,
+/// when the body is JSON.
+fn reserialize(body: &[u8]) -> Vec<(JsonForm, Vec<u8>)> {
+    let Ok(text) = std::str::from_utf8(body) else {
+        return Vec::new();
+    };
+    let Ok(value) = JSON::parse(text) else {
+        return Vec::new();
+    };
+    let mut forms = Vec::new();
+    if let Some(compact) = JSON::stringify(&value).ok().and_then(|s| s.as_string()) {
+        forms.push((JsonForm::Compact, compact.into_bytes()));
+    }
+    let pretty = JSON::stringify_with_replacer_and_space(&value, &JsValue::NULL, &JsValue::from(2));
+    if let Some(pretty) = pretty.ok().and_then(|s| s.as_string()) {
+        forms.push((JsonForm::Pretty, pretty.into_bytes()));
+    }
+    forms
+}
