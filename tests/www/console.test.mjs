@@ -6,6 +6,7 @@
 // ones in docs/). Needs `make build-worker` and `make build-www`.
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -33,6 +34,22 @@ after(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
   await browser?.close();
 });
+
+/** An alert URL on 127.0.0.1 recording the JSON alerts posted to it. */
+async function startAlertSink() {
+  const alerts = [];
+  const server = createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (chunk) => chunks.push(chunk));
+    req.on('end', () => {
+      alerts.push(JSON.parse(Buffer.concat(chunks).toString()));
+      res.writeHead(200).end('ok');
+    });
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+  return { alerts, url: `http://127.0.0.1:${server.address().port}/alerts` };
+}
 
 /** The built Worker serving www/ on 127.0.0.1, with `vars` on top of a durable receiver's. */
 async function receiver(vars = {}, { ledger = true } = {}) {
@@ -90,8 +107,16 @@ const content = (page) => page.getByTestId('console-content');
 
 describe('console against the built Worker', () => {
   let durable;
+  let sink;
   before(async () => {
-    durable = await receiver({ DELIVERY_MODE: 'durable', ADMIN_TOKEN, RETRY_SCHEDULE_SECONDS: '0.1,0.1' });
+    sink = await startAlertSink();
+    durable = await receiver({
+      DELIVERY_MODE: 'durable',
+      ADMIN_TOKEN,
+      RETRY_SCHEDULE_SECONDS: '0.1,0.1',
+      ALERT_URL: sink.url,
+      ALERT_INTERVAL_SECONDS: '1',
+    });
   });
 
   test('the page is served by the Worker with its CSP; a wrong token is refused and nothing is stored', async () => {
@@ -183,6 +208,26 @@ describe('console against the built Worker', () => {
     await page.getByTestId('signout').click();
     assert.equal(await page.evaluate((key) => sessionStorage.getItem(key), TOKEN_KEY), null);
     assert.equal(await page.getByTestId('signin-form').isVisible(), true);
+    assert.deepEqual(problems, []);
+  });
+
+  test('alerts sent: the dead letter alert the alert URL received is listed, newest first', async () => {
+    await waitFor(() => sink.alerts.some((alert) => alert.kind === 'dead_letter'), 'a dead_letter alert posted', 20_000);
+    const { page, problems } = await openConsole(durable.worker.url);
+    await signIn(page);
+    await page.getByTestId('counts').waitFor();
+    await page.getByTestId('tab-alerts').click();
+    await page.getByTestId('alerts').waitFor();
+    const rows = await page.getByTestId('alerts').locator('tbody tr').evaluateAll((trs) =>
+      trs.map((tr) => ({ kind: tr.children[1].textContent, outcome: tr.children[4].textContent, text: tr.children[3].textContent })),
+    );
+    const dead = rows.find((row) => row.kind === 'dead_letter');
+    assert.ok(dead, `a dead_letter row among ${JSON.stringify(rows)}`);
+    assert.match(dead.outcome, /^sent/);
+    assert.equal(dead.text, sink.alerts.find((alert) => alert.kind === 'dead_letter').text);
+    // Newest first: the page shows the API's order, which is the alerts' posting order reversed.
+    assert.deepEqual(rows.map((row) => row.kind), sink.alerts.map((alert) => alert.kind).reverse().slice(0, rows.length));
+    await shot(page, 'alerts', { docs: true });
     assert.deepEqual(problems, []);
   });
 
