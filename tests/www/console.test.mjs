@@ -189,7 +189,7 @@ describe('console against the built Worker', () => {
     assert.deepEqual(results, ['HTTP 500', 'HTTP 500', 'HTTP 500', 'dead: no attempt left; Replay sends it again']);
     assert.deepEqual(JSON.parse(await page.getByTestId('body-pretty').textContent()), JSON.parse(body));
     assert.match(await page.getByTestId('body-summary').textContent(), new RegExp(`${Buffer.byteLength(body)} bytes`));
-    await shot(page, 'event-dead', { docs: true });
+    await shot(page, 'event-dead');
 
     origin.failIds.delete(id);
     await page.getByTestId('replay').click();
@@ -227,7 +227,7 @@ describe('console against the built Worker', () => {
     assert.equal(dead.text, sink.alerts.find((alert) => alert.kind === 'dead_letter').text);
     // Newest first: the page shows the API's order, which is the alerts' posting order reversed.
     assert.deepEqual(rows.map((row) => row.kind), sink.alerts.map((alert) => alert.kind).reverse().slice(0, rows.length));
-    await shot(page, 'alerts', { docs: true });
+    await shot(page, 'alerts');
     assert.deepEqual(problems, []);
   });
 

@@ -64,7 +64,9 @@ function tile(state, value) {
 }
 
 function lastAnswer(answer, now) {
-  if (answer === null || typeof answer !== 'object') return 'No delivery attempt reported yet.';
+  if (answer === null || typeof answer !== 'object') {
+    return 'None recorded yet (durable mode records each attempt; forward mode answers DigiVault with the origin’s answer instead).';
+  }
   const result =
     typeof answer.status === 'number'
       ? `HTTP ${answer.status}`
