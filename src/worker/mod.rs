@@ -151,7 +151,8 @@ async fn handle(
                 authorization: authorization.as_deref(),
             };
             let console = console_binding(env);
-            return admin::handle(&ledger, console.as_ref(), token, request, log)
+            let mode = receiver.settings().delivery.mode;
+            return admin::handle(&ledger, console.as_ref(), token, mode, request, log)
                 .await
                 .into();
         }

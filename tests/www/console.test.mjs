@@ -138,6 +138,7 @@ describe('console against the built Worker', () => {
     const { page, problems } = await openConsole(durable.worker.url);
     await signIn(page);
     await page.getByTestId('counts').waitFor();
+    assert.equal(await page.getByTestId('console-notice').isVisible(), false, 'no forward-mode notice in durable mode');
     // Kept for this tab only, never in the address bar or lasting storage.
     assert.equal(await page.evaluate((key) => sessionStorage.getItem(key), TOKEN_KEY), ADMIN_TOKEN);
     assert.equal(await page.evaluate(() => localStorage.length), 0);
@@ -377,6 +378,9 @@ test('forward mode: events without timeline, body or replay, and the page says w
   const { page, problems } = await openConsole(worker.url);
   await signIn(page);
   await page.getByTestId('counts').waitFor();
+  // The stats say the mode: the page says what forward mode does not keep.
+  assert.equal(await page.getByTestId('console-notice').isVisible(), true);
+  assert.match(await page.getByTestId('console-notice').textContent(), /forward mode/);
   await shot(page, 'forward-overview');
   await page.goto(`${worker.url}/#console/event/${encodeURIComponent(idOf(body))}`);
   await page.getByTestId('event-state').waitFor();

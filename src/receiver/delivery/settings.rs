@@ -28,6 +28,21 @@ pub enum DeliveryMode {
     Durable,
 }
 
+impl DeliveryMode {
+    /// The mode as `DELIVERY_MODE` spells it (and the admin API's stats report it).
+    ///
+    /// ```
+    /// use digivault_webhooks::receiver::DeliveryMode;
+    /// assert_eq!(DeliveryMode::Durable.as_str(), "durable");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Forward => "forward",
+            Self::Durable => "durable",
+        }
+    }
+}
+
 /// The validated delivery settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

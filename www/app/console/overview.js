@@ -63,9 +63,11 @@ function tile(state, value) {
   );
 }
 
-function lastAnswer(answer, now) {
+function lastAnswer(answer, now, mode) {
   if (answer === null || typeof answer !== 'object') {
-    return 'None recorded yet (durable mode records each attempt; forward mode answers DigiVault with the origin’s answer instead).';
+    return mode === 'forward'
+      ? 'Not recorded in forward mode: the Worker hands the origin’s answer to DigiVault.'
+      : 'None recorded yet: no delivery attempt so far.';
   }
   const result =
     typeof answer.status === 'number'
@@ -99,7 +101,7 @@ export async function overviewView(ctx) {
     el('dt', {}, 'Oldest pending event'),
     el('dd', { 'data-testid': 'oldest-pending' }, oldest),
     el('dt', {}, "The origin's last answer"),
-    el('dd', { 'data-testid': 'last-answer' }, lastAnswer(stats.lastAnswer, now)),
+    el('dd', { 'data-testid': 'last-answer' }, lastAnswer(stats.lastAnswer, now, stats.mode)),
   );
   const total = STATES.reduce((sum, state) => sum + stats.counts[state], 0);
   let last24;
