@@ -39,7 +39,7 @@ export default function () {
 }`;
 
 /** The Worker service in Miniflare's `workers` list, with its bindings. */
-function workerService({ name, vars, rateLimit, kv, ledger, kvId = 'dedup', assets = null, consoleLog = false }) {
+function workerService({ name, vars, rateLimit, kv, ledger, kvId = 'dedup', console: consoleObject = false, assets = null }) {
   return {
     name,
     scriptPath: SCRIPT,
@@ -48,9 +48,11 @@ function workerService({ name, vars, rateLimit, kv, ledger, kvId = 'dedup', asse
     compatibilityDate: COMPATIBILITY_DATE,
     kvNamespaces: kv === true ? { DEDUP: kvId } : {},
     ...(kv === 'reads-fail' ? { wrappedBindings: { DEDUP: 'failing-kv' } } : {}),
-    ...(ledger
-      ? { durableObjects: { LEDGER: ledger, ...(consoleLog ? { CONSOLE: { className: 'ConsoleLog', useSQLite: true } } : {}) } }
-      : {}),
+    durableObjects: {
+      ...(ledger ? { LEDGER: ledger } : {}),
+      // The console's object (refused-delivery evidence, alerts), class ConsoleLog.
+      ...(consoleObject ? { CONSOLE: { className: 'ConsoleLog', useSQLite: true } } : {}),
+    },
     ...(rateLimit === null ? {} : { ratelimits: { RATE_LIMITER: { simple: { limit: rateLimit, period: 60 } } } }),
     bindings: vars,
     // The page's files as the ASSETS binding, the Worker run first (wrangler.toml's [assets]).
@@ -105,10 +107,10 @@ function client(fetch) {
  * mode); `persist`: a directory for KV and Durable Object storage (alarms included), so that
  * a second instance starts on the first one's state. `assets`: a directory served as the
  * ASSETS binding (the page, www/); `listen`: also listen on a free port of 127.0.0.1 (`url`),
- * for a browser; `consoleLog`: with `ledger`, bind CONSOLE (class ConsoleLog: refused-delivery
- * evidence, 24 h counts, alerts).
+ * for a browser; `console`: bind CONSOLE (class ConsoleLog: refused-delivery evidence, 24 h
+ * counts, alerts).
  */
-export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledger = false, persist = false, assets = null, listen = false, consoleLog = false } = {}) {
+export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledger = false, persist = false, console: consoleObject = false, assets = null, listen = false } = {}) {
   const logs = [];
   const worker = workerService({
     name: 'receiver',
@@ -116,8 +118,8 @@ export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledg
     rateLimit,
     kv,
     ledger: ledger ? { className: 'EventLedger', useSQLite: true } : null,
+    console: consoleObject,
     assets,
-    consoleLog,
   });
   const mf = new Miniflare({
     ...(listen ? { host: '127.0.0.1', port: 0 } : {}),

@@ -52,8 +52,8 @@ export async function startDurableOrigin() {
  * `admin(path, { method, token })` client. `persist`: a directory keeping the ledger's
  * SQLite state and alarms across restarts.
  */
-export async function startDurableWorker({ vars = {}, persist = false, ledger = true, rateLimit = null } = {}) {
-  const worker = await startWorker({ vars: { WEBHOOK_SECRET: SECRET, ...vars }, ledger, persist, rateLimit });
+export async function startDurableWorker({ vars = {}, persist = false, ledger = true, rateLimit = null, console = false } = {}) {
+  const worker = await startWorker({ vars: { WEBHOOK_SECRET: SECRET, ...vars }, ledger, persist, rateLimit, console });
   worker.admin = (path, { method = 'GET', token = ADMIN_TOKEN } = {}) =>
     worker.fetch(path, { method, headers: token === null ? {} : { authorization: `Bearer ${token}` } });
   return worker;

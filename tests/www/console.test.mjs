@@ -57,7 +57,7 @@ async function receiver(vars = {}, { ledger = true } = {}) {
   const worker = await startWorker({
     vars: { WEBHOOK_SECRET: SECRET, FORWARD_URL: origin.url, FORWARD_TIMEOUT_MS: '1000', ...vars },
     ledger,
-    consoleLog: ledger,
+    console: ledger,
     rateLimit: null,
     assets: WWW,
     listen: true,

@@ -23,7 +23,7 @@ pub use hourly::{
 };
 pub(crate) use settings::positive;
 pub use settings::{
-    FailureSettings, DEFAULT_FAILURE_SAMPLES, DEFAULT_FAILURE_SAMPLES_PER_MINUTE,
+    console_settings, FailureSettings, DEFAULT_FAILURE_SAMPLES, DEFAULT_FAILURE_SAMPLES_PER_MINUTE,
     DEFAULT_FAILURE_TTL_SECONDS, MAX_FAILURE_SAMPLES, MAX_FAILURE_SAMPLES_PER_MINUTE,
 };
 pub use view::{

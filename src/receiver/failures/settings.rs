@@ -97,3 +97,25 @@ where
     }
     Ok(value)
 }
+
+/// The console's settings alone (`FAILURE_*`, `ALERT_*`), for the side that keeps the
+/// evidence and sends the alerts: it needs neither `FORWARD_URL` nor the webhook settings.
+///
+/// ```
+/// use digivault_webhooks::receiver::failures::console_settings;
+/// let (failures, alerts) = console_settings(|name: &str| (name == "FAILURE_SAMPLES").then(|| "7".to_owned())).unwrap();
+/// assert_eq!((failures.samples, alerts.enabled()), (7, false));
+/// assert!(console_settings(|name: &str| (name == "ALERT_URL").then(|| "http://x.example".to_owned())).is_err());
+/// ```
+pub fn console_settings<F>(
+    lookup: F,
+) -> Result<(FailureSettings, crate::receiver::alerts::AlertSettings), ConfigError>
+where
+    F: Fn(&str) -> Option<String>,
+{
+    let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+    Ok((
+        FailureSettings::from_vars(&get)?,
+        crate::receiver::alerts::AlertSettings::from_vars(&get)?,
+    ))
+}

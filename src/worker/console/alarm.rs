@@ -47,9 +47,13 @@ pub(crate) async fn overview(
 
 /// The console object's alarm; returns when it must fire next (Unix ms).
 pub(crate) async fn alarm(env: &Env, sql: &SqlStorage) -> Option<u64> {
-    let shared = super::super::receiver(env);
-    let receiver = shared.as_ref().as_ref().ok()?;
-    let settings = receiver.settings();
+    let settings = match super::settings(env) {
+        Ok(settings) => settings,
+        Err(err) => {
+            log_error("settings", &err.to_string());
+            return None;
+        }
+    };
     let now = now_ms();
     let expiry = match store::expire(sql, &settings.failures, now) {
         Ok(expiry) => expiry,

@@ -17,8 +17,12 @@ use worker::{Env, SqlStorage};
 
 use super::durable::Answer;
 use crate::diagnose::{JsonForm, Reserialized};
-use crate::receiver::failures::{diagnose_record, FailureCursor, FailureReport, OverviewRequest};
-use crate::receiver::Receiver;
+use crate::receiver::alerts::AlertSettings;
+use crate::receiver::failures::{
+    console_settings, diagnose_record, FailureCursor, FailureReport, FailureSettings,
+    OverviewRequest,
+};
+use crate::receiver::ConfigError;
 
 pub(crate) use alarm::{alarm, nudge_console};
 
@@ -101,17 +105,28 @@ pub(crate) fn handle(
     if !path.starts_with("console/") {
         return None;
     }
-    let shared = super::receiver(env);
-    let receiver = match shared.as_ref() {
-        Ok(receiver) => receiver,
+    let settings = match settings(env) {
+        Ok(settings) => settings,
         Err(err) => return Some(Err(worker::Error::RustError(err.to_string()))),
     };
-    Some(run(env, receiver, sql, path, body, now))
+    Some(run(env, &settings, sql, path, body, now))
+}
+
+/// The console's settings, read from this script's variables.
+pub(crate) struct Settings {
+    pub(crate) failures: FailureSettings,
+    pub(crate) alerts: AlertSettings,
+}
+
+/// Reads and validates the console's settings (a `CONFIG_ERROR` naming the variable).
+pub(crate) fn settings(env: &Env) -> Result<Settings, ConfigError> {
+    let (failures, alerts) = console_settings(|name| super::var(env, name))?;
+    Ok(Settings { failures, alerts })
 }
 
 fn run(
     env: &Env,
-    receiver: &Receiver,
+    settings: &Settings,
     sql: &SqlStorage,
     path: &str,
     body: &[u8],
@@ -120,7 +135,6 @@ fn run(
     for statement in store::SCHEMA {
         sql.exec(statement, None)?;
     }
-    let settings = receiver.settings();
     let failures = &settings.failures;
     match path {
         op::REPORT => {
