@@ -22,6 +22,9 @@ if ! grep -q '^ADMIN_TOKEN=' .dev.vars; then
     "$(node -e 'process.stdout.write(require("node:crypto").randomBytes(32).toString("hex"))')" >> .dev.vars
   echo "dev: generated a local ADMIN_TOKEN into .dev.vars (the console's sign-in)"
 fi
+# The ops script (ops/wrangler.toml) reads its own .dev.vars: the admin token, and the webhook
+# secrets its diagnosis of refused deliveries needs.
+cp .dev.vars ops/.dev.vars
 
 # The demo origin verifies the forwarded signature with the same secret.
 WEBHOOK_SECRET="$secret" node scripts/demo-origin.mjs "$origin_port" &
@@ -64,6 +67,7 @@ MSG
 ) &
 waiter_pid=$!
 
-node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$port" \
+# Both scripts in one workerd: the webhook script (wrangler.toml, serving) and the ops script.
+node_modules/.bin/wrangler dev -c wrangler.toml -c ops/wrangler.toml --ip 127.0.0.1 --port "$port" \
   --var "FORWARD_URL:http://127.0.0.1:$origin_port/webhooks" \
   --persist-to .wrangler/state

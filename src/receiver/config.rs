@@ -2,7 +2,6 @@
 
 use std::fmt;
 
-use super::alerts::AlertSettings;
 use super::failures::FailureSettings;
 use super::DeliverySettings;
 
@@ -28,7 +27,7 @@ pub const DEFAULT_FORWARD_TIMEOUT_MS: u64 = 25_000;
 pub const MAX_FORWARD_TIMEOUT_MS: u64 = 28_000;
 
 /// Every setting the receiver reads: `(name, is_secret, what it does)`.
-pub const VARS: [(&str, bool, &str); 21] = [
+pub const VARS: [(&str, bool, &str); 22] = [
     (
         "WEBHOOK_SECRET",
         true,
@@ -65,6 +64,12 @@ pub const VARS: [(&str, bool, &str); 21] = [
         "how long a forwarded event id is remembered (default 172800)",
     ),
     (
+        "LEDGER_SINCE",
+        false,
+        "with LEDGER and DEDUP: when LEDGER was bound (unix seconds); KV's done: markers are read \
+         only until DEDUP_TTL_SECONDS after it (unset: on every new id; 0: never)",
+    ),
+    (
         "FORWARD_TIMEOUT_MS",
         false,
         "origin timeout in ms (default 25000, at most 28000)",
@@ -97,42 +102,42 @@ pub const VARS: [(&str, bool, &str); 21] = [
     (
         "FAILURE_SAMPLES",
         false,
-        "refused deliveries kept as evidence, oldest dropped first (default 500, 0 = off, at most 10000; needs LEDGER)",
+        "both scripts: refused deliveries kept as evidence, oldest dropped first (default 500, 0 = off, at most 10000; needs CONSOLE on the ops script)",
     ),
     (
         "FAILURE_SAMPLES_PER_MINUTE",
         false,
-        "evidence records written per minute at most, the rest only counted (default 60)",
+        "ops script: evidence records written per minute at most, the rest only counted (default 60)",
     ),
     (
         "FAILURE_TTL_SECONDS",
         false,
-        "how long evidence of a refused delivery is kept (default 604800)",
+        "ops script: how long evidence of a refused delivery is kept (default 604800)",
     ),
     (
         "ALERT_URL",
         false,
-        "where alerts are posted (https, or http to a loopback address; unset = off; needs LEDGER)",
+        "ops script: where alerts are posted (https, or http to a loopback address; unset = off; needs LEDGER and CONSOLE)",
     ),
     (
         "ALERT_SECRET",
         true,
-        "signs each alert's body in X-DigiVault-Alert-Signature (HMAC-SHA256 hex)",
+        "ops script: signs each alert's body in X-DigiVault-Alert-Signature (HMAC-SHA256 hex)",
     ),
     (
         "ALERT_INTERVAL_SECONDS",
         false,
-        "at most one alert per kind per this many seconds (default 300)",
+        "ops script: at most one alert per kind per this many seconds (default 300)",
     ),
     (
         "ALERT_FAILURE_THRESHOLD",
         false,
-        "refused deliveries within an interval that raise an alert (default 10)",
+        "ops script: refused deliveries within an interval that raise an alert (default 10)",
     ),
     (
         "ALERT_BACKLOG_SECONDS",
         false,
-        "age of the oldest pending event that raises an alert (default 1800)",
+        "ops script: age of the oldest pending event that raises an alert (default 1800)",
     ),
 ];
 
@@ -236,6 +241,9 @@ pub struct Settings {
     pub max_event_age_seconds: Option<u64>,
     /// Lifetime of a "forwarded" marker in KV (`DEDUP_TTL_SECONDS`).
     pub dedup_ttl_seconds: u64,
+    /// With `LEDGER`: until when (unix seconds) KV's `done:` markers of ids forwarded before
+    /// the switch are read: `LEDGER_SINCE` + `DEDUP_TTL_SECONDS`; `None` (unset): always.
+    pub kv_done_reads_until: Option<u64>,
     /// Where events are forwarded (`FORWARD_URL`).
     pub forward_url: String,
     /// Origin timeout in milliseconds (`FORWARD_TIMEOUT_MS`).
@@ -246,10 +254,9 @@ pub struct Settings {
     pub dedup_store: DedupStore,
     /// `DELIVERY_MODE` and the durable-mode settings.
     pub delivery: DeliverySettings,
-    /// Evidence of refused deliveries (`FAILURE_*`).
+    /// Evidence of refused deliveries (`FAILURE_*`; the webhook script reads
+    /// `FAILURE_SAMPLES` to know whether to report a refusal at all).
     pub failures: FailureSettings,
-    /// Alerts (`ALERT_*`).
-    pub alerts: AlertSettings,
 }
 
 impl Settings {
@@ -352,33 +359,38 @@ impl Settings {
             ));
         }
 
+        // The markers written in KV mode live DEDUP_TTL_SECONDS at most: after that, reading
+        // them on every new id only costs a subrequest.
+        let kv_done_reads_until = match get("LEDGER_SINCE") {
+            None => None,
+            Some(_) => Some(number(&get, "LEDGER_SINCE", 0)?.saturating_add(dedup_ttl_seconds)),
+        };
+
         let delivery = DeliverySettings::from_vars(&get, max_body_bytes)?;
         delivery.check_ledger(dedup_store == DedupStore::Ledger)?;
         let failures = FailureSettings::from_vars(&get)?;
-        let alerts = AlertSettings::from_vars(&get)?;
-        if alerts.enabled() && dedup_store != DedupStore::Ledger {
-            return Err(ConfigError::invalid(
-                "LEDGER",
-                "ALERT_URL needs the LEDGER Durable Object binding (alerts are decided by a \
-                 Durable Object's alarm): declare it in wrangler.toml, or unset ALERT_URL"
-                    .to_owned(),
-            ));
-        }
 
         let settings = Self {
             delivery,
             failures,
-            alerts,
             webhook_path,
             max_body_bytes,
             max_event_age_seconds,
             dedup_ttl_seconds,
+            kv_done_reads_until,
             forward_url,
             forward_timeout_ms,
             rotating: secrets.len() > 1,
             dedup_store,
         };
         Ok((settings, secrets))
+    }
+
+    /// With `LEDGER` and `DEDUP`: whether a new id's `done:` marker in KV is read at
+    /// `now_seconds` (see [`Settings::kv_done_reads_until`]).
+    pub fn reads_kv_done(&self, now_seconds: u64) -> bool {
+        self.kv_done_reads_until
+            .is_none_or(|until| now_seconds < until)
     }
 
     /// `Retry-After` for a delivery that found its event in flight: the time the

@@ -15,7 +15,7 @@ use worker::{
 };
 
 use super::sql_row::{first, missing};
-use super::{console, durable};
+use super::{durable, ledger_overview};
 use crate::receiver::ledger::{
     expire, handle, next_alarm, rearm_for, Change, LedgerRequest, LedgerRow, LedgerStore, RowState,
 };
@@ -76,7 +76,7 @@ impl DurableObject for EventLedger {
         let body = req.bytes().await?;
         // Durable mode's ops and the admin API's (src/worker/durable.rs).
         let store = self.store()?;
-        let answer = console::shard_op(&store.sql, &path, &body)
+        let answer = ledger_overview::handle(&store.sql, &path, &body)
             .or_else(|| durable::handle(&store.sql, &path, &body, now_ms()));
         if let Some(answer) = answer {
             let answer = answer?;
@@ -105,7 +105,7 @@ impl DurableObject for EventLedger {
         expire(&mut store, now_ms())?;
         if let Ok(receiver) = super::receiver(&self.env).as_ref() {
             if durable::deliver_due(&store.sql, receiver).await {
-                console::nudge_console(&self.env, &receiver.settings().alerts).await;
+                ledger_overview::nudge_console(&self.env).await;
             }
         }
         // Read and armed without yielding in between (see `set_alarm`): a row stored

@@ -54,6 +54,7 @@ impl Row {
 }
 
 /// A missing NOT NULL column: the schema and the query disagree.
+#[cfg(feature = "worker-ledger")]
 pub(crate) fn missing(column: &str) -> worker::Error {
     worker::Error::RustError(format!("unreadable row: no {column}"))
 }

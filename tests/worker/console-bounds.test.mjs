@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 
-import { eventBody, read, sign, sleep } from './helpers.mjs';
+import { SECRET, eventBody, read, sign, sleep, startWorker } from './helpers.mjs';
 import { ADMIN_TOKEN, eventually, startDurableOrigin, startDurableWorker } from './durable-helpers.mjs';
 
 describe('console bounds, admin queries and settings', () => {
@@ -154,13 +154,43 @@ describe('console bounds, admin queries and settings', () => {
       ['ALERT_BACKLOG_SECONDS', '1.5'],
     ]) {
       const worker = await setUp({ [name]: value });
-      const response = await read(await worker.post(eventBody()));
-      assert.equal(response.status, 500, `${name}=${value}`);
-      assert.equal(response.json.code, 'CONFIG_ERROR');
-      assert.ok(!response.text.includes(name) && !response.text.includes(value), response.text);
+      // The ops script reads them all: its admin API answers CONFIG_ERROR.
+      const admin = await read(await worker.admin('/admin/failures'));
+      assert.equal(admin.status, 500, `${name}=${value}`);
+      assert.equal(admin.json.code, 'CONFIG_ERROR');
+      assert.ok(!admin.text.includes(name) && !admin.text.includes(value), admin.text);
+      // The webhook script reads FAILURE_SAMPLES only: a bad ALERT_URL never stops a delivery.
+      const webhook = await read(await worker.post(eventBody()));
+      assert.equal(webhook.status, name === 'FAILURE_SAMPLES' ? 500 : 502, `${name}: ${webhook.text}`);
       const logged = worker.logLines().map((line) => line.detail ?? '').join('\n');
       assert.ok(logged.includes(name), `the log names ${name}: ${logged}`);
       if (name === 'ALERT_URL') assert.ok(!logged.includes(value), 'the URL itself is not logged');
     }
+  });
+
+  test('a verified delivery sends nothing to the ops script; each kept refusal one notice', async () => {
+    // The ops script replaced by one that counts what it is sent.
+    const ops = `const seen = [];
+    export default {
+      async fetch(request) {
+        const url = new URL(request.url);
+        if (url.pathname === '/admin/seen') return Response.json(seen);
+        seen.push(url.pathname);
+        return new Response(null, { status: 204 });
+      },
+    };`;
+    const worker = await startWorker({ vars: { WEBHOOK_SECRET: SECRET, FORWARD_URL: 'http://127.0.0.1:9/none' }, ledger: true, ops, rateLimit: null });
+    cleanups.push(() => worker.dispose());
+    for (let i = 0; i < 20; i++) assert.equal((await worker.post(eventBody())).status, 502);
+    for (let i = 0; i < 3; i++) assert.equal((await forged(worker, i)).status, 401);
+    assert.equal((await worker.fetch('/nowhere', { method: 'POST', body: 'x' })).status, 404);
+    const seen = await eventually(
+      async () => (await read(await worker.fetch('/admin/seen'))).json,
+      (list) => list.length >= 3,
+      'three notices',
+    );
+    await sleep(300);
+    const final = (await read(await worker.fetch('/admin/seen'))).json;
+    assert.deepEqual(final, ['/internal/refused', '/internal/refused', '/internal/refused'], JSON.stringify(seen));
   });
 });

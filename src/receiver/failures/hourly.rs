@@ -99,6 +99,9 @@ pub fn hours<I: IntoIterator<Item = HourFact>>(now_ms: u64, facts: I) -> Vec<Hou
     counts
 }
 
+/// The ledger shard op behind [`Overview`] (the request's URL path).
+pub const OVERVIEW_OP: &str = "overview";
+
 /// What the stats and the alerts read of one ledger shard (op `overview`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OverviewRequest {

@@ -19,7 +19,7 @@ pub use evidence::{
 };
 pub use hourly::{
     first_hour, hours, Counter, HourCounts, HourFact, LastAttempt, Overview, OverviewRequest,
-    StatsView, HOURS, HOUR_MS,
+    StatsView, HOURS, HOUR_MS, OVERVIEW_OP,
 };
 pub(crate) use settings::positive;
 pub use settings::{

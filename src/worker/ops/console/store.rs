@@ -4,7 +4,7 @@
 
 use worker::{SqlStorage, SqlStorageValue};
 
-use super::super::sql_row::{first, rows, Row};
+use super::super::super::sql_row::{first, rows, Row};
 use crate::receiver::alerts::{AlertCursor, AlertKind, AlertRecord};
 use crate::receiver::failures::{
     mistake_codes, mistakes_from_codes, oldest_kept, overflow, sample, show_body, show_headers,

@@ -7,7 +7,6 @@
 pub(crate) mod admin;
 mod alarm;
 pub mod object;
-mod shard;
 mod store;
 
 use serde::{Deserialize, Serialize};
@@ -15,16 +14,15 @@ use worker::js_sys::JSON;
 use worker::wasm_bindgen::JsValue;
 use worker::{Env, SqlStorage};
 
-use super::durable::Answer;
+use super::super::var;
 use crate::diagnose::{JsonForm, Reserialized};
 use crate::receiver::alerts::AlertSettings;
 use crate::receiver::failures::{
     console_settings, diagnose_record, FailureCursor, FailureReport, FailureSettings,
-    OverviewRequest,
 };
 use crate::receiver::ConfigError;
 
-pub(crate) use alarm::{alarm, nudge_console};
+pub(crate) use alarm::alarm;
 
 /// The console object's binding (class [`object::ConsoleLog`]).
 pub(crate) const CONSOLE_BINDING: &str = "CONSOLE";
@@ -45,9 +43,14 @@ pub(crate) mod op {
     pub(crate) const ALERTS: &str = "console/alerts";
     /// A shard saw a failed attempt: evaluate the alerts soon. `{}` -> `{}`.
     pub(crate) const NUDGE: &str = "console/nudge";
-    /// A ledger shard's overview: [`crate::receiver::failures::OverviewRequest`] ->
-    /// [`crate::receiver::failures::Overview`].
-    pub(crate) const OVERVIEW: &str = "overview";
+}
+
+/// What a console op answers, and when the object's alarm must fire (Unix ms).
+pub(crate) struct Answer {
+    /// The JSON reply.
+    pub(crate) reply: String,
+    /// Arm the alarm for this time at the latest.
+    pub(crate) wake_at: Option<i64>,
 }
 
 /// A page: at most `limit` rows after `after` (a sequence number).
@@ -80,19 +83,6 @@ fn answer<T: Serialize>(value: &T, wake_at: Option<u64>) -> worker::Result<Answe
     })
 }
 
-/// A ledger shard's console op (`overview`), `None` for any other path.
-pub(crate) fn shard_op(
-    sql: &SqlStorage,
-    path: &str,
-    body: &[u8],
-) -> Option<worker::Result<Answer>> {
-    (path.trim_start_matches('/') == op::OVERVIEW).then(|| {
-        parse::<OverviewRequest>(body)
-            .and_then(|request| shard::overview(sql, &request))
-            .and_then(|overview| answer(&overview, None))
-    })
-}
-
 /// Runs a console op (`None`: not one), with the settings read from `env`.
 pub(crate) fn handle(
     env: &Env,
@@ -118,9 +108,18 @@ pub(crate) struct Settings {
     pub(crate) alerts: AlertSettings,
 }
 
-/// Reads and validates the console's settings (a `CONFIG_ERROR` naming the variable).
+/// Reads and validates the console's settings (a `CONFIG_ERROR` naming the variable);
+/// alerts need both objects: `LEDGER` (what they watch) and `CONSOLE` (their alarm).
 pub(crate) fn settings(env: &Env) -> Result<Settings, ConfigError> {
-    let (failures, alerts) = console_settings(|name| super::var(env, name))?;
+    let (failures, alerts) = console_settings(|name| var(env, name))?;
+    if alerts.enabled() {
+        if !matches!(super::super::ledger_binding(env), Ok(Some(_))) {
+            return Err(ConfigError::missing_binding("LEDGER"));
+        }
+        if binding(env).is_none() {
+            return Err(ConfigError::missing_binding(CONSOLE_BINDING));
+        }
+    }
     Ok(Settings { failures, alerts })
 }
 
@@ -198,7 +197,7 @@ fn run(
 fn diagnose(env: &Env, report: &FailureReport, body: &[u8]) -> Vec<crate::diagnose::Mistake> {
     let secrets: Vec<String> = ["WEBHOOK_SECRET", "WEBHOOK_SECRET_PREVIOUS"]
         .iter()
-        .filter_map(|name| super::var(env, name))
+        .filter_map(|name| var(env, name))
         .filter(|secret| !secret.trim().is_empty())
         .collect();
     let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
@@ -231,4 +230,51 @@ fn reserialize(body: &[u8]) -> Vec<(JsonForm, Vec<u8>)> {
         forms.push((JsonForm::Pretty, pretty.into_bytes()));
     }
     forms
+}
+
+/// The webhook script's notices for the console (`POST https://ops/internal/...` through
+/// `OPS`): `/internal/refused` (a framed [`FailureReport`]) and `/internal/console/nudge`
+/// (from a ledger shard's alarm). `None`: not a console notice. Without `CONSOLE` they are
+/// dropped (answered 204).
+pub(crate) async fn notice(
+    req: &mut worker::Request,
+    env: &Env,
+) -> Option<worker::Result<worker::Response>> {
+    let name = match req.path().as_str() {
+        "/internal/refused" => op::REPORT,
+        "/internal/console/nudge" => op::NUDGE,
+        _ => return None,
+    };
+    Some(forward_notice(req, env, name).await)
+}
+
+async fn forward_notice(
+    req: &mut worker::Request,
+    env: &Env,
+    name: &str,
+) -> worker::Result<worker::Response> {
+    let Some(console) = binding(env) else {
+        return worker::Response::empty().map(|response| response.with_status(204));
+    };
+    let body = req.bytes().await?;
+    let body = if body.is_empty() {
+        b"{}".to_vec()
+    } else {
+        body
+    };
+    let answer: Result<serde_json::Value, String> =
+        super::super::ledger_client::call_object(&console, CONSOLE_OBJECT, name, &body).await;
+    match answer {
+        Ok(_) => worker::Response::empty().map(|response| response.with_status(204)),
+        Err(err) => worker::Response::error(err, 503),
+    }
+}
+
+/// The console object's namespace (`CONSOLE`, class [`object::ConsoleLog`]), when bound.
+pub(crate) fn binding(env: &Env) -> Option<worker::ObjectNamespace> {
+    let bound = worker::js_sys::Reflect::get(env.as_ref(), &JsValue::from_str(CONSOLE_BINDING))
+        .is_ok_and(|value| !value.is_undefined());
+    bound
+        .then(|| env.durable_object(CONSOLE_BINDING).ok())
+        .flatten()
 }

@@ -5,7 +5,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use worker::ObjectNamespace;
 
-use super::super::ledger_client::call_object;
+use super::super::super::ledger_client::call_object;
 use super::{op, IdRequest, PageRequest, SinceRequest, CONSOLE_OBJECT};
 use crate::receiver::alerts::{AlertPage, AlertRecord};
 use crate::receiver::failures::{

@@ -1,12 +1,16 @@
-//! A ledger shard's part of the console: op `overview` (hour counts, the backlog, deaths
-//! since a time, the origin's last answer), one synchronous run of indexed SQL.
+//! A ledger shard's part of the console (webhook script, `worker-ledger`): op `overview` (hour
+//! counts, the backlog, deaths since a time, the origin's last answer), one synchronous run of
+//! indexed SQL; and the nudge that wakes the ops script's alerts when an attempt failed.
 
-use worker::{SqlStorage, SqlStorageValue};
+use std::cell::Cell;
 
-use super::super::sql_row::{first, rows};
+use worker::{Env, SqlStorage, SqlStorageValue};
+
+use super::durable::Answer;
+use super::sql_row::{first, rows};
 use crate::receiver::alerts::ALERT_IDS;
 use crate::receiver::failures::{
-    Counter, HourFact, LastAttempt, Overview, OverviewRequest, HOUR_MS,
+    Counter, HourFact, LastAttempt, Overview, OverviewRequest, HOUR_MS, OVERVIEW_OP,
 };
 
 fn int(value: u64) -> SqlStorageValue {
@@ -16,6 +20,62 @@ fn int(value: u64) -> SqlStorageValue {
 /// Every state a row can be in: the `(state, received_at)` index serves a scan by time.
 const ALL_STATES: &str =
     "state IN ('claimed', 'done', 'stored', 'pending', 'delivering', 'delivered', 'dead')";
+
+/// Runs `overview` when `path` asks for it (`None` for any other path).
+pub(crate) fn handle(sql: &SqlStorage, path: &str, body: &[u8]) -> Option<worker::Result<Answer>> {
+    (path.trim_start_matches('/') == OVERVIEW_OP).then(|| {
+        let request: OverviewRequest = serde_json::from_slice(body)
+            .map_err(|err| worker::Error::RustError(err.to_string()))?;
+        let reply = serde_json::to_string(&overview(sql, &request)?)
+            .map_err(|err| worker::Error::RustError(err.to_string()))?;
+        Ok(Answer {
+            reply,
+            wake_at: None,
+        })
+    })
+}
+
+/// How often one isolate wakes the alerts at most.
+const NUDGE_EVERY_MS: u64 = 10_000;
+
+thread_local! {
+    /// When this isolate last nudged the ops script (Unix ms).
+    static NUDGED: Cell<u64> = const { Cell::new(0) };
+}
+
+/// An attempt failed: the ops script's console object evaluates the alerts soon (one
+/// `POST https://ops/internal/console/nudge` through `OPS`, at most every
+/// [`NUDGE_EVERY_MS`] per isolate; nothing without `OPS`). From the shard's alarm only.
+pub(crate) async fn nudge_console(env: &Env) {
+    let now = worker::Date::now().as_millis();
+    let due = NUDGED.with(|last| {
+        let due = now.saturating_sub(last.get()) >= NUDGE_EVERY_MS;
+        if due {
+            last.set(now);
+        }
+        due
+    });
+    let Ok(ops) = env.service("OPS") else {
+        return;
+    };
+    if !due {
+        return;
+    }
+    let init = worker::web_sys::RequestInit::new();
+    init.set_method("POST");
+    let Ok(request) = worker::web_sys::Request::new_with_str_and_init(
+        "https://ops/internal/console/nudge",
+        &init,
+    ) else {
+        return;
+    };
+    if let Err(err) = ops.fetch_request(worker::Request::from(request)).await {
+        worker::console_warn!(
+            "{{\"notify\":\"console/nudge\",\"error\":{:?}}}",
+            err.to_string()
+        );
+    }
+}
 
 /// `overview` of this shard.
 pub(crate) fn overview(sql: &SqlStorage, request: &OverviewRequest) -> worker::Result<Overview> {

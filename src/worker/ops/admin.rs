@@ -7,8 +7,8 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use worker::ObjectNamespace;
 
+use super::super::ledger_client::call;
 use super::console::admin as console;
-use super::ledger_client::call;
 use crate::receiver::ledger::{shard_of, LEDGER_SHARDS};
 use crate::receiver::{
     admin_request, merge_pages, op, AdminRequest, AdminToken, DeliveryMode, EventQuery, EventView,

@@ -2,23 +2,25 @@
 //! alerts need from the ledger's shards and its own rows, decides, posts each alert with
 //! retries and records it. Never on a webhook's path: only this alarm sends alerts.
 
-use std::cell::Cell;
 use std::time::Duration;
 
 use futures_util::future::join_all;
 use worker::js_sys::Uint8Array;
 use worker::{console_error, Date, Delay, Env, ObjectNamespace, SqlStorage};
 
-use super::super::forward;
-use super::super::ledger_client::{call, call_object};
-use super::{op, store, CONSOLE_OBJECT};
+use super::super::super::forward;
+use super::super::super::ledger_client::call;
+use super::store;
 use crate::receiver::alerts::{
     alert_headers, decide, Alert, AlertRecord, AlertSettings, AlertState, Observation,
     ALERT_ATTEMPTS, ALERT_RETRY_DELAYS_MS, ALERT_TIMEOUT_MS,
 };
-use crate::receiver::failures::{first_hour, Overview, OverviewRequest};
+use crate::receiver::failures::{first_hour, Overview, OverviewRequest, OVERVIEW_OP};
 use crate::receiver::ledger::LEDGER_SHARDS;
-use crate::receiver::{attempt_error, OriginResult};
+use crate::receiver::{attempt_error, parse_retry_after, OriginResult};
+
+/// The longest `Retry-After` an alert URL is granted between attempts.
+const MAX_ALERT_RETRY_AFTER_MS: u64 = 10_000;
 
 const STATE_KEY: &str = "alerts";
 
@@ -39,7 +41,7 @@ pub(crate) async fn overview(
     request: &OverviewRequest,
 ) -> Result<Overview, String> {
     let parts: Vec<Result<Overview, String>> =
-        join_all((0..LEDGER_SHARDS).map(|shard| call(ledger, shard, op::OVERVIEW, request))).await;
+        join_all((0..LEDGER_SHARDS).map(|shard| call(ledger, shard, OVERVIEW_OP, request))).await;
     parts
         .into_iter()
         .try_fold(Overview::default(), |sum, part| Ok(sum.merge(part?)))
@@ -159,18 +161,26 @@ async fn post(settings: &AlertSettings, alert: &Alert) -> AlertRecord {
         status: None,
         error: None,
     };
+    // An alert URL that asks to wait (429/503 with Retry-After) is given up to 10 s.
+    let mut asked_ms = 0;
     for attempt in 0..ALERT_ATTEMPTS {
         if let Some(pause) = attempt
             .checked_sub(1)
             .and_then(|i| ALERT_RETRY_DELAYS_MS.get(i))
         {
-            Delay::from(Duration::from_millis(*pause)).await;
+            let pause = (*pause).max(asked_ms.min(MAX_ALERT_RETRY_AFTER_MS));
+            Delay::from(Duration::from_millis(pause)).await;
         }
         let mut sent = forward::send(&url, ALERT_TIMEOUT_MS, &headers, &js).await;
         if let Some(response) = sent.response.take() {
             forward::drain(response).await;
         }
         record.attempts = attempt as u32 + 1;
+        asked_ms = sent
+            .retry_after
+            .as_deref()
+            .and_then(|value| parse_retry_after(value, now_ms()))
+            .unwrap_or(0);
         match sent.result {
             OriginResult::Status(status) => {
                 record.status = Some(status);
@@ -183,6 +193,9 @@ async fn post(settings: &AlertSettings, alert: &Alert) -> AlertRecord {
             other => {
                 record.status = None;
                 record.error = attempt_error(other).map(str::to_owned);
+                if let Some(detail) = &sent.detail {
+                    log_error("alert attempt", detail);
+                }
             }
         }
     }
@@ -195,36 +208,4 @@ async fn post(settings: &AlertSettings, alert: &Alert) -> AlertRecord {
         ),
     );
     record
-}
-
-thread_local! {
-    /// When this isolate last nudged the console object (Unix ms).
-    static NUDGED: Cell<u64> = const { Cell::new(0) };
-}
-
-/// A shard's alarm saw a failed attempt or a death: the console object evaluates the
-/// alerts soon. At most once per interval per isolate; only with `ALERT_URL`.
-pub(crate) async fn nudge_console(env: &Env, settings: &AlertSettings) {
-    if !settings.enabled() {
-        return;
-    }
-    let now = now_ms();
-    let due = NUDGED.with(|last| {
-        let due = now.saturating_sub(last.get()) >= settings.interval_ms();
-        if due {
-            last.set(now);
-        }
-        due
-    });
-    if !due {
-        return;
-    }
-    let Ok(console) = env.durable_object(super::CONSOLE_BINDING) else {
-        return;
-    };
-    let reply: Result<serde_json::Value, String> =
-        call_object(&console, CONSOLE_OBJECT, op::NUDGE, b"{}").await;
-    if let Err(err) = reply {
-        log_error("nudge", &err);
-    }
 }
