@@ -61,7 +61,9 @@ export function chart(hours) {
   hours.forEach((hour, i) => {
     if (i % 3 === 0 || i === hours.length - 1) {
       const anchor = i === 0 ? 'start' : i === hours.length - 1 ? 'end' : 'middle';
-      root.append(svg('text', { x: x(i), y: H - 8, class: `axis ${anchor}` }, hourLabel(hour.start)));
+      // Every 6 hours and the current one stay on a small screen; the others give way.
+      const major = i % 6 === 0 || i === hours.length - 1 ? 'major' : 'minor';
+      root.append(svg('text', { x: x(i), y: H - 8, class: `axis ${anchor} ${major}` }, hourLabel(hour.start)));
     }
   });
   for (const [key, label] of SERIES) {
