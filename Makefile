@@ -185,7 +185,7 @@ build-www: build-pkg
 	SKIP_PKG_BUILD=1 scripts/build-www.sh
 
 ## The debugger page in real Chromium (playwright-core with Debian's /usr/bin/chromium).
-test-www: build-www setup-browser
+test-www: build-www build-worker setup-browser
 	node --test --test-timeout=120000 tests/www/
 
 ## Checks last: no other stage waits for them.

@@ -34,7 +34,7 @@ const OPS_VARS = [
   'ALERT_BACKLOG_SECONDS',
 ];
 /** The variables both scripts read: the console's diagnosis runs with the webhook secrets. */
-const SHARED_VARS = ['WEBHOOK_SECRET', 'WEBHOOK_SECRET_PREVIOUS', 'FAILURE_SAMPLES'];
+const SHARED_VARS = ['WEBHOOK_SECRET', 'WEBHOOK_SECRET_PREVIOUS', 'FAILURE_SAMPLES', 'DELIVERY_MODE'];
 
 /** Lowercase hex HMAC-SHA256, as DigiVault signs (node:crypto: independent of the Rust core under test). */
 export function sign(body, secret = SECRET) {
@@ -79,7 +79,7 @@ function opsService({ vars, ledgerScript, script = null, console: consoleObject 
 }
 
 /** The webhook script's service in Miniflare's `workers` list, with its bindings. */
-function workerService({ name, vars, rateLimit, kv, ledger, kvId = 'dedup', ops = true }) {
+function workerService({ name, vars, rateLimit, kv, ledger, kvId = 'dedup', ops = true, assets = null }) {
   return {
     name,
     scriptPath: SCRIPT,
@@ -92,6 +92,16 @@ function workerService({ name, vars, rateLimit, kv, ledger, kvId = 'dedup', ops 
     ...(rateLimit === null ? {} : { ratelimits: { RATE_LIMITER: { simple: { limit: rateLimit, period: 60 } } } }),
     ...(ops ? { serviceBindings: { OPS: OPS_NAME } } : {}),
     bindings: Object.fromEntries(Object.entries(vars).filter(([name]) => !OPS_VARS.includes(name))),
+    // The page's files as the ASSETS binding, the Worker run first (wrangler.toml's [assets]).
+    ...(assets
+      ? {
+          assets: {
+            directory: assets,
+            binding: 'ASSETS',
+            routerConfig: { has_user_worker: true, invoke_user_worker_ahead_of_assets: true },
+          },
+        }
+      : {}),
   };
 }
 
@@ -134,8 +144,10 @@ function client(fetch) {
  * mode); `persist`: a directory for KV and Durable Object storage (alarms included), so that
  * a second instance starts on the first one's state. `ops`: true (the built ops script bound as
  * `OPS`), false (no `OPS` binding) or a JS module's source serving as the ops script.
+ * `assets`: a directory served as the ASSETS binding (the page, www/); `listen`: also listen on
+ * a free port of 127.0.0.1 (`url`), for a browser.
  */
-export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledger = false, persist = false, ops = true, console: consoleObject = false } = {}) {
+export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledger = false, persist = false, ops = true, console: consoleObject = false, assets = null, listen = false } = {}) {
   const logs = [];
   const worker = workerService({
     name: 'receiver',
@@ -144,8 +156,10 @@ export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledg
     kv,
     ledger: ledger ? { className: 'EventLedger', useSQLite: true } : null,
     ops: ops !== false,
+    assets,
   });
   const mf = new Miniflare({
+    ...(listen ? { host: '127.0.0.1', port: 0 } : {}),
     handleStructuredLogs: ({ level, message }) => {
       logs.push({ level, message });
     },
@@ -156,10 +170,12 @@ export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledg
       ...(kv === 'reads-fail' ? [{ name: 'failing-kv', modules: true, script: FAILING_KV }] : []),
     ],
   });
-  await mf.ready;
+  const ready = await mf.ready;
   return {
     mf,
     logs,
+    /** Where the Worker listens (`listen`), e.g. `http://127.0.0.1:40123`. */
+    url: listen ? new URL(ready).origin : null,
     /** The JSON lines the Worker logged (one per request). */
     logLines: () => jsonLines(logs),
     /** The value of a key in the DEDUP namespace (null when absent). */

@@ -50,3 +50,11 @@ export function parseRawRequest(raw) {
 export function signatureHeaderNames() {
   return bindings().signatureHeaderNames();
 }
+
+/**
+ * The catalogue of mistakes a diagnosis can name, in its order: `[{ code, title, note,
+ * message }]` (the console names the mistakes of refused deliveries by their codes).
+ */
+export function mistakeCatalogue() {
+  return bindings().mistakeCatalogue();
+}

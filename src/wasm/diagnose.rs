@@ -20,14 +20,19 @@ fn number(value: Option<usize>) -> JsValue {
     value.map_or(JsValue::UNDEFINED, |n| JsValue::from(n as f64))
 }
 
-fn finding(finding: &Finding) -> JsValue {
+/// A mistake as the page shows it; `secret`: which secret it concerns (`undefined`: none).
+fn described(mistake: diagnose::Mistake, secret: JsValue) -> JsValue {
     object(&[
-        ("code", finding.mistake.code().into()),
-        ("title", finding.mistake.title().into()),
-        ("note", finding.mistake.is_note().into()),
-        ("secret", number(finding.secret)),
-        ("message", finding.mistake.explanation().into()),
+        ("code", mistake.code().into()),
+        ("title", mistake.title().into()),
+        ("note", mistake.is_note().into()),
+        ("secret", secret),
+        ("message", mistake.explanation().into()),
     ])
+}
+
+fn finding(finding: &Finding) -> JsValue {
+    described(finding.mistake, number(finding.secret))
 }
 
 /// Diagnoses a signature: `{ verdict, code?, message?, expected, matchedSecret?, findings:
@@ -112,5 +117,15 @@ pub fn signature_header_names() -> Vec<String> {
     crate::SIGNATURE_HEADERS
         .iter()
         .map(|name| (*name).to_owned())
+        .collect()
+}
+
+/// The catalogue of mistakes, in its order: `[{ code, title, note, message }]`, for pages
+/// that name a mistake by its code (the console's list of refused deliveries).
+#[wasm_bindgen(js_name = mistakeCatalogue)]
+pub fn mistake_catalogue() -> Vec<JsValue> {
+    diagnose::Mistake::ALL
+        .iter()
+        .map(|mistake| described(*mistake, JsValue::UNDEFINED))
         .collect()
 }

@@ -22,8 +22,14 @@ function marker(symbol, title, bad = false) {
   return el('span', { class: bad ? 'ws bad' : 'ws', title }, symbol);
 }
 
-export function renderBytes(bytes) {
-  const view = $('payload-visible');
+/** The checker's body view: the body with its invisible characters shown, and its summary. */
+export function checkerBytesView() {
+  return { visible: $('payload-visible'), summary: $('payload-summary') };
+}
+
+/** Draws `bytes` into `target` (default: the checker's body view). */
+export function renderBytes(bytes, target = checkerBytesView()) {
+  const view = target.visible;
   const text = decoder.decode(bytes);
   const shown = text.length > VISIBLE_LIMIT ? text.slice(0, VISIBLE_LIMIT) : text;
   const out = document.createDocumentFragment();
@@ -64,7 +70,7 @@ export function renderBytes(bytes) {
   if (shown.length < text.length) out.append(el('span', { class: 'end' }, ` … ${text.length - shown.length} more characters`));
   else if (bytes.length > 0) out.append(el('span', { class: 'end' }, 'end of body'));
   view.replaceChildren(out);
-  $('payload-summary').textContent = bytes.length === 0 ? 'The body is empty.' : summary(bytes, text);
+  target.summary.textContent = bytes.length === 0 ? 'The body is empty.' : summary(bytes, text);
 }
 
 function summary(bytes, text) {

@@ -1,6 +1,13 @@
 // The verdict, the expected signature for each secret beside the received one, and the
-// diagnosis: all as the core decided them (the titles and explanations too).
+// diagnosis: all as the core decided them (the titles and explanations too). One rendering
+// for the debugger's checker and for the console's refused deliveries (whose verdict and
+// diagnosis the Worker computed): each passes the elements to draw into.
 import { $, el, present } from './dom.js';
+
+/** The debugger's own verdict view: the elements of its Verdict section. */
+export function checkerView() {
+  return { verdict: $('verdict'), signatures: $('signatures'), diagnosis: $('diagnosis') };
+}
 
 /** The expected hex with the characters that differ from the received one marked. */
 function diffed(text, other) {
@@ -22,8 +29,8 @@ function diffed(text, other) {
   return node;
 }
 
-function renderWord(result, secretList) {
-  const verdict = $('verdict');
+function renderWord(view, result, secretList) {
+  const { verdict } = view;
   verdict.className = `verdict ${result.verdict}`;
   const detail =
     result.verdict === 'valid'
@@ -40,7 +47,7 @@ function renderWord(result, secretList) {
   );
 }
 
-function renderSignatures(result, received) {
+function renderSignatures(view, result, received, expectedNote) {
   const list = el('dl');
   list.append(
     el('dt', {}, 'Received'),
@@ -56,11 +63,11 @@ function renderSignatures(result, received) {
       el('dd', {}, code),
     );
   });
-  if (result.expected.length === 0) list.append(el('dt', {}, 'Expected'), el('dd', {}, 'Enter a secret to see it.'));
-  $('signatures').replaceChildren(list);
+  if (result.expected.length === 0) list.append(el('dt', {}, 'Expected'), el('dd', {}, expectedNote));
+  view.signatures.replaceChildren(list);
 }
 
-function renderFindings(result, secretList) {
+function renderFindings(view, result, secretList, noFindings) {
   const items = result.findings.map((finding) =>
     el(
       'li',
@@ -72,25 +79,37 @@ function renderFindings(result, secretList) {
   );
   if (items.length === 0) {
     let text = 'Nothing to report.';
-    if (result.verdict === 'valid') text = 'Nothing to fix: this body, secret and signature agree.';
+    if (noFindings !== undefined) text = noFindings;
+    else if (result.verdict === 'valid') text = 'Nothing to fix: this body, secret and signature agree.';
     else if (result.code === 'MISSING_SIGNATURE') text = 'Enter the received signature to diagnose it.';
     else if (result.code === 'NO_SECRET') text = 'Enter the secret from the DigiVault dashboard.';
     items.push(el('li', { class: 'none' }, text));
   }
-  $('diagnosis').replaceChildren(...items);
+  view.diagnosis.replaceChildren(...items);
 }
 
-/** The core's diagnosis `result` of what was entered; `empty` when nothing was. */
-export function renderVerdict(result, signature, secretList, empty) {
+/**
+ * Draws a diagnosis `result` (`{ verdict, code?, message?, expected, matchedSecret?,
+ * findings }`, the core's shape) of the received `signature` into `view` (default: the
+ * checker's); `empty` when nothing was entered. `expectedNote` is said when `expected` is
+ * empty, `noFindings` (when given) when `findings` is.
+ */
+export function renderVerdict(
+  result,
+  signature,
+  secretList,
+  empty,
+  { view = checkerView(), expectedNote = 'Enter a secret to see it.', noFindings } = {},
+) {
   if (empty) {
-    const verdict = $('verdict');
+    const { verdict } = view;
     verdict.className = 'verdict waiting';
     verdict.textContent = 'Enter a body, a secret and the received signature: the verdict follows as you type.';
   } else {
-    renderWord(result, secretList);
+    renderWord(view, result, secretList);
   }
-  renderSignatures(result, signature.trim());
-  renderFindings(result, secretList);
+  renderSignatures(view, result, signature.trim(), expectedNote);
+  renderFindings(view, result, secretList, noFindings);
 }
 
 /** When the check itself failed: no verdict at all, rather than the previous input's. */

@@ -28,6 +28,36 @@ pub enum DeliveryMode {
     Durable,
 }
 
+impl DeliveryMode {
+    /// Reads `DELIVERY_MODE` (unset: forward); anything else than `forward` or `durable` is a
+    /// `CONFIG_ERROR`.
+    ///
+    /// ```
+    /// use digivault_webhooks::receiver::DeliveryMode;
+    /// assert_eq!(DeliveryMode::from_var(Some(" durable")).unwrap().as_str(), "durable");
+    /// assert_eq!(DeliveryMode::from_var(None).unwrap(), DeliveryMode::Forward);
+    /// assert!(DeliveryMode::from_var(Some("stored")).is_err());
+    /// ```
+    pub fn from_var(value: Option<&str>) -> Result<Self, ConfigError> {
+        match value.map(str::trim) {
+            None | Some("forward") => Ok(Self::Forward),
+            Some("durable") => Ok(Self::Durable),
+            Some(other) => Err(ConfigError::invalid(
+                "DELIVERY_MODE",
+                format!("DELIVERY_MODE must be `forward` or `durable`, got `{other}`"),
+            )),
+        }
+    }
+
+    /// The mode as `DELIVERY_MODE` spells it (and the admin API's stats report it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Forward => "forward",
+            Self::Durable => "durable",
+        }
+    }
+}
+
 /// The validated delivery settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -63,16 +93,7 @@ impl DeliverySettings {
     where
         G: Fn(&str) -> Option<String>,
     {
-        let mode = match get("DELIVERY_MODE").as_deref().map(str::trim) {
-            None | Some("forward") => DeliveryMode::Forward,
-            Some("durable") => DeliveryMode::Durable,
-            Some(other) => {
-                return Err(ConfigError::invalid(
-                    "DELIVERY_MODE",
-                    format!("DELIVERY_MODE must be `forward` or `durable`, got `{other}`"),
-                ))
-            }
-        };
+        let mode = DeliveryMode::from_var(get("DELIVERY_MODE").as_deref())?;
         if mode == DeliveryMode::Durable && max_body_bytes > MAX_DURABLE_BODY_BYTES {
             return Err(ConfigError::invalid(
                 "MAX_BODY_BYTES",

@@ -280,6 +280,9 @@ impl Overview {
 /// last 24 hours.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct StatsView {
+    /// `DELIVERY_MODE`: `durable` or `forward` (which stores no event, so the console says
+    /// why events have no timeline, body or replay).
+    pub mode: &'static str,
     /// Events per state.
     #[serde(flatten)]
     pub counts: crate::receiver::Stats,

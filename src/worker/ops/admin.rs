@@ -11,8 +11,8 @@ use super::super::ledger_client::call;
 use super::console::admin as console;
 use crate::receiver::ledger::{shard_of, LEDGER_SHARDS};
 use crate::receiver::{
-    admin_request, merge_pages, op, AdminRequest, AdminToken, EventQuery, EventView, ListReply,
-    ListRequest, LogLine, ReplayDeadReply, ReplayDeadRequest, ReplayReply, Reply, Stats,
+    admin_request, merge_pages, op, AdminRequest, AdminToken, DeliveryMode, EventQuery, EventView,
+    ListReply, ListRequest, LogLine, ReplayDeadReply, ReplayDeadRequest, ReplayReply, Reply, Stats,
     REPLAY_BATCH_PER_SHARD,
 };
 
@@ -37,6 +37,7 @@ pub(crate) async fn handle(
     ledger: &ObjectNamespace,
     console: Option<&ObjectNamespace>,
     token: &AdminToken,
+    mode: DeliveryMode,
     http: Request<'_>,
     log: &mut LogLine,
 ) -> Reply {
@@ -48,7 +49,7 @@ pub(crate) async fn handle(
         Ok(request) => request,
         Err(reply) => return reply,
     };
-    answer(ledger, console, request)
+    answer(ledger, console, request, mode)
         .await
         .unwrap_or_else(|err| {
             log.detail(&err);
@@ -60,6 +61,7 @@ async fn answer(
     ledger: &ObjectNamespace,
     console: Option<&ObjectNamespace>,
     request: AdminRequest,
+    mode: DeliveryMode,
 ) -> Result<Reply, String> {
     Ok(match request {
         AdminRequest::Event { id, body } => {
@@ -110,7 +112,7 @@ async fn answer(
         AdminRequest::Stats => {
             let counts: Vec<Stats> = every_shard(ledger, op::STATS, &serde_json::json!({})).await?;
             let counts = counts.into_iter().fold(Stats::default(), Stats::merge);
-            console::stats(ledger, console, counts).await?
+            console::stats(ledger, console, counts, mode).await?
         }
         // Without the console object (CONSOLE unbound) these paths do not exist.
         AdminRequest::Failures { .. }

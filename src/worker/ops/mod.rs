@@ -39,7 +39,7 @@ pub mod console;
 use worker::{Env, Request, Response};
 
 use super::{ledger_binding, to_response, var};
-use crate::receiver::{query_of, AdminToken, LogLine, Reply, ADMIN_PREFIX};
+use crate::receiver::{query_of, AdminToken, DeliveryMode, LogLine, Reply, ADMIN_PREFIX};
 
 /// The ops script's entry point (its own build only: with both features the webhook script's
 /// entry point calls [`respond`]). The webhook script logs each request; this script logs a
@@ -102,6 +102,14 @@ async fn admin_reply(req: &Request, env: &Env, log: &mut LogLine) -> Reply {
         query,
         authorization: authorization.as_deref(),
     };
+    // Read only to say it (stats' `mode`): the webhook script validates it for deliveries.
+    let mode = match DeliveryMode::from_var(var(env, "DELIVERY_MODE").as_deref()) {
+        Ok(mode) => mode,
+        Err(err) => {
+            log.detail(&err.to_string());
+            return Reply::misconfigured();
+        }
+    };
     let console = console::binding(env);
-    admin::handle(&ledger, console.as_ref(), &token, request, log).await
+    admin::handle(&ledger, console.as_ref(), &token, mode, request, log).await
 }

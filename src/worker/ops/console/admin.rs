@@ -11,7 +11,7 @@ use crate::receiver::alerts::{AlertPage, AlertRecord};
 use crate::receiver::failures::{
     first_hour, hours, FailureItem, FailurePage, FailureView, HourFact, OverviewRequest, StatsView,
 };
-use crate::receiver::{failure_not_found, Reply, Stats};
+use crate::receiver::{failure_not_found, DeliveryMode, Reply, Stats};
 
 fn json<T: Serialize>(status: u16, value: &T) -> Reply {
     Reply::admin(status, serde_json::to_string(value).unwrap_or_default())
@@ -70,6 +70,7 @@ pub(crate) async fn stats(
     ledger: &ObjectNamespace,
     namespace: Option<&ObjectNamespace>,
     counts: Stats,
+    mode: DeliveryMode,
 ) -> Result<Reply, String> {
     let now = worker::Date::now().as_millis();
     let since = first_hour(now);
@@ -91,6 +92,7 @@ pub(crate) async fn stats(
     Ok(json(
         200,
         &StatsView {
+            mode: mode.as_str(),
             counts,
             oldest_pending_at: overview.oldest_pending_at,
             last_attempt: overview.last_attempt,
