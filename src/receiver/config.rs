@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use super::listen::{ListenSettings, ReceiverMode};
 use super::DeliverySettings;
 
 /// Default webhook path.
@@ -26,7 +27,7 @@ pub const DEFAULT_FORWARD_TIMEOUT_MS: u64 = 25_000;
 pub const MAX_FORWARD_TIMEOUT_MS: u64 = 28_000;
 
 /// Every setting the receiver reads: `(name, is_secret, what it does)`.
-pub const VARS: [(&str, bool, &str); 13] = [
+pub const VARS: [(&str, bool, &str); 16] = [
     (
         "WEBHOOK_SECRET",
         true,
@@ -91,6 +92,21 @@ pub const VARS: [(&str, bool, &str); 13] = [
         "ADMIN_TOKEN",
         true,
         "enables the admin API under /admin (at least 32 characters; needs LEDGER)",
+    ),
+    (
+        "LISTEN_TOKEN",
+        true,
+        "enables /listen for `digivault-webhooks listen` (at least 32 characters; needs LEDGER); without FORWARD_URL the Worker is a development receiver",
+    ),
+    (
+        "LISTEN_RETENTION_SECONDS",
+        false,
+        "how long a listener name stays registered after its last connection (default 86400)",
+    ),
+    (
+        "LISTEN_MAX_BACKLOG",
+        false,
+        "events kept per disconnected listener name, oldest dropped beyond (default 10000)",
     ),
 ];
 
@@ -194,7 +210,7 @@ pub struct Settings {
     pub max_event_age_seconds: Option<u64>,
     /// Lifetime of a "forwarded" marker in KV (`DEDUP_TTL_SECONDS`).
     pub dedup_ttl_seconds: u64,
-    /// Where events are forwarded (`FORWARD_URL`).
+    /// Where events are forwarded (`FORWARD_URL`); empty in [`ReceiverMode::Development`].
     pub forward_url: String,
     /// Origin timeout in milliseconds (`FORWARD_TIMEOUT_MS`).
     pub forward_timeout_ms: u64,
@@ -204,6 +220,10 @@ pub struct Settings {
     pub dedup_store: DedupStore,
     /// `DELIVERY_MODE` and the durable-mode settings.
     pub delivery: DeliverySettings,
+    /// The listen settings, `None` when `LISTEN_TOKEN` is unset.
+    pub listen: Option<ListenSettings>,
+    /// What the Worker does with a verified event.
+    pub mode: ReceiverMode,
 }
 
 impl Settings {
@@ -225,15 +245,10 @@ impl Settings {
 
         let forward_url = get("FORWARD_URL")
             .map(|url| url.trim().to_owned())
-            .ok_or_else(|| {
-                ConfigError::invalid(
-                    "FORWARD_URL",
-                    "FORWARD_URL is not set: set it to your origin's webhook URL in wrangler.toml \
-                 [vars] or with `wrangler dev --var FORWARD_URL:...`"
-                        .to_owned(),
-                )
-            })?;
-        check_url(&forward_url)?;
+            .unwrap_or_default();
+        if !forward_url.is_empty() {
+            check_url(&forward_url)?;
+        }
 
         let webhook_path = get("WEBHOOK_PATH")
             .map(|path| path.trim().to_owned())
@@ -308,6 +323,18 @@ impl Settings {
 
         let delivery = DeliverySettings::from_vars(&get, max_body_bytes)?;
         delivery.check_ledger(dedup_store == DedupStore::Ledger)?;
+        let listen = ListenSettings::from_vars(&get)?;
+        let mode = ListenSettings::mode(listen.as_ref(), !forward_url.is_empty(), delivery.mode)?;
+        if listen.is_some() && max_body_bytes > super::MAX_DURABLE_BODY_BYTES {
+            return Err(ConfigError::invalid(
+                "MAX_BODY_BYTES",
+                format!(
+                    "MAX_BODY_BYTES must be at most {} with LISTEN_TOKEN: an event waiting \
+                     for a listener is stored in one Durable Object row (2 MB at most)",
+                    super::MAX_DURABLE_BODY_BYTES
+                ),
+            ));
+        }
 
         let settings = Self {
             delivery,
@@ -319,6 +346,8 @@ impl Settings {
             forward_timeout_ms,
             rotating: secrets.len() > 1,
             dedup_store,
+            listen,
+            mode,
         };
         Ok((settings, secrets))
     }
