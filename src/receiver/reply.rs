@@ -52,6 +52,8 @@ pub enum Outcome {
     Unauthorized,
     /// `/listen` without a WebSocket upgrade (426).
     UpgradeRequired,
+    /// A `/listen` connection was handed to the listen hub (101).
+    Listening,
     /// Development mode: no listener is registered to store the event for (503, retryable).
     NoListener,
     /// The listen hub could not be reached (503, retryable).

@@ -16,6 +16,7 @@ mod kv;
 pub mod ledger;
 mod ledger_client;
 mod ledger_mode;
+pub mod listen;
 mod local;
 mod sql_row;
 
@@ -32,6 +33,7 @@ use worker::{
 use self::forward::Sent;
 use crate::headers::SIGNATURE_HEADERS;
 use crate::receiver::ledger::{body_sha256, shard_of};
+use crate::receiver::listen::{ReceiverMode, LISTEN_PATH};
 use crate::receiver::{
     dedup_keys, forward_headers, op, query_of, Accepted, ConfigError, DedupKeys, DedupStore,
     DeliveryMode, LogLine, OriginResult, Outcome, Receiver, Reply, Route, StoreMeta, StoreReply,
@@ -78,6 +80,12 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
             log.finish(&reply, duration_ms);
             to_response(&reply)
         }
+        Handled::Upgrade(response) => {
+            let mut reply = Reply::status(Outcome::Listening);
+            reply.status = response.status_code();
+            log.finish(&reply, duration_ms);
+            Ok(response)
+        }
         Handled::Asset(response) => {
             let mut reply = Reply::status(Outcome::Asset);
             reply.status = response.status_code();
@@ -97,6 +105,8 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
 enum Handled {
     Reply(Reply),
     Asset(Response),
+    /// `/listen`: the hub's answer to the upgrade (101 with the WebSocket).
+    Upgrade(Response),
 }
 
 impl From<Reply> for Handled {
@@ -140,9 +150,15 @@ async fn handle(req: Request, env: &Env, ctx: &Context, log: &mut LogLine) -> Ha
             return admin::handle(&ledger, token, request, log).await.into();
         }
     }
+    if path == LISTEN_PATH {
+        return match listen::connect(req, receiver, env).await {
+            Ok(response) => Handled::Upgrade(response),
+            Err(reply) => reply.into(),
+        };
+    }
     match receiver.route(method.as_ref(), &path) {
         Route::Webhook => match dedup(env, log) {
-            Some(dedup) => webhook(req, receiver, &dedup, ctx, log)
+            Some(dedup) => webhook(req, receiver, &dedup, env, ctx, log)
                 .await
                 .unwrap_or_else(|reply| reply)
                 .into(),
@@ -150,7 +166,7 @@ async fn handle(req: Request, env: &Env, ctx: &Context, log: &mut LogLine) -> Ha
         },
         // Healthy only with every binding the webhook route needs.
         Route::Health => match dedup(env, log) {
-            Some(_) => Reply::status(Outcome::Health).into(),
+            Some(_) => Reply::health(receiver.settings().mode.as_str()).into(),
             None => Reply::unhealthy().into(),
         },
         Route::MethodNotAllowed { allow } => Reply::method_not_allowed(allow).into(),
@@ -251,6 +267,7 @@ async fn webhook(
     req: Request,
     receiver: &Receiver,
     dedup: &Dedup,
+    env: &Env,
     ctx: &Context,
     log: &mut LogLine,
 ) -> Result<Reply, Reply> {
@@ -273,17 +290,33 @@ async fn webhook(
     log.event(&accepted.event);
 
     let settings = receiver.settings();
+    // With LISTEN_TOKEN: what the listen hub is handed of this event if it is new.
+    let listen_meta = settings
+        .listen
+        .map(|_| listen::event_meta(&accepted, content_type.as_deref(), Date::now().as_millis()));
     if let (DeliveryMode::Durable, Dedup::Ledger { ledger, kv }) = (settings.delivery.mode, dedup) {
         let stored = Stored {
             accepted: &accepted,
             body: &body.bytes,
             content_type: content_type.as_deref(),
         };
-        return durable_accept(receiver, ledger, kv.as_ref(), &stored, log).await;
+        let reply = durable_accept(receiver, ledger, kv.as_ref(), &stored, log).await;
+        // Only the store winner is handed over, after DigiVault has its 202.
+        if let (Ok(reply), Some(meta)) = (&reply, listen_meta) {
+            if reply.outcome == Outcome::Accepted {
+                listen::publish_later(ctx, env, meta, body.bytes.clone());
+            }
+        }
+        return reply;
     }
     let headers = forward_headers(&accepted, content_type.as_deref());
+    let development = settings.mode == ReceiverMode::Development;
     // Lazy: runs only if the delivery wins its claim.
     let forward = async {
+        if let (true, Some(meta)) = (development, &listen_meta) {
+            // Development mode: stored for the listeners is the delivery.
+            return listen::publish_now(env, meta, &body.bytes).await;
+        }
         let mut sent = forward::send(
             &settings.forward_url,
             settings.forward_timeout_ms,
@@ -293,6 +326,10 @@ async fn webhook(
         .await;
         if let Some(response) = sent.response.take() {
             ctx.wait_until(forward::drain(response));
+        }
+        // The claim winner only, once the forward is decided (the hub repeats no id).
+        if let Some(meta) = listen_meta.clone() {
+            listen::publish_later(ctx, env, meta, body.bytes.clone());
         }
         sent
     };
@@ -305,12 +342,16 @@ async fn webhook(
         },
         accepted,
     };
-    match dedup {
+    let reply = match dedup {
         Dedup::Kv(kv) => kv::deliver(kv, &delivery, forward, log).await,
         Dedup::Ledger { ledger, kv } => {
             ledger_mode::deliver(ledger, kv.as_ref(), &delivery, forward, log).await
         }
+    };
+    if development {
+        return reply.map(listen::development_reply);
     }
+    reply
 }
 
 /// What durable mode stores of a verified delivery.

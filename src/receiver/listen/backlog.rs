@@ -45,15 +45,13 @@ pub fn overflow(pending: u64, max_backlog: u64) -> u64 {
 /// assert_eq!(window_room(1, 20 << 20, &[10]), 0);
 /// ```
 pub fn window_room(in_flight: u64, in_flight_bytes: u64, next_sizes: &[u64]) -> usize {
-    let mut count = in_flight;
     let mut bytes = in_flight_bytes;
     let mut room = 0;
-    for &size in next_sizes {
+    for (count, &size) in (in_flight..).zip(next_sizes) {
         let first = count == 0;
         if count >= MAX_WINDOW_EVENTS || (!first && bytes.saturating_add(size) > MAX_WINDOW_BYTES) {
             break;
         }
-        count += 1;
         bytes = bytes.saturating_add(size);
         room += 1;
     }
