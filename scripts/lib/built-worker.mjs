@@ -39,7 +39,7 @@ export default function () {
 }`;
 
 /** The Worker service in Miniflare's `workers` list, with its bindings. */
-function workerService({ name, vars, rateLimit, kv, ledger, kvId = 'dedup' }) {
+function workerService({ name, vars, rateLimit, kv, ledger, hub = false, kvId = 'dedup' }) {
   return {
     name,
     scriptPath: SCRIPT,
@@ -48,7 +48,9 @@ function workerService({ name, vars, rateLimit, kv, ledger, kvId = 'dedup' }) {
     compatibilityDate: COMPATIBILITY_DATE,
     kvNamespaces: kv === true ? { DEDUP: kvId } : {},
     ...(kv === 'reads-fail' ? { wrappedBindings: { DEDUP: 'failing-kv' } } : {}),
-    ...(ledger ? { durableObjects: { LEDGER: ledger } } : {}),
+    ...(ledger || hub
+      ? { durableObjects: { ...(ledger ? { LEDGER: ledger } : {}), ...(hub ? { LISTEN: { className: 'ListenHub', useSQLite: true } } : {}) } }
+      : {}),
     ...(rateLimit === null ? {} : { ratelimits: { RATE_LIMITER: { simple: { limit: rateLimit, period: 60 } } } }),
     bindings: vars,
   };
@@ -91,17 +93,23 @@ function client(fetch) {
  * true (a local KV namespace), false (no DEDUP binding) or 'reads-fail'; `ledger`: true
  * binds LEDGER to the Worker's own EventLedger class (SQLite), false leaves it unbound (KV
  * mode); `persist`: a directory for KV and Durable Object storage (alarms included), so that
- * a second instance starts on the first one's state.
+ * a second instance starts on the first one's state; `hub`: binds LISTEN to the Worker's
+ * own ListenHub class (`digivault-webhooks listen`); `port`: also serves on this port of
+ * 127.0.0.1 (0: a free one), its base URL in `url` (for a real client such as the CLI).
  */
-export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledger = false, persist = false } = {}) {
+export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledger = false, persist = false, hub = false, port = null } = {}) {
   const logs = [];
-  const worker = workerService({
-    name: 'receiver',
-    vars,
-    rateLimit,
-    kv,
-    ledger: ledger ? { className: 'EventLedger', useSQLite: true } : null,
-  });
+  const worker = {
+    ...workerService({
+      name: 'receiver',
+      vars,
+      rateLimit,
+      kv,
+      hub,
+      ledger: ledger ? { className: 'EventLedger', useSQLite: true } : null,
+    }),
+    ...(port === null ? {} : { unsafeDirectSockets: [{ host: '127.0.0.1', port }] }),
+  };
   const mf = new Miniflare({
     handleStructuredLogs: ({ level, message }) => {
       logs.push({ level, message });
@@ -113,6 +121,7 @@ export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledg
   return {
     mf,
     logs,
+    url: port === null ? null : new URL(await mf.unsafeGetDirectURL('receiver')).origin,
     /** The JSON lines the Worker logged (one per request). */
     logLines: () => jsonLines(logs),
     /** The value of a key in the DEDUP namespace (null when absent). */

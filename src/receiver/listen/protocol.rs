@@ -128,8 +128,9 @@ fn parse_types(list: &str) -> Result<Vec<String>, Reply> {
 
 /// The checks of a `GET /listen` before the upgrade, in order: 404 when no token is set
 /// (`tokens` empty) or the hub's storage is not bound; 401 unless `authorization` is
-/// `Bearer` with one of `tokens`; 426 unless `upgrade` is `websocket`; 400 for a bad
-/// query. The same 401 whatever is wrong with the token.
+/// `Bearer` with one of `tokens`; 400 for a bad query; 426 unless `upgrade` is
+/// `websocket`. The same 401 whatever is wrong with the token. (The query before the
+/// upgrade: a client whose upgrade failed learns the reason with a plain `GET`.)
 pub fn listen_request(
     tokens: &[&AdminToken],
     bound: bool,
@@ -143,10 +144,11 @@ pub fn listen_request(
     if !tokens.iter().any(|token| token.authorizes(authorization)) {
         return Err(Reply::listen_unauthorized());
     }
+    let query = ListenQuery::parse(query)?;
     if !upgrade.is_some_and(|value| value.trim().eq_ignore_ascii_case("websocket")) {
         return Err(Reply::upgrade_required());
     }
-    ListenQuery::parse(query)
+    Ok(query)
 }
 
 /// What travels with an event's raw body: in the publish request to the hub, in the hub's

@@ -135,7 +135,7 @@ fn the_query_names_an_unknown_type_and_rejects_bad_names() {
 }
 
 #[test]
-fn the_listen_request_checks_in_order_404_401_426_400() {
+fn the_listen_request_checks_in_order_404_401_400_426() {
     let token = AdminToken::from_named_var("LISTEN_TOKEN", Some(TOKEN.into()))
         .unwrap()
         .unwrap();
