@@ -142,7 +142,8 @@ describe('listen, development mode (no FORWARD_URL)', () => {
     const messages = await local();
     const everything = await local();
     const filtered = cli(['--url', worker.url, '--forward-to', messages.url, '--name', 'messages', '--types', 'conversation.message.created']);
-    const all = cli(['--url', worker.url, '--forward-to', everything.url, '--name', 'all']);
+    // On Node 22 the CLI uses the runtime's own WebSocket (not the `ws` package).
+    const all = cli(['--url', worker.url, '--forward-to', everything.url, '--name', 'all'], { node: `${ROOT}node_modules/node22/bin/node` });
     await filtered.connected();
     await all.connected();
     const bodies = Array.from({ length: 20 }, (_, i) => (i % 2 ? eventBody() : typedBody('conversation.created')));
@@ -150,6 +151,45 @@ describe('listen, development mode (no FORWARD_URL)', () => {
     assertExact(await acceptedExactly(everything, 20), bodies);
     const onlyMessages = bodies.filter((body) => JSON.parse(body).type === 'conversation.message.created');
     assertExact(await acceptedExactly(messages, 10), onlyMessages);
+  });
+
+  test('a malformed client message closes the socket with a reason and loses nothing', async () => {
+    const worker = await devWorker();
+    const { WebSocket } = await import('ws');
+    const connect = () => {
+      const socket = new WebSocket(`${worker.url.replace('http', 'ws')}/listen?name=raw`, { headers: { authorization: `Bearer ${LISTEN_TOKEN}` } });
+      const messages = [];
+      socket.on('message', (data, binary) => messages.push(binary ? data : JSON.parse(data.toString())));
+      const closed = new Promise((resolve) => socket.on('close', (code, reason) => resolve({ code, reason: reason.toString() })));
+      return { socket, messages, closed, opened: new Promise((resolve) => socket.on('open', resolve)) };
+    };
+    const first = connect();
+    await first.opened;
+    const body = eventBody();
+    await postAll(worker, [body]);
+    await waitFor(() => first.messages.length === 2, 'hello and the event');
+    assert.equal(first.messages[0].kind, 'hello');
+    const frame = first.messages[1];
+    const newline = frame.indexOf(0x0a);
+    const meta = JSON.parse(frame.subarray(0, newline).toString());
+    assert.equal(meta.id, JSON.parse(body).id);
+    assert.ok(frame.subarray(newline + 1).equals(Buffer.from(body)));
+    first.socket.send('not an ack');
+    const { code, reason } = await first.closed;
+    assert.equal(code, 4002);
+    assert.match(reason, /malformed message/);
+    // Not acknowledged: the next connection gets it again, then an ack removes it for good.
+    const second = connect();
+    await waitFor(() => second.messages.length === 2, 'the event again');
+    assert.equal(second.messages[0].backlog, 1);
+    second.socket.send(JSON.stringify({ ack: [meta.id] }));
+    await sleep(200);
+    second.socket.close();
+    await second.closed;
+    const third = connect();
+    await waitFor(() => third.messages.length === 1, 'the hello');
+    assert.equal(third.messages[0].backlog, 0);
+    third.socket.close();
   });
 
   test('a second connection under the same name replaces the first', async () => {
