@@ -14,6 +14,8 @@ if [ ! -f .dev.vars ]; then
   echo "dev: created .dev.vars from .dev.vars.example (local secrets, git-ignored)"
 fi
 secret=$(sed -n 's/^WEBHOOK_SECRET=//p' .dev.vars | head -n 1)
+# Listeners too (docs/listen.md): a local LISTEN_TOKEN, added to an older .dev.vars once.
+grep -q '^LISTEN_TOKEN=' .dev.vars || echo "LISTEN_TOKEN=local-listen-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" >> .dev.vars
 
 # The demo origin verifies the forwarded signature with the same secret.
 WEBHOOK_SECRET="$secret" node scripts/demo-origin.mjs "$origin_port" &
@@ -46,6 +48,8 @@ echo "dev: demo origin on http://127.0.0.1:$origin_port; starting wrangler dev (
   send a signed test event:     node --env-file=.dev.vars pkg/cli.js send --secret-env WEBHOOK_SECRET --url http://127.0.0.1:$port/webhooks --print-curl
   one id delivered twice:       node --env-file=.dev.vars pkg/cli.js send --secret-env WEBHOOK_SECRET --url http://127.0.0.1:$port/webhooks --id evt_demo_1 --duplicates 1
                                 (the second delivery is answered {"status":"duplicate"}; node pkg/cli.js --help for more)
+  your own server gets them too: node --env-file=.dev.vars pkg/cli.js listen --token-env LISTEN_TOKEN --url http://127.0.0.1:$port --forward-to http://localhost:3000/webhooks
+                                (docs/listen.md: what each line it prints means)
   health:                       curl http://127.0.0.1:$port/health
   debugger page:                http://127.0.0.1:$port/
 
