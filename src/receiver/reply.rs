@@ -92,10 +92,8 @@ pub struct Reply {
     pub retry_after: Option<u64>,
     /// `Allow` (405).
     pub allow: Option<&'static str>,
-    /// A JSON body replacing the status body (admin API answers).
+    /// A JSON body replacing the status body (admin API answers, `/health`).
     pub json: Option<Box<str>>,
-    /// The receiver's mode (`/health`).
-    pub mode: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -109,8 +107,6 @@ struct Body<'a> {
     path: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     origin_status: Option<u16>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    mode: Option<&'static str>,
 }
 
 impl Reply {
@@ -125,7 +121,6 @@ impl Reply {
             retry_after: None,
             allow: None,
             json: None,
-            mode: None,
         }
     }
 
@@ -319,8 +314,9 @@ impl Reply {
     /// `GET /health`: 200 `{"status":"ok","mode":...}`, the mode being `forward`,
     /// `durable` or `development` ([`crate::receiver::listen::ReceiverMode`]).
     pub fn health(mode: &'static str) -> Self {
+        let json = format!(r#"{{"status":"ok","mode":"{mode}"}}"#);
         Self {
-            mode: Some(mode),
+            json: Some(json.into_boxed_str()),
             ..Self::new(200, Outcome::Health)
         }
     }
@@ -418,7 +414,6 @@ impl Reply {
             message: self.message.as_deref(),
             path: self.path.as_deref(),
             origin_status: self.origin_status,
-            mode: self.mode,
         };
         let json = serde_json::to_string(&body);
         debug_assert!(
