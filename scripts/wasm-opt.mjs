@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // wasm-opt with the WebAssembly features every build of this crate uses, defined once for
-// the npm package and the page (scripts/wasm.mjs) and the Worker (scripts/build-worker.sh):
+// the npm package and the page (scripts/wasm.mjs) and the Worker (scripts/build-worker.mjs):
 //   node scripts/wasm-opt.mjs FILE [wasm-opt flags...]    (optimises FILE in place)
 // WASM_OPT_BIN overrides the binary (default: binaryen from node_modules; Debian's is too
 // old for wasm-bindgen's output).

@@ -1,0 +1,233 @@
+#!/usr/bin/env node
+// Builds the Cloudflare Worker (cargo feature `worker`) into build/: index.js + index_bg.wasm.
+// The project's own build, in place of the `worker-build` tool (a from-source compile on every
+// fresh machine): the same steps, with the tools the npm package already needs.
+//
+//   node scripts/build-worker.mjs          release: cargo profile `worker`, wasm-opt -Oz, strip
+//   node scripts/build-worker.mjs --dev    development (`make dev`, or DIGIVAULT_WORKER_BUILD=dev
+//                                          as wrangler's [build] command): profile `worker-dev`
+//                                          (no LTO, incremental), no wasm-opt
+// When cargo's output and this build's mode and scripts are those of build/'s last build
+// (build/.build-stamp), only cargo runs.
+//
+// What worker-build 0.8.7 does for a `--profile worker` build (its src/main.rs and
+// src/build/), reproduced here:
+//   1. cargo build --lib --target wasm32-unknown-unknown --profile P --features F, with
+//      WASM_BINDGEN_USE_JS_SYS=1 (wasm-bindgen's macros then use js_sys's futures);
+//   2. wasm-bindgen --target module --out-name index --no-typescript
+//      --experimental-reset-state-function --force-enable-abort-handler;
+//   3. wasm-opt (here -Oz and --strip-debug: the receiver has no panics to symbolicate);
+//   4. the entry shim (scripts/worker-shim.js, worker-build's src/js/shim.js) with one
+//      handler per exported event function and a Proxy per exported Durable Object class,
+//      bundled with esbuild (the wasm stays an external module), `import source` -> `import`.
+// Not reproduced: worker-build's `producers` section entry naming the workers-rs SDK
+// (metadata only), its package.json and build/worker/shim.mjs alias (wrangler.toml's `main`
+// is build/index.js), panic=unwind and emscripten builds (unused here).
+//
+// The shim is written against the `worker` crate's JS interface (`__worker_init_state`,
+// `__wbg_reset_state`, the handlers' arguments): the build fails unless Cargo.lock has
+// exactly SHIM_WORKER_VERSION of `worker`. When upgrading `worker`, diff worker-build's
+// src/js/shim.js and src/main.rs for the new version against this file and the shim, then
+// bump the constant.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { wasmOpt } from './wasm-opt.mjs';
+
+/** The `worker` crate version whose worker-build this script and scripts/worker-shim.js follow. */
+export const SHIM_WORKER_VERSION = '0.8.7';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const CRATE = 'digivault_webhooks';
+
+/** The Worker scripts this crate builds: cargo features and output directory. */
+export const SCRIPTS = {
+  webhook: { features: 'worker', out: 'build' },
+};
+/** What `make build-worker` and `wrangler dev` build. */
+export const DEPLOYED = ['webhook'];
+
+/** Cargo profiles: release (size first, see Cargo.toml) and development (fast rebuilds). */
+const PROFILES = { release: 'worker', dev: 'worker-dev' };
+
+/** The version of crate `name` in Cargo.lock (null when absent). */
+export function lockedVersion(name, lock = readFileSync(join(root, 'Cargo.lock'), 'utf8')) {
+  const match = new RegExp(`\\[\\[package\\]\\]\\nname = "${name}"\\nversion = "([^"]+)"`).exec(lock);
+  return match ? match[1] : null;
+}
+
+/** Throws unless Cargo.lock pins the `worker` version the shim was written for. */
+export function checkWorkerVersion(lock) {
+  const locked = lockedVersion('worker', lock);
+  if (locked !== SHIM_WORKER_VERSION) {
+    throw new Error(
+      `build-worker: Cargo.lock has worker ${locked ?? '(none)'}, but scripts/build-worker.mjs and ` +
+        `scripts/worker-shim.js follow worker-build ${SHIM_WORKER_VERSION}. Compare worker-build ` +
+        `${locked}'s src/main.rs and src/js/shim.js with them, update, then set SHIM_WORKER_VERSION.`,
+    );
+  }
+}
+
+/** A tool's path: `env` overrides, else the first of `candidates` that exists. */
+function tool(env, candidates, hint) {
+  const found = process.env[env] || candidates.find((path) => path && existsSync(path));
+  if (!found) throw new Error(`build-worker: ${hint} not found; run \`make setup\` (or set ${env})`);
+  return found;
+}
+
+function run(bin, args, options = {}) {
+  execFileSync(bin, args, { stdio: 'inherit', cwd: root, ...options });
+}
+
+/** Every `export` declaration in wasm-bindgen's module, from its keyword (worker-build's export_decls). */
+function exportDecls(content) {
+  const decls = [];
+  for (let i = content.indexOf('export '); i !== -1; i = content.indexOf('export ', i + 1)) {
+    const before = i === 0 ? ' ' : content[i - 1];
+    if (/\s|;|\}/.test(before)) decls.push(content.slice(i));
+  }
+  return decls;
+}
+
+const SYSTEM_FNS = new Set(['__wbg_reset_state', '__worker_init_state']);
+const EVENT_FNS = new Set(['fetch', 'queue', 'scheduled', 'email', 'connect']);
+
+/** The handler lines for the shim's `$HANDLERS` (worker-build's generate_handlers). */
+export function handlers(content) {
+  const names = [];
+  for (const decl of exportDecls(content)) {
+    const fn = /^export (?:async )?function\s*([^(]*)\(/.exec(decl);
+    const alias = /^export \{[^}]*? as ([^}]*)\}/.exec(decl);
+    const name = (fn?.[1] ?? alias?.[1])?.trim();
+    if (name && !SYSTEM_FNS.has(name)) names.push(name);
+  }
+  return names
+    .map((name) =>
+      EVENT_FNS.has(name)
+        ? `Entrypoint.prototype.${name} = function ${name} (arg) {\n  return exports.${name}.call(this, arg, this.env, this.ctx);\n}\n`
+        : `Entrypoint.prototype.${name} = exports.${name};\n`,
+    )
+    .join('');
+}
+
+/** One export per class wasm-bindgen exports (Durable Objects), wrapped for reinitialisation. */
+export function classExports(content) {
+  return exportDecls(content)
+    .map((decl) => /^export class ([^{]*)\{/.exec(decl)?.[1].trim())
+    .filter(Boolean)
+    .map((name) => `export const ${name} = new Proxy(exports.${name}, classProxyHooks);\n`)
+    .join('');
+}
+
+/** Builds one script (`SCRIPTS[name]`); returns its output paths and sizes. */
+export function buildWorker({ name = 'webhook', dev = false } = {}) {
+  const script = SCRIPTS[name];
+  if (!script) throw new Error(`build-worker: no script ${name} (scripts: ${Object.keys(SCRIPTS).join(', ')})`);
+  checkWorkerVersion();
+  const cargoHome = process.env.CARGO_HOME || join(process.env.HOME ?? '', '.cargo');
+  const toolsBin = process.env.TOOLS_ROOT ? join(process.env.TOOLS_ROOT, 'bin') : null;
+  const wasmBindgen = tool(
+    'WASM_BINDGEN_BIN',
+    [toolsBin && join(toolsBin, 'wasm-bindgen'), join(cargoHome, 'bin', 'wasm-bindgen')],
+    'wasm-bindgen',
+  );
+  const esbuild = tool('ESBUILD_BIN', [join(root, 'node_modules', '.bin', 'esbuild')], 'esbuild (node_modules)');
+  const wanted = lockedVersion('wasm-bindgen');
+  const have = execFileSync(wasmBindgen, ['--version'], { encoding: 'utf8' }).trim().split(/\s+/)[1];
+  if (have !== wanted) {
+    throw new Error(`build-worker: ${wasmBindgen} is ${have}, Cargo.lock has wasm-bindgen ${wanted}; run \`make setup-wasm-bindgen\``);
+  }
+
+  const profile = dev ? PROFILES.dev : PROFILES.release;
+  const started = Date.now();
+  // 1. The crate for wasm32.
+  run('cargo', ['build', '--lib', '--target', 'wasm32-unknown-unknown', '--profile', profile, '--features', script.features], {
+    env: { ...process.env, WASM_BINDGEN_USE_JS_SYS: '1' },
+  });
+  const wasm = join(root, 'target', 'wasm32-unknown-unknown', profile, `${CRATE}.wasm`);
+  const out = join(root, script.out);
+  // The same cargo output built the same way: build/ is current (wrangler's [build] at every
+  // `wrangler dev` start then costs a no-op cargo build, not a wasm-opt pass).
+  const stampPath = join(out, '.build-stamp');
+  const stamp = JSON.stringify({
+    wasm: createHash('sha256').update(readFileSync(wasm)).digest('hex'),
+    dev,
+    build: createHash('sha256').update(readFileSync(fileURLToPath(import.meta.url))).update(readFileSync(join(root, 'scripts', 'worker-shim.js'))).digest('hex'),
+  });
+  const current =
+    existsSync(stampPath) && readFileSync(stampPath, 'utf8') === stamp &&
+    existsSync(join(out, 'index.js')) && existsSync(join(out, 'index_bg.wasm'));
+  if (current) {
+    return { out, ...report(name, script, dev, out, started, ' (unchanged)') };
+  }
+  rmSync(stampPath, { force: true });
+
+  // Staged beside the output, swapped in at the end: a watcher never sees half a build.
+  const staging = join(root, 'target', `worker-staging-${name}-${process.pid}`);
+  rmSync(staging, { recursive: true, force: true });
+  mkdirSync(staging, { recursive: true });
+  try {
+    // 2. The JS bindings.
+    run(wasmBindgen, [
+      wasm, '--out-dir', staging, '--no-typescript', '--target', 'module', '--out-name', 'index',
+      '--experimental-reset-state-function', '--force-enable-abort-handler',
+    ]);
+    const wasmOut = join(staging, 'index_bg.wasm');
+    // 3. Size first for deploys; development builds skip it (about 19 s a pass).
+    if (!dev) wasmOpt(wasmOut, ['-Oz', '--strip-debug']);
+
+    // 4. The entry shim, bundled with the bindings into one module.
+    const bindings = readFileSync(join(staging, 'index.js'), 'utf8');
+    const shim =
+      readFileSync(join(root, 'scripts', 'worker-shim.js'), 'utf8').replace('$HANDLERS', () => handlers(bindings)) +
+      classExports(bindings);
+    writeFileSync(join(staging, 'shim.js'), shim);
+    run(esbuild, [
+      '--external:./index_bg.wasm', '--external:cloudflare:*', '--format=esm', '--bundle', './shim.js',
+      '--outfile=index.js', '--allow-overwrite', '--log-level=warning', ...(dev ? [] : ['--minify']),
+    ], { cwd: staging });
+    const bundled = readFileSync(join(staging, 'index.js'), 'utf8');
+    writeFileSync(join(staging, 'index.js'), bundled.replaceAll('import source ', 'import '));
+
+    mkdirSync(out, { recursive: true });
+    // The wasm first: the old index.js never loads a wasm it was not built with for long.
+    renameSync(wasmOut, join(out, 'index_bg.wasm'));
+    renameSync(join(staging, 'index.js'), join(out, 'index.js'));
+    writeFileSync(stampPath, stamp);
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+  return { out, ...report(name, script, dev, out, started, '') };
+}
+
+/** Prints and returns the built wasm's size, raw and gzip -9. */
+function report(name, script, dev, out, started, note) {
+  const bytes = statSync(join(out, 'index_bg.wasm')).size;
+  const gzip = gzipSync(readFileSync(join(out, 'index_bg.wasm')), { level: 9 }).length;
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  console.log(
+    `build-worker: ${script.out}/index_bg.wasm (${name}, ${dev ? 'dev' : 'release'}) is ${bytes} bytes, ${gzip} gzip (${seconds} s${note})`,
+  );
+  return { bytes, gzip };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const args = process.argv.slice(2);
+  const names = args.filter((arg) => arg !== '--dev');
+  const unknown = names.filter((name) => !SCRIPTS[name]);
+  if (unknown.length) {
+    console.error(`usage: node scripts/build-worker.mjs [--dev] [${Object.keys(SCRIPTS).join('|')}...] (unknown: ${unknown.join(' ')})`);
+    process.exit(2);
+  }
+  try {
+    // `make dev` sets DIGIVAULT_WORKER_BUILD=dev for wrangler's [build] command.
+    const dev = args.includes('--dev') || process.env.DIGIVAULT_WORKER_BUILD === 'dev';
+    for (const name of names.length ? names : DEPLOYED) buildWorker({ name, dev });
+  } catch (err) {
+    console.error(err.message);
+    process.exit(1);
+  }
+}

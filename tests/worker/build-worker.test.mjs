@@ -1,0 +1,45 @@
+// The project's own Worker build (scripts/build-worker.mjs, in place of worker-build): its pin
+// on the `worker` crate's version, the entry shim it writes, and the built module's exports.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+
+import { SHIM_WORKER_VERSION, checkWorkerVersion, classExports, handlers, lockedVersion } from '../../scripts/build-worker.mjs';
+import { ROOT } from './helpers.mjs';
+
+const lock = readFileSync(`${ROOT}Cargo.lock`, 'utf8');
+
+test('the build is pinned to the worker crate version its shim follows', () => {
+  assert.equal(lockedVersion('worker', lock), SHIM_WORKER_VERSION);
+  assert.doesNotThrow(() => checkWorkerVersion(lock));
+  const bumped = lock.replace(`name = "worker"\nversion = "${SHIM_WORKER_VERSION}"`, 'name = "worker"\nversion = "0.9.0"');
+  assert.notEqual(bumped, lock);
+  assert.throws(() => checkWorkerVersion(bumped), /Cargo\.lock has worker 0\.9\.0, but .* follow worker-build 0\.8\.7/);
+  const without = lock.replace(`name = "worker"\n`, 'name = "not-worker"\n');
+  assert.throws(() => checkWorkerVersion(without), /Cargo\.lock has worker \(none\)/);
+});
+
+test('the shim wires exported event functions and classes as worker-build 0.8.7 does', () => {
+  const bindings = [
+    'export function __worker_init_state() {}',
+    'export function fetch(req, env, ctx) {}',
+    'export async function scheduled(event, env, ctx) {}',
+    'export { __wbg_reset_state as __wbg_reset_state }',
+    'export { other_fn as helper }',
+    'export class EventLedger { constructor() {} }',
+  ].join('\n');
+  const wired = handlers(bindings);
+  assert.match(wired, /Entrypoint\.prototype\.fetch = function fetch \(arg\) \{\n {2}return exports\.fetch\.call\(this, arg, this\.env, this\.ctx\);/);
+  assert.match(wired, /Entrypoint\.prototype\.scheduled = function scheduled/);
+  assert.match(wired, /Entrypoint\.prototype\.helper = exports\.helper;/);
+  assert.doesNotMatch(wired, /__worker_init_state|__wbg_reset_state/);
+  assert.equal(classExports(bindings), 'export const EventLedger = new Proxy(exports.EventLedger, classProxyHooks);\n');
+});
+
+test('the built module exports the fetch entry point and the EventLedger class', () => {
+  const built = readFileSync(`${ROOT}build/index.js`, 'utf8');
+  assert.match(built, /\.prototype\.fetch=function/);
+  assert.match(built, /export\s*\{[^}]*\bEventLedger\b[^}]*\bas default\b/);
+  assert.doesNotMatch(built, /import source /);
+  assert.match(built, /from"\.\/index_bg\.wasm"/);
+});
