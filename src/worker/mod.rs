@@ -151,7 +151,7 @@ async fn handle(req: Request, env: &Env, ctx: &Context, log: &mut LogLine) -> Ha
         }
     }
     if path == LISTEN_PATH {
-        return match listen::connect(req, receiver, env).await {
+        return match listen::connect(req, env).await {
             Ok(response) => Handled::Upgrade(response),
             Err(reply) => reply.into(),
         };

@@ -60,17 +60,20 @@ impl Default for ListenSettings {
 }
 
 impl ListenSettings {
-    /// Reads the listen settings through `get` (unset or blank: `None`): `None` when
-    /// `LISTEN_TOKEN` is unset (the feature is off; the other two are then not read).
-    pub(in crate::receiver) fn from_vars<G>(get: &G) -> Result<Option<Self>, ConfigError>
+    /// Reads the listen settings through `get` (a variable by name; unset or blank:
+    /// `None`): `None` when `LISTEN_TOKEN` is unset (the feature is off; the other two are
+    /// then not read). The listen hub reads them so, without the rest of the receiver's
+    /// settings.
+    pub fn from_vars<G>(get: &G) -> Result<Option<Self>, ConfigError>
     where
         G: Fn(&str) -> Option<String>,
     {
+        let get = |name: &str| get(name).filter(|value| !value.trim().is_empty());
         if get("LISTEN_TOKEN").is_none() {
             return Ok(None);
         }
         let retention_seconds = number(
-            get,
+            &get,
             "LISTEN_RETENTION_SECONDS",
             DEFAULT_LISTEN_RETENTION_SECONDS,
         )?;
@@ -83,7 +86,7 @@ impl ListenSettings {
                 ),
             ));
         }
-        let max_backlog = number(get, "LISTEN_MAX_BACKLOG", DEFAULT_LISTEN_MAX_BACKLOG)?;
+        let max_backlog = number(&get, "LISTEN_MAX_BACKLOG", DEFAULT_LISTEN_MAX_BACKLOG)?;
         if !(1..=MAX_LISTEN_MAX_BACKLOG).contains(&max_backlog) {
             return Err(ConfigError::invalid(
                 "LISTEN_MAX_BACKLOG",

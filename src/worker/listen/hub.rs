@@ -159,10 +159,11 @@ impl ListenHub {
     }
 
     fn settings(&self) -> ListenSettings {
-        match super::super::receiver(&self.env).as_ref() {
-            Ok(receiver) => receiver.settings().listen.unwrap_or_default(),
-            Err(_) => ListenSettings::default(),
-        }
+        // Validated again by the Worker's own settings; a bad value there stops the Worker.
+        ListenSettings::from_vars(&|name: &str| super::super::var(&self.env, name))
+            .ok()
+            .flatten()
+            .unwrap_or_default()
     }
 
     /// The listener name and connection id of a socket, from its tags.

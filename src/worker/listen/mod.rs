@@ -16,7 +16,7 @@ use worker::{console_error, Context, Delay, Env, ObjectNamespace, Request, Respo
 
 use super::forward::Sent;
 use crate::receiver::listen::{listen_request, EventMeta, PublishReply, LISTEN_ORIGIN, PUBLISH_OP};
-use crate::receiver::{query_of, Accepted, OriginResult, Receiver, Reply};
+use crate::receiver::{query_of, Accepted, AdminToken, OriginResult, Reply};
 
 /// The listen hub's Durable Object namespace (class `ListenHub`).
 pub(crate) const LISTEN_BINDING: &str = "LISTEN";
@@ -35,20 +35,23 @@ pub(crate) fn hub_binding(env: &Env) -> Option<ObjectNamespace> {
         .flatten()
 }
 
-/// `GET /listen`: the checks of [`listen_request`] (404, 401, 426, 400), then the request
-/// goes as it is to the hub, which answers the upgrade (101).
-pub(crate) async fn connect(
-    req: Request,
-    receiver: &Receiver,
-    env: &Env,
-) -> Result<Response, Reply> {
+/// `GET /listen`: the checks of [`listen_request`] (404, 401, 400, 426), then the request
+/// goes as it is to the hub, which answers the upgrade (101). The tokens are read from the
+/// variables here (not from the receiver's settings), so the ops script needs no webhook secret.
+pub(crate) async fn connect(req: Request, env: &Env) -> Result<Response, Reply> {
     let hub = hub_binding(env);
+    let listen = AdminToken::from_named_var("LISTEN_TOKEN", super::var(env, "LISTEN_TOKEN"));
+    let admin = AdminToken::from_var(super::var(env, "ADMIN_TOKEN"));
+    let (Ok(listen), Ok(admin)) = (listen, admin) else {
+        return Err(Reply::misconfigured());
+    };
+    let tokens: Vec<&AdminToken> = listen.iter().chain(admin.iter()).collect();
     let header = |name: &str| req.headers().get(name).ok().flatten();
     let authorization = header("Authorization");
     let upgrade = header("Upgrade");
     let url = req.inner().url();
     listen_request(
-        &receiver.listen_tokens(),
+        &tokens,
         hub.is_some(),
         authorization.as_deref(),
         upgrade.as_deref(),
@@ -148,12 +151,13 @@ pub(crate) fn publish_later(ctx: &Context, env: &Env, meta: EventMeta, body: Vec
                 Err(err) => last = err,
             }
         }
-        let line = serde_json::json!({
-            "level": "error",
-            "message": "listen_publish_failed",
-            "event_id": meta.id,
-            "detail": last,
-        });
+        // Escaped by serde_json (the id and the error are arbitrary text).
+        let quote = |text: &str| serde_json::to_string(text).unwrap_or_default();
+        let line = format!(
+            r#"{{"level":"error","message":"listen_publish_failed","event_id":{},"detail":{}}}"#,
+            quote(&meta.id),
+            quote(&last)
+        );
         console_error!("{line}");
     });
 }
