@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export PATH := $(if $(TOOLS_ROOT),$(TOOLS_ROOT)/bin:)$(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
 
 .PHONY: test setup setup-rust setup-node setup-browser setup-wasm-bindgen setup-fuzz
-.PHONY: check-rust check-fmt check-locks clippy test-rust build-wasm-core build-pkg test-js test-consumers build-worker test-worker dev bench bench-npm bench-worker build-www test-www build-fuzz
+.PHONY: check-rust check-fmt check-locks clippy test-rust build-wasm-core build-pkg test-js test-consumers build-worker test-worker dev deploy bench bench-npm bench-worker build-www test-www build-fuzz
 
 ## test: every stage of TEST_STAGES, run by scripts/test-suite.mjs: each once, after the stages
 ## among its prerequisites here, independent ones at the same time, logs in target/test-logs/,
@@ -54,15 +54,17 @@ check-locks: setup-rust
 	cargo metadata --locked --format-version 1 --manifest-path bench/timing/Cargo.toml >/dev/null
 
 ## Two passes cover every cfg: natively (the Rust crate and its tests), and for wasm32 with all
-## features at once (worker, wasm, debugger: the code they gate only adds). The shipped wasm32
+## features at once (the Worker's, wasm, debugger: the code they gate only adds; the Worker's
+## three at once build one script doing everything). The shipped wasm32
 ## combinations one at a time, library only, catch what is unused in one of them alone.
 clippy: setup-rust
 	cargo clippy --all-targets -- -D warnings
-	cargo clippy --all-targets --features worker,debugger --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --all-targets --features worker,worker-ops,worker-ledger,debugger --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy --lib --features wasm --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy --lib --features debugger --target wasm32-unknown-unknown -- -D warnings
-	cargo clippy --lib --features worker --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --lib --features worker,worker-ledger --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --lib --features worker-ops --target wasm32-unknown-unknown -- -D warnings
 
 test-rust: setup-rust
 	cargo test
@@ -94,12 +96,21 @@ bench: bench-npm bench-worker
 
 bench-npm: build-pkg
 	node bench/npm/run.mjs
+	node bench/npm/targets.mjs
 	node bench/npm/load.mjs
 
-## The Cloudflare Worker receiver (cargo feature `worker`): build/index.js + build/index_bg.wasm,
-## by the project's own script (cargo, wasm-bindgen, wasm-opt -Oz, esbuild; no worker-build).
+## The Cloudflare Worker receiver's two scripts: the webhook script (build/, wrangler.toml) and
+## the ops script (build/ops/, ops/wrangler.toml), by the project's own script (cargo,
+## wasm-bindgen, wasm-opt -Oz, esbuild; no worker-build). Fails when the webhook script's
+## .wasm is over its gzip budget (HOT_WASM_GZIP_BUDGET in scripts/build-worker.mjs).
 build-worker: setup-node setup-wasm-bindgen
 	node scripts/build-worker.mjs
+
+## Deploys both scripts, the ops script first (the webhook script's OPS binding names it),
+## each with wrangler (logged in, or CLOUDFLARE_API_TOKEN); wrangler.toml's [build] builds both.
+deploy: build-worker
+	node_modules/.bin/wrangler deploy -c ops/wrangler.toml
+	node_modules/.bin/wrangler deploy -c wrangler.toml
 
 ## The built Worker in real workerd (Miniflare) against a local origin, then a `wrangler dev` smoke test.
 test-worker: build-worker

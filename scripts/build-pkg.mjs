@@ -2,7 +2,7 @@
 // wasm-opt) once, the JS glue from src/js/, the types, the README (from README.md's npm
 // section), the license texts, the changelog and a generated package.json.
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
-import { brotliCompressSync, constants as zlib, gzipSync } from 'node:zlib';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { buildWasm, root } from './wasm.mjs';
@@ -52,13 +52,11 @@ for (const file of ['node.mjs', 'web.js', 'workerd.js', 'wasm.d.ts', 'cli.js', '
 // The Node entry (Node, Deno, Bun) is one self-contained CommonJS file: the API, the glue
 // and the wasm bytes, compiled synchronously once at load. Nothing is read from disk, so it
 // loads wherever a bundler puts it, and Deno needs no --allow-read. The bytes are there a
-// second time (workerd cannot compile wasm from bytes, so the file stays): Brotli makes that
-// copy 32 KiB instead of 95 (README: Speed and size).
-const wasmRaw = readFileSync(wasmFile);
-const wasmBrotli = brotliCompressSync(wasmRaw, {
-  params: { [zlib.BROTLI_PARAM_QUALITY]: zlib.BROTLI_MAX_QUALITY, [zlib.BROTLI_PARAM_SIZE_HINT]: wasmRaw.length },
-});
-const wasmBase64 = wasmBrotli.toString('base64');
+// second time (workerd cannot compile wasm from bytes, so the file stays), as plain base64:
+// Brotli made that copy 32 KiB instead of 130 but cost about 3.5 ms of CPU at every start
+// (loading node:zlib, then decompressing), most of the package's load cost (issue 20,
+// docs/performance-npm.md).
+const wasmBase64 = readFileSync(wasmFile).toString('base64');
 await build({
   entryPoints: [join(glue, 'node.js')],
   outfile: join(pkg, 'node.cjs'),

@@ -1,9 +1,13 @@
 #!/usr/bin/env node
-// Builds the Cloudflare Worker (cargo feature `worker`) into build/: index.js + index_bg.wasm.
+// Builds the Cloudflare Worker's two scripts into build/ (webhook) and build/ops/ (ops): each
+// index.js + index_bg.wasm.
 // The project's own build, in place of the `worker-build` tool (a from-source compile on every
 // fresh machine): the same steps, with the tools the npm package already needs.
 //
-//   node scripts/build-worker.mjs          release: cargo profile `worker`, wasm-opt -Oz, strip
+//   node scripts/build-worker.mjs          both scripts (webhook: build/, ops: build/ops/), release:
+//                                          cargo profile `worker`, wasm-opt -Oz, strip; the
+//                                          webhook script's gzip size checked against its budget
+//   node scripts/build-worker.mjs NAME...  only those of SCRIPTS (the alternatives measured too)
 //   node scripts/build-worker.mjs --dev    development (`make dev`, or DIGIVAULT_WORKER_BUILD=dev
 //                                          as wrangler's [build] command): profile `worker-dev`
 //                                          (no LTO, incremental), no wasm-opt
@@ -43,12 +47,33 @@ export const SHIM_WORKER_VERSION = '0.8.7';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const CRATE = 'digivault_webhooks';
 
-/** The Worker scripts this crate builds: cargo features and output directory. */
+/**
+ * The Worker scripts this crate builds (docs/performance.md, "The split"): cargo features and
+ * output directory. `make build-worker` builds DEPLOYED; the others are the measurements'
+ * alternatives (bench/worker/sizes.mjs), built into target/.
+ */
 export const SCRIPTS = {
-  webhook: { features: 'worker', out: 'build' },
+  // The hot path, hosting the EventLedger class (wrangler.toml).
+  webhook: { features: 'worker,worker-ledger', out: 'build' },
+  // The admin API and what the console and listen add (ops/wrangler.toml).
+  ops: { features: 'worker-ops', out: 'build/ops' },
+  // Alternatives measured: one script doing everything (before the split), the webhook
+  // script without the ledger class, and the ops script hosting it.
+  one: { features: 'worker,worker-ops,worker-ledger', out: 'target/worker-variants/one' },
+  'webhook-no-ledger': { features: 'worker', out: 'target/worker-variants/webhook-no-ledger' },
+  'ops-ledger': { features: 'worker-ops,worker-ledger', out: 'target/worker-variants/ops-ledger' },
 };
-/** What `make build-worker` and `wrangler dev` build. */
-export const DEPLOYED = ['webhook'];
+/** What `make build-worker`, `wrangler dev` and `make deploy` build. */
+export const DEPLOYED = ['webhook', 'ops'];
+
+/**
+ * The webhook script's budget: its .wasm after gzip -9, in bytes; a release build over it
+ * fails (so does the suite's build-worker stage). Issue 20's target is 120 KiB (122,880 B)
+ * for what a webhook request loads: NOT met yet (175,861 B with the ledger class, which the
+ * measurements keep here; docs/performance.md says where the bytes go). Until it is, this
+ * is the measured size plus 2%, so that nothing grows unnoticed: lower it with every cut.
+ */
+export const HOT_WASM_GZIP_BUDGET = 180_000;
 
 /** Cargo profiles: release (size first, see Cargo.toml) and development (fast rebuilds). */
 const PROFILES = { release: 'worker', dev: 'worker-dev' };
@@ -203,6 +228,16 @@ export function buildWorker({ name = 'webhook', dev = false } = {}) {
   return { out, ...report(name, script, dev, out, started, '') };
 }
 
+/** Throws when the webhook script's release build is over [`HOT_WASM_GZIP_BUDGET`]. */
+export function checkBudget({ gzip }) {
+  if (gzip > HOT_WASM_GZIP_BUDGET) {
+    throw new Error(
+      `build-worker: the webhook script's .wasm is ${gzip} B gzip, over its budget of ${HOT_WASM_GZIP_BUDGET} B ` +
+        '(HOT_WASM_GZIP_BUDGET in scripts/build-worker.mjs; docs/performance.md says where the bytes go)',
+    );
+  }
+}
+
 /** Prints and returns the built wasm's size, raw and gzip -9. */
 function report(name, script, dev, out, started, note) {
   const bytes = statSync(join(out, 'index_bg.wasm')).size;
@@ -225,7 +260,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
     // `make dev` sets DIGIVAULT_WORKER_BUILD=dev for wrangler's [build] command.
     const dev = args.includes('--dev') || process.env.DIGIVAULT_WORKER_BUILD === 'dev';
-    for (const name of names.length ? names : DEPLOYED) buildWorker({ name, dev });
+    const built = Object.fromEntries((names.length ? names : DEPLOYED).map((name) => [name, buildWorker({ name, dev })]));
+    if (built.webhook && !dev) checkBudget(built.webhook);
   } catch (err) {
     console.error(err.message);
     process.exit(1);

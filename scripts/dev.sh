@@ -18,6 +18,7 @@ fi
 secret=$(sed -n 's/^WEBHOOK_SECRET=//p' .dev.vars | head -n 1)
 # Listeners too (docs/listen.md): a local LISTEN_TOKEN, added to an older .dev.vars once.
 grep -q '^LISTEN_TOKEN=' .dev.vars || echo "LISTEN_TOKEN=local-listen-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')" >> .dev.vars
+grep -qs '^LISTEN_TOKEN=' ops/.dev.vars || grep '^LISTEN_TOKEN=' .dev.vars >> ops/.dev.vars # the ops script's copy
 
 # The demo origin verifies the forwarded signature with the same secret.
 WEBHOOK_SECRET="$secret" node scripts/demo-origin.mjs "$origin_port" &
@@ -59,6 +60,7 @@ MSG
 ) &
 waiter_pid=$!
 
-node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$port" \
+# Both scripts in one workerd: the webhook script (wrangler.toml, serving) and the ops script.
+node_modules/.bin/wrangler dev -c wrangler.toml -c ops/wrangler.toml --ip 127.0.0.1 --port "$port" \
   --var "FORWARD_URL:http://127.0.0.1:$origin_port/webhooks" \
   --persist-to .wrangler/state

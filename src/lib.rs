@@ -10,7 +10,7 @@ mod webhook;
 pub mod diagnose;
 pub mod receiver;
 
-#[cfg(feature = "worker")]
+#[cfg(any(feature = "worker", feature = "worker-ops", feature = "worker-ledger"))]
 mod worker;
 
 #[cfg(feature = "wasm")]

@@ -5,7 +5,7 @@
 
 mod common;
 
-use digivault_webhooks::{Event, EventObject, EventType};
+use digivault_webhooks::{decode_with_serde_only, Event, EventObject, EventType};
 
 #[test]
 fn every_event_fixture_parses_as_expected() {
@@ -113,4 +113,29 @@ fn huge_payloads_parse_without_trouble() {
     );
     let event = Event::from_slice(body.as_bytes()).unwrap();
     assert_eq!(event.id, "e");
+}
+
+/// Keys are matched on their raw bytes first and decoded only when they match no known name
+/// (issue 20): a key spelled with escapes is still that key, at every level, as serde_json
+/// reads it, duplicates included.
+#[test]
+fn keys_written_with_escapes_are_the_same_keys() {
+    use digivault_webhooks::validate_event;
+    let valid = br#"{"\u0069d":"e","typ\u0065":"conversation.message.created","created_\u0061t":1,"d\u0061ta":{"obj\u0065ct":{"id":"m","conversation\u005fid":"c","m\u0065ssage":"x","created_at":1}}}"#;
+    let event = Event::from_slice(valid).unwrap();
+    assert_eq!(event.id, "e");
+    assert!(validate_event(valid).is_ok());
+    assert_eq!(decode_with_serde_only(valid).unwrap(), event);
+    for (body, path) in [
+        (&br#"{"id":"e","\u0069d":"f","type":"contact.deleted","created_at":1,"data":{"object":{"id":"c"}}}"#[..], "id"),
+        (br#"{"id":"e","type":"contact.deleted","created_at":1,"data":{"object":{"id":"c"},"\u006fbject":{"id":"d"}}}"#, "data.object"),
+        (br#"{"id":"e","type":"contact.deleted","created_at":1,"data":{"object":{"id":"c","\u0069d":"d"}}}"#, "data.object.id"),
+        (br#"{"id":"e","type":"conversation.message.created","created_at":1,"data":{"object":{"id":"m","conversation_id":"c","message":"x","created_\u0061t":"soon"}}}"#, "data.object.created_at"),
+    ] {
+        let err = validate_event(body).unwrap_err();
+        assert_eq!(err.code(), "INVALID_EVENT", "{}", String::from_utf8_lossy(body));
+        assert_eq!(err.path(), Some(path), "{}", String::from_utf8_lossy(body));
+        assert_eq!(Event::from_slice(body).unwrap_err().path(), Some(path));
+        assert!(decode_with_serde_only(body).is_err());
+    }
 }

@@ -1,7 +1,10 @@
-// The BUILT Worker (build/index.js + build/index_bg.wasm) in real workerd through Miniflare,
-// with the bindings a run asks for: what the Worker tests (tests/worker/helpers.mjs) and the
-// chaos run (scripts/chaos.mjs) start: one Worker (`startWorker`), or two locations sharing
-// one delivery ledger (`startLocations`). Needs `make build-worker`.
+// The BUILT Worker's two scripts (webhook: build/index.js + index_bg.wasm; ops: build/ops/) in
+// real workerd through Miniflare, one instance running both as deployed (the webhook script's
+// `OPS` service binding to the ops script, whose `LEDGER` binds the webhook script's
+// EventLedger class by `scriptName`), with the bindings a run asks for: what the Worker tests
+// (tests/worker/helpers.mjs) and the chaos run (scripts/chaos.mjs) start: one Worker
+// (`startWorker`), or two locations sharing one delivery ledger (`startLocations`). Needs
+// `make build-worker`.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -13,9 +16,16 @@ export const SECRET = 'whsec_test_current_0123456789';
 export const COMPATIBILITY_DATE = '2026-04-20';
 
 const SCRIPT = `${ROOT}build/index.js`;
-if (!existsSync(SCRIPT)) {
-  throw new Error('build/index.js is missing: run `make build-worker` first');
+const OPS_SCRIPT = `${ROOT}build/ops/index.js`;
+for (const script of [SCRIPT, OPS_SCRIPT]) {
+  if (!existsSync(script)) throw new Error(`${script} is missing: run \`make build-worker\` first`);
 }
+/** The ops script's name in Miniflare (the webhook script's `OPS` binding points at it). */
+export const OPS_NAME = 'ops';
+/** The variables the ops script reads (ops/wrangler.toml; the rest belong to the webhook script). */
+const OPS_VARS = ['ADMIN_TOKEN'];
+/** The variables both scripts read (listen: the webhook script publishes, the ops script serves /listen). */
+const SHARED_VARS = ['LISTEN_TOKEN', 'LISTEN_RETENTION_SECONDS', 'LISTEN_MAX_BACKLOG'];
 
 /** Lowercase hex HMAC-SHA256, as DigiVault signs (node:crypto: independent of the Rust core under test). */
 export function sign(body, secret = SECRET) {
@@ -38,8 +48,28 @@ export default function () {
   };
 }`;
 
-/** The Worker service in Miniflare's `workers` list, with its bindings. */
-function workerService({ name, vars, rateLimit, kv, ledger, hub = false, kvId = 'dedup' }) {
+/**
+ * The ops script in Miniflare's `workers` list: `ledgerScript`, the webhook script hosting the
+ * EventLedger class (null: no LEDGER binding), and the variables of `vars` it reads.
+ */
+function opsService({ vars, ledgerScript, script = null, hub = false }) {
+  if (script) return { name: OPS_NAME, modules: true, script, compatibilityDate: COMPATIBILITY_DATE };
+  return {
+    name: OPS_NAME,
+    scriptPath: OPS_SCRIPT,
+    modules: true,
+    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+    compatibilityDate: COMPATIBILITY_DATE,
+    durableObjects: {
+      ...(ledgerScript ? { LEDGER: { className: 'EventLedger', scriptName: ledgerScript, useSQLite: true } } : {}),
+      ...(hub ? { LISTEN: { className: 'ListenHub', useSQLite: true } } : {}),
+    },
+    bindings: Object.fromEntries([...OPS_VARS, ...SHARED_VARS].filter((name) => name in vars).map((name) => [name, vars[name]])),
+  };
+}
+
+/** The webhook script's service in Miniflare's `workers` list, with its bindings. */
+function workerService({ name, vars, rateLimit, kv, ledger, kvId = 'dedup', ops = true }) {
   return {
     name,
     scriptPath: SCRIPT,
@@ -48,11 +78,10 @@ function workerService({ name, vars, rateLimit, kv, ledger, hub = false, kvId = 
     compatibilityDate: COMPATIBILITY_DATE,
     kvNamespaces: kv === true ? { DEDUP: kvId } : {},
     ...(kv === 'reads-fail' ? { wrappedBindings: { DEDUP: 'failing-kv' } } : {}),
-    ...(ledger || hub
-      ? { durableObjects: { ...(ledger ? { LEDGER: ledger } : {}), ...(hub ? { LISTEN: { className: 'ListenHub', useSQLite: true } } : {}) } }
-      : {}),
+    ...(ledger ? { durableObjects: { LEDGER: ledger } } : {}),
     ...(rateLimit === null ? {} : { ratelimits: { RATE_LIMITER: { simple: { limit: rateLimit, period: 60 } } } }),
-    bindings: vars,
+    ...(ops ? { serviceBindings: { OPS: OPS_NAME } } : {}),
+    bindings: Object.fromEntries(Object.entries(vars).filter(([name]) => !OPS_VARS.includes(name))),
   };
 }
 
@@ -93,11 +122,13 @@ function client(fetch) {
  * true (a local KV namespace), false (no DEDUP binding) or 'reads-fail'; `ledger`: true
  * binds LEDGER to the Worker's own EventLedger class (SQLite), false leaves it unbound (KV
  * mode); `persist`: a directory for KV and Durable Object storage (alarms included), so that
- * a second instance starts on the first one's state; `hub`: binds LISTEN to the Worker's
- * own ListenHub class (`digivault-webhooks listen`); `port`: also serves on this port of
- * 127.0.0.1 (0: a free one), its base URL in `url` (for a real client such as the CLI).
+ * a second instance starts on the first one's state. `ops`: true (the built ops script bound as
+ * `OPS`), false (no `OPS` binding) or a JS module's source serving as the ops script. `hub`:
+ * binds the ops script's LISTEN to its ListenHub class (`digivault-webhooks listen`); `port`:
+ * the webhook script also serves on this port of 127.0.0.1 (0: a free one), its base URL in
+ * `url` (for a real client such as the CLI).
  */
-export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledger = false, persist = false, hub = false, port = null } = {}) {
+export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledger = false, persist = false, ops = true, hub = false, port = null } = {}) {
   const logs = [];
   const worker = {
     ...workerService({
@@ -105,8 +136,8 @@ export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledg
       vars,
       rateLimit,
       kv,
-      hub,
       ledger: ledger ? { className: 'EventLedger', useSQLite: true } : null,
+      ops: ops !== false,
     }),
     ...(port === null ? {} : { unsafeDirectSockets: [{ host: '127.0.0.1', port }] }),
   };
@@ -115,7 +146,11 @@ export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledg
       logs.push({ level, message });
     },
     ...(persist ? { kvPersist: `${persist}/kv`, durableObjectsPersist: `${persist}/do` } : {}),
-    workers: kv === 'reads-fail' ? [worker, { name: 'failing-kv', modules: true, script: FAILING_KV }] : [worker],
+    workers: [
+      worker,
+      ...(ops === false ? [] : [opsService({ vars, ledgerScript: ledger ? 'receiver' : null, script: typeof ops === 'string' ? ops : null, hub })]),
+      ...(kv === 'reads-fail' ? [{ name: 'failing-kv', modules: true, script: FAILING_KV }] : []),
+    ],
   });
   await mf.ready;
   return {
@@ -154,6 +189,7 @@ export async function startLocations({ vars = {}, ledger = true, ledgerScript = 
     ...workerService({ name, vars, rateLimit: null, kv, ledger: binding(name) }),
     ...(listen ? { unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }] } : {}),
   }));
+  workers.push(opsService({ vars, ledgerScript: ledgerScript ? 'ledger-js' : ledger ? 'location-a' : null }));
   if (ledgerScript) {
     workers.push({
       name: 'ledger-js',

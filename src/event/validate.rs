@@ -161,22 +161,21 @@ fn envelope<'a>(scanner: &mut Scanner<'a>) -> Result<(EventSummary<'a>, Option<u
     let mut data_later = None;
     if !scanner.open(b'{', b'}')? {
         loop {
-            let key = key(scanner)?;
-            match &*key {
-                b"id" => {
+            match known_key(scanner.key()?, &ENVELOPE_KEYS) {
+                Some(0) => {
                     once(id.is_some(), "id")?;
                     id = Some(non_empty_string(scanner).map_err(|f| f.at_key("id"))?);
                 }
-                b"type" => {
+                Some(1) => {
                     once(event_type.is_some(), "type")?;
                     let name = non_empty_string(scanner).map_err(|f| f.at_key("type"))?;
                     event_type = Some(EventType::from_name(&name));
                 }
-                b"created_at" => {
+                Some(2) => {
                     once(created_at.is_some(), "created_at")?;
                     created_at = Some(i64_value(scanner).map_err(|f| f.at_key("created_at"))?);
                 }
-                b"data" => {
+                Some(3) => {
                     once(data_seen, "data")?;
                     data_seen = true;
                     match &event_type {
@@ -209,6 +208,23 @@ fn envelope<'a>(scanner: &mut Scanner<'a>) -> Result<(EventSummary<'a>, Option<u
     Ok((summary, data_later))
 }
 
+/// The envelope's keys, in the order `envelope` matches them.
+const ENVELOPE_KEYS: [&str; 4] = ["id", "type", "created_at", "data"];
+
+/// Which of `names` a raw key is. The names hold no backslash, so a raw key equal to one is
+/// that key; only a key that matches none is decoded, when it has escapes, and looked up again.
+#[inline]
+fn known_key(raw: &[u8], names: &[&str]) -> Option<usize> {
+    let position = |key: &[u8]| names.iter().position(|name| is_name(name, key));
+    position(raw).or_else(|| {
+        if raw.contains(&b'\\') {
+            position(Scanner::decode(raw).as_bytes())
+        } else {
+            None
+        }
+    })
+}
+
 fn once(seen: bool, field: &str) -> Result<(), Failure> {
     if seen {
         Err(Failure::duplicate(field))
@@ -223,7 +239,7 @@ fn data(scanner: &mut Scanner<'_>, kind: Kind) -> Result<(), Failure> {
     let mut seen = false;
     if !scanner.open(b'{', b'}')? {
         loop {
-            if *key(scanner)? == *b"object" {
+            if known_key(scanner.key()?, &["object"]).is_some() {
                 once(seen, "object")?;
                 seen = true;
                 value(scanner, kind).map_err(|f| f.at_key("object"))?;
@@ -294,12 +310,18 @@ fn object(scanner: &mut Scanner<'_>, fields: &'static [Field]) -> Result<(), Fai
     let mut seen = 0u64;
     if !scanner.open(b'{', b'}')? {
         loop {
-            let key = key(scanner)?;
-            match fields
-                .iter()
-                .enumerate()
-                .find(|(_, f)| f.name.as_bytes() == &*key)
-            {
+            let raw = scanner.key()?;
+            // Field names hold no backslash: a raw key equal to one is that key. Only a key
+            // that matches none is looked at again, decoded, when it has escapes.
+            let mut found = field_named(fields, raw);
+            let key = if found.is_none() && raw.contains(&b'\\') {
+                let decoded = Scanner::decode(raw).into_bytes();
+                found = field_named(fields, &decoded);
+                Cow::Owned(decoded)
+            } else {
+                Cow::Borrowed(raw)
+            };
+            match found {
                 Some((index, field)) => {
                     let bit = 1u64 << index;
                     if seen & bit != 0 {
@@ -327,6 +349,23 @@ fn object(scanner: &mut Scanner<'_>, fields: &'static [Field]) -> Result<(), Fai
         Some((_, field)) => Err(Failure::missing(field.name)),
         None => Ok(()),
     }
+}
+
+/// The field of `fields` whose name is `key`, with its index.
+#[inline]
+fn field_named<'f>(fields: &'f [Field], key: &[u8]) -> Option<(usize, &'f Field)> {
+    fields
+        .iter()
+        .enumerate()
+        .find(|(_, field)| is_name(field.name, key))
+}
+
+/// Whether `key` is `name`: length and first byte first, where most names differ, before
+/// comparing bytes.
+#[inline]
+fn is_name(name: &str, key: &[u8]) -> bool {
+    let name = name.as_bytes();
+    name.len() == key.len() && name.first() == key.first() && name == key
 }
 
 /// Any value the owned model keeps as a `serde_json::Value`.
@@ -438,6 +477,7 @@ fn non_empty_string<'a>(scanner: &mut Scanner<'a>) -> Result<Cow<'a, str>, Failu
 }
 
 /// An object key, decoded.
+#[inline]
 fn key<'a>(scanner: &mut Scanner<'a>) -> Result<Cow<'a, [u8]>, Failure> {
     let raw = scanner.key()?;
     Ok(if raw.contains(&b'\\') {

@@ -4,27 +4,49 @@
 // hands it the wasm-bindgen build it loaded, through useBindings().
 
 let wasm = null;
-let codes = [];
-let facts = { statuses: {} };
-let headerNames = [];
+// The core's error codes, facts (coreFacts) and signature header names are read on first
+// use, not at load: each first call into wasm costs start-up time (issue 20), and most
+// processes never raise an error.
+let codes = null;
+let facts = null;
+let headerNames = null;
 let memory = null;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** @internal Called once by each entry point with its loaded wasm-bindgen module. */
-export function useBindings(bindings) {
-  wasm = bindings;
-  codes = bindings.errorCodes();
-  facts = bindings.coreFacts();
-  headerNames = bindings.signatureHeaders();
+// A function that loads the module, when an entry point defers that to the first call that
+// needs it (Node: compiling the module is most of the cost of `require`, issue 20).
+let load = null;
+
+/**
+ * @internal Called once by each entry point with its loaded wasm-bindgen module, or with a
+ * function returning it, which runs (once) when the package is first used.
+ */
+export function useBindings(bindingsOrLoad) {
+  if (typeof bindingsOrLoad === 'function') {
+    wasm = null;
+    load = bindingsOrLoad;
+    return;
+  }
+  load = null;
+  wasm = bindingsOrLoad;
+  codes = null;
+  facts = null;
+  headerNames = null;
   // The Memory object never changes; its buffer does when it grows (see areaFor()).
-  memory = bindings.wasmMemory();
+  memory = bindingsOrLoad.wasmMemory();
   area = new Uint8Array(0);
 }
 
 /** @internal The loaded wasm-bindgen module (the debugger page's glue uses it too). */
 export function bindings() {
   if (wasm === null) {
+    // Loaded here, before the caller writes anything into wasm memory and with no user code
+    // in between; a loader that throws is tried again by the next call.
+    if (load !== null) {
+      useBindings(load());
+      return wasm;
+    }
     throw new WebhookError(
       'NOT_INITIALIZED',
       'digivault-webhooks is not initialised: call `await init()` once before using it in a browser',
@@ -39,10 +61,17 @@ export function bindings() {
  */
 export const JS_ERROR_CODES = Object.freeze({ BODY_ALREADY_PARSED: 500, NOT_INITIALIZED: 400, INVALID_REQUEST: 400 });
 
+/** The core's facts: `{ statuses, maxPayloadBytes, dedupTtlSeconds }`; no statuses before init. */
+function coreFacts() {
+  if (facts === null && (wasm !== null || load !== null)) facts = bindings().coreFacts();
+  return facts ?? { statuses: {} };
+}
+
 /** The core's defaults: `{ maxPayloadBytes, dedupTtlSeconds }` (1 MiB, 48 h). */
 export function defaultLimits() {
   bindings();
-  return { maxPayloadBytes: facts.maxPayloadBytes, dedupTtlSeconds: facts.dedupTtlSeconds };
+  const { maxPayloadBytes, dedupTtlSeconds } = coreFacts();
+  return { maxPayloadBytes, dedupTtlSeconds };
 }
 
 /** An error with a stable `code` (and a JSON `path` for invalid events). */
@@ -51,14 +80,17 @@ export class WebhookError extends Error {
     super(message);
     this.name = 'WebhookError';
     this.code = code;
-    this.status = status ?? JS_ERROR_CODES[code] ?? facts.statuses[code] ?? 400;
+    this.status = status ?? JS_ERROR_CODES[code] ?? coreFacts().statuses[code] ?? 400;
     if (path !== undefined) this.path = path;
   }
 }
 
 function lastError(status) {
   const info = wasm.takeError();
-  if (info === undefined) return new WebhookError(codes[status - 1] ?? 'UNKNOWN', 'unknown failure');
+  if (info === undefined) {
+    codes ??= wasm.errorCodes();
+    return new WebhookError(codes[status - 1] ?? 'UNKNOWN', 'unknown failure');
+  }
   return new WebhookError(info.code, info.message, info);
 }
 
@@ -244,6 +276,7 @@ export function findSignature(signatureOrHeaders) {
   bindings();
   if (signatureOrHeaders === undefined || signatureOrHeaders === null) return '';
   if (typeof signatureOrHeaders === 'string') return signatureOrHeaders;
+  headerNames ??= wasm.signatureHeaders();
   if (typeof signatureOrHeaders.get === 'function') {
     for (const name of headerNames) {
       const value = signatureOrHeaders.get(name);

@@ -127,8 +127,9 @@ type WasmModule = typeof globalThis extends { WebAssembly: { Module: { prototype
 
 /**
  * Loads the wasm; required once in browsers (from next to web.js, or from `input`: the URL a
- * bundler gives for `digivault-webhooks/wasm`, a Response, the bytes or a compiled module),
- * a no-op elsewhere.
+ * bundler gives for `digivault-webhooks/wasm`, a Response, the bytes or a compiled module).
+ * Optional in Node, Deno and Bun, which compile the module at the first call that needs it:
+ * there, `init()` compiles it now (e.g. at server start-up).
  */
 export declare function init(input?: string | URL | Request | Response | ArrayBuffer | ArrayBufferView | WasmModule): Promise<void>;
 

@@ -27,7 +27,7 @@ pub const DEFAULT_FORWARD_TIMEOUT_MS: u64 = 25_000;
 pub const MAX_FORWARD_TIMEOUT_MS: u64 = 28_000;
 
 /// Every setting the receiver reads: `(name, is_secret, what it does)`.
-pub const VARS: [(&str, bool, &str); 16] = [
+pub const VARS: [(&str, bool, &str); 17] = [
     (
         "WEBHOOK_SECRET",
         true,
@@ -62,6 +62,12 @@ pub const VARS: [(&str, bool, &str); 16] = [
         "DEDUP_TTL_SECONDS",
         false,
         "how long a forwarded event id is remembered (default 172800)",
+    ),
+    (
+        "LEDGER_SINCE",
+        false,
+        "with LEDGER and DEDUP: when LEDGER was bound (unix seconds); KV's done: markers are read \
+         only until DEDUP_TTL_SECONDS after it (unset: on every new id; 0: never)",
     ),
     (
         "FORWARD_TIMEOUT_MS",
@@ -210,6 +216,9 @@ pub struct Settings {
     pub max_event_age_seconds: Option<u64>,
     /// Lifetime of a "forwarded" marker in KV (`DEDUP_TTL_SECONDS`).
     pub dedup_ttl_seconds: u64,
+    /// With `LEDGER`: until when (unix seconds) KV's `done:` markers of ids forwarded before
+    /// the switch are read: `LEDGER_SINCE` + `DEDUP_TTL_SECONDS`; `None` (unset): always.
+    pub kv_done_reads_until: Option<u64>,
     /// Where events are forwarded (`FORWARD_URL`); empty in [`ReceiverMode::Development`].
     pub forward_url: String,
     /// Origin timeout in milliseconds (`FORWARD_TIMEOUT_MS`).
@@ -321,6 +330,13 @@ impl Settings {
             ));
         }
 
+        // The markers written in KV mode live DEDUP_TTL_SECONDS at most: after that, reading
+        // them on every new id only costs a subrequest.
+        let kv_done_reads_until = match get("LEDGER_SINCE") {
+            None => None,
+            Some(_) => Some(number(&get, "LEDGER_SINCE", 0)?.saturating_add(dedup_ttl_seconds)),
+        };
+
         let delivery = DeliverySettings::from_vars(&get, max_body_bytes)?;
         delivery.check_ledger(dedup_store == DedupStore::Ledger)?;
         let listen = ListenSettings::from_vars(&get)?;
@@ -342,6 +358,7 @@ impl Settings {
             max_body_bytes,
             max_event_age_seconds,
             dedup_ttl_seconds,
+            kv_done_reads_until,
             forward_url,
             forward_timeout_ms,
             rotating: secrets.len() > 1,
@@ -350,6 +367,13 @@ impl Settings {
             mode,
         };
         Ok((settings, secrets))
+    }
+
+    /// With `LEDGER` and `DEDUP`: whether a new id's `done:` marker in KV is read at
+    /// `now_seconds` (see [`Settings::kv_done_reads_until`]).
+    pub fn reads_kv_done(&self, now_seconds: u64) -> bool {
+        self.kv_done_reads_until
+            .is_none_or(|until| now_seconds < until)
     }
 
     /// `Retry-After` for a delivery that found its event in flight: the time the

@@ -58,6 +58,8 @@ pub enum Outcome {
     NoListener,
     /// The listen hub could not be reached (503, retryable).
     ListenUnavailable,
+    /// The ops script (admin API, listen) could not be reached (503, nothing done).
+    OpsUnavailable,
 }
 
 impl Outcome {
@@ -385,6 +387,17 @@ impl Reply {
             Outcome::Unauthorized,
             "UNAUTHORIZED",
             "a valid admin token is required: Authorization: Bearer <ADMIN_TOKEN>".to_owned(),
+        )
+    }
+
+    /// 503 `OPS_UNAVAILABLE`: the webhook script could not reach the ops script for a request
+    /// under `/admin` or `/listen` (webhooks are not affected).
+    pub fn ops_unavailable() -> Self {
+        Self::error(
+            503,
+            Outcome::OpsUnavailable,
+            "OPS_UNAVAILABLE",
+            "the ops script (admin API, listen) is unavailable; retry later".to_owned(),
         )
     }
 

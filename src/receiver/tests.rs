@@ -135,6 +135,30 @@ fn settings_parse() {
 }
 
 #[test]
+fn ledger_since_bounds_the_kv_done_reads_to_the_switch_period() {
+    // Unset: read on every new id (markers from before the switch may exist).
+    let receiver = receiver_with(&[]).unwrap();
+    assert_eq!(receiver.settings().kv_done_reads_until, None);
+    assert!(receiver.settings().reads_kv_done(u64::MAX));
+    // Set: until the last marker written in KV mode has expired.
+    let receiver =
+        receiver_with(&[("LEDGER_SINCE", "1000"), ("DEDUP_TTL_SECONDS", "300")]).unwrap();
+    let settings = receiver.settings();
+    assert_eq!(settings.kv_done_reads_until, Some(1300));
+    assert!(settings.reads_kv_done(1299));
+    assert!(!settings.reads_kv_done(1300));
+    // 0: the Worker never ran in KV mode, nothing to read.
+    let receiver = receiver_with(&[("LEDGER_SINCE", "0")]).unwrap();
+    assert!(!receiver.settings().reads_kv_done(172_800));
+    let err = receiver_with(&[("LEDGER_SINCE", "yesterday")]).unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("LEDGER_SINCE must be a whole number"),
+        "{err}"
+    );
+}
+
+#[test]
 fn routes() {
     let receiver = default_receiver();
     assert_eq!(receiver.route("POST", "/webhooks"), Route::Webhook);

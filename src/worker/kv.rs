@@ -8,7 +8,7 @@ use worker::{Date, KvStore};
 
 use super::forward::Sent;
 use super::local::{local, now_ms, Claim};
-use super::Delivery;
+use super::webhook::Delivery;
 use crate::receiver::{DedupKeys, DedupState, LogLine, Outcome, Reply, Seen, LEASE_TTL_SECONDS};
 
 /// Decides, forwards (through `forward`, run only when this delivery claimed the id) and

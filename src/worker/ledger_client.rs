@@ -1,6 +1,7 @@
 //! The Worker's side of the ledger protocol: `POST https://ledger/<op>` to a shard object.
 
 use serde::de::DeserializeOwned;
+#[cfg(feature = "worker-ops")]
 use serde::Serialize;
 use worker::js_sys::Uint8Array;
 use worker::{web_sys, ObjectNamespace, Request, Stub};
@@ -42,6 +43,7 @@ pub(crate) async fn call_raw<R: DeserializeOwned>(
 }
 
 /// [`call_raw`] with a JSON request.
+#[cfg(feature = "worker-ops")]
 pub(crate) async fn call<Q: Serialize, R: DeserializeOwned>(
     ledger: &ObjectNamespace,
     shard: u32,

@@ -11,7 +11,7 @@ use worker::{Delay, KvStore, ObjectNamespace, Stub};
 
 use super::forward::Sent;
 use super::local::{local, now_ms};
-use super::Delivery;
+use super::webhook::Delivery;
 use crate::receiver::ledger::{
     lease_ms, shard_name, ClaimReply, ClaimRequest, DoneRequest, LedgerRequest, ReleaseRequest,
 };
@@ -61,6 +61,8 @@ pub async fn deliver(
         lease_ms: lease_ms(settings.forward_timeout_ms),
         done_ttl_ms,
     });
+    // KV only while markers from before the switch can still exist (LEDGER_SINCE).
+    let kv = kv.filter(|_| settings.reads_kv_done(now_ms() / 1000));
     let (claimed, kv_done) = join(call(&stub, &claim), kv_done(kv, &delivery.keys.done)).await;
     let token = match claimed.and_then(|reply| parse::<ClaimReply>(&reply)) {
         Err(err) => {

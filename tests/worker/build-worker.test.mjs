@@ -3,8 +3,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
+import { gzipSync } from 'node:zlib';
 
-import { SHIM_WORKER_VERSION, checkWorkerVersion, classExports, handlers, lockedVersion } from '../../scripts/build-worker.mjs';
+import { HOT_WASM_GZIP_BUDGET, SHIM_WORKER_VERSION, checkBudget, checkWorkerVersion, classExports, handlers, lockedVersion } from '../../scripts/build-worker.mjs';
 import { ROOT } from './helpers.mjs';
 
 const lock = readFileSync(`${ROOT}Cargo.lock`, 'utf8');
@@ -36,10 +37,23 @@ test('the shim wires exported event functions and classes as worker-build 0.8.7 
   assert.equal(classExports(bindings), 'export const EventLedger = new Proxy(exports.EventLedger, classProxyHooks);\n');
 });
 
-test('the built module exports the fetch entry point and the EventLedger class', () => {
+test('the webhook script exports the fetch entry point and the EventLedger class; the ops script no class', () => {
   const built = readFileSync(`${ROOT}build/index.js`, 'utf8');
   assert.match(built, /\.prototype\.fetch=function/);
   assert.match(built, /export\s*\{[^}]*\bEventLedger\b[^}]*\bas default\b/);
   assert.doesNotMatch(built, /import source /);
   assert.match(built, /from"\.\/index_bg\.wasm"/);
+  const ops = readFileSync(`${ROOT}build/ops/index.js`, 'utf8');
+  assert.match(ops, /\.prototype\.fetch=function/);
+  assert.match(ops, /export\s*\{[^}]*\bas default\b/);
+  assert.doesNotMatch(ops, /EventLedger/);
+});
+
+test("the webhook script's .wasm is within its gzip budget, and a build over it fails", () => {
+  const gzip = gzipSync(readFileSync(`${ROOT}build/index_bg.wasm`), { level: 9 }).length;
+  assert.ok(gzip <= HOT_WASM_GZIP_BUDGET, `${gzip} B gzip, budget ${HOT_WASM_GZIP_BUDGET} B`);
+  assert.doesNotThrow(() => checkBudget({ gzip: HOT_WASM_GZIP_BUDGET }));
+  assert.throws(() => checkBudget({ gzip: HOT_WASM_GZIP_BUDGET + 1 }), /over its budget/);
+  const ops = gzipSync(readFileSync(`${ROOT}build/ops/index_bg.wasm`), { level: 9 }).length;
+  console.log(`webhook script ${gzip} B gzip (budget ${HOT_WASM_GZIP_BUDGET} B), ops script ${ops} B gzip`);
 });

@@ -157,6 +157,27 @@ describe('two isolates sharing one ledger', () => {
   });
 });
 
+describe('LEDGER_SINCE: the KV read of the switch period, bounded', () => {
+  test('once the switch is behind, a new id costs no KV read: a KV done: marker is no longer seen', async () => {
+    const origin = await startOrigin();
+    // LEDGER_SINCE 0: the switch (and every marker KV mode wrote) is more than DEDUP_TTL_SECONDS ago.
+    const locations = await startLocations({ vars: { ...VARS, FORWARD_URL: origin.url, LEDGER_SINCE: '0' } });
+    try {
+      const body = eventBody();
+      await locations.kvPut(`done:${idOf(body)}`, '1', { expirationTtl: 3600 });
+      const r = await read(await locations.b.post(body));
+      assert.equal(r.status, 200);
+      assert.equal(r.json.status, 'forwarded', 'the stale marker was not read');
+      // The ledger still decides: the next copy is a duplicate.
+      assert.equal((await read(await locations.a.post(body))).json.status, 'duplicate');
+      assert.equal(origin.received.filter((f) => f.headers['x-digivault-event-id'] === idOf(body)).length, 1);
+    } finally {
+      await locations.dispose();
+      await origin.close();
+    }
+  });
+});
+
 describe('KV mode (no LEDGER), for comparison', () => {
   test('concurrent copies across two isolates: forwarded twice is reported, not asserted', async (t) => {
     const origin = await startOrigin();

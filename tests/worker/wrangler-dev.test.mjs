@@ -37,6 +37,8 @@ before(async () => {
     join(ROOT, 'node_modules/.bin/wrangler'),
     [
       'dev',
+      '-c', 'wrangler.toml',
+      '-c', 'ops/wrangler.toml',
       '--ip', '127.0.0.1',
       '--port', String(port),
       '--inspector-port', String(inspectorPort),

@@ -160,7 +160,7 @@ impl ListenHub {
 
     fn settings(&self) -> ListenSettings {
         // Validated again by the Worker's own settings; a bad value there stops the Worker.
-        ListenSettings::from_vars(&|name: &str| super::super::var(&self.env, name))
+        ListenSettings::from_vars(&|name: &str| crate::worker::var(&self.env, name))
             .ok()
             .flatten()
             .unwrap_or_default()

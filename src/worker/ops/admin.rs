@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use worker::ObjectNamespace;
 
-use super::ledger_client::call;
+use super::super::ledger_client::call;
 use crate::receiver::ledger::{shard_of, LEDGER_SHARDS};
 use crate::receiver::{
     admin_request, merge_pages, op, AdminRequest, AdminToken, EventQuery, EventView, ListReply,
