@@ -42,18 +42,34 @@ async function server(onRequest = () => {}) {
 
 async function start(vars) {
   const before = new Set(workerdPids());
+  const common = { modules: true, modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }], compatibilityDate: '2026-04-20' };
+  // The two scripts as deployed: the webhook script (serving) and the ops script behind OPS.
   const mf = new Miniflare({
     host: '127.0.0.1',
     port: 0,
     handleStructuredLogs: () => {},
-    compatibilityDate: '2026-04-20',
-    scriptPath: `${ROOT}build/index.js`,
-    modules: true,
-    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
-    durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true }, LISTEN: { className: 'ListenHub', useSQLite: true } },
-    kvNamespaces: ['DEDUP'],
-    ratelimits: { RATE_LIMITER: { simple: { limit: 1_000_000_000, period: 60 } } },
-    bindings: { WEBHOOK_SECRET: SECRET, ...vars },
+    workers: [
+      {
+        ...common,
+        name: 'receiver',
+        scriptPath: `${ROOT}build/index.js`,
+        durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } },
+        kvNamespaces: ['DEDUP'],
+        ratelimits: { RATE_LIMITER: { simple: { limit: 1_000_000_000, period: 60 } } },
+        serviceBindings: { OPS: 'ops' },
+        bindings: { WEBHOOK_SECRET: SECRET, ...vars },
+      },
+      {
+        ...common,
+        name: 'ops',
+        scriptPath: `${ROOT}build/ops/index.js`,
+        durableObjects: {
+          LISTEN: { className: 'ListenHub', useSQLite: true },
+          LEDGER: { className: 'EventLedger', scriptName: 'receiver', useSQLite: true },
+        },
+        bindings: vars.LISTEN_TOKEN ? { LISTEN_TOKEN: vars.LISTEN_TOKEN } : {},
+      },
+    ],
   });
   const base = String(await mf.ready).replace(/\/$/, '');
   const pids = workerdPids().filter((pid) => !before.has(pid));

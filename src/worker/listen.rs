@@ -9,7 +9,7 @@ use std::time::Duration;
 use worker::{console_error, Context, Delay, Env, Request};
 
 use super::forward::Sent;
-use crate::receiver::listen::{EventMeta, PublishReply};
+use crate::receiver::listen::{EventMeta, PUBLISH_NO_LISTENER_STATUS, PUBLISH_STORED_STATUS};
 use crate::receiver::{Accepted, OriginResult, Outcome, Reply};
 
 /// The ops script's path for the notice (`src/worker/ops/listen`).
@@ -34,8 +34,9 @@ pub(crate) fn event_meta(
     }
 }
 
-/// One publish through the ops script: the hub's answer, or why there is none.
-async fn publish_once(env: &Env, framed: &[u8]) -> Result<PublishReply, String> {
+/// One publish through the ops script: whether the event is stored for at least one
+/// listener (or was before), or why there is no answer. Only the status is read.
+async fn publish_once(env: &Env, framed: &[u8]) -> Result<bool, String> {
     let init = worker::web_sys::RequestInit::new();
     init.set_method("POST");
     init.set_body(&worker::js_sys::Uint8Array::from(framed));
@@ -50,15 +51,12 @@ async fn publish_once(env: &Env, framed: &[u8]) -> Result<PublishReply, String> 
         Ok(ops) => ops.fetch_request(request).await,
         Err(err) => Err(err),
     };
-    let mut response = response.map_err(|err| err.to_string())?;
-    let text = response.text().await.map_err(|err| err.to_string())?;
-    if response.status_code() != 200 {
-        return Err(format!(
-            "the ops script answered {}: {text}",
-            response.status_code()
-        ));
+    let status = response.map_err(|err| err.to_string())?.status_code();
+    match status {
+        PUBLISH_STORED_STATUS => Ok(true),
+        PUBLISH_NO_LISTENER_STATUS => Ok(false),
+        status => Err(format!("the ops script answered {status}")),
     }
-    serde_json::from_slice(text.as_bytes()).map_err(|err| format!("unreadable hub reply: {err}"))
 }
 
 /// Development mode: the publish IS the delivery, awaited before DigiVault's answer. Told as
@@ -66,8 +64,8 @@ async fn publish_once(env: &Env, framed: &[u8]) -> Result<PublishReply, String> 
 /// when no listener is registered, unreachable when the hub failed.
 pub(crate) async fn publish_now(env: &Env, meta: &EventMeta, body: &[u8]) -> Sent {
     let (result, detail) = match publish_once(env, &meta.frame(body)).await {
-        Ok(PublishReply::Queued { listeners: 0 }) => (OriginResult::Status(503), None),
-        Ok(_) => (OriginResult::Status(202), None),
+        Ok(false) => (OriginResult::Status(503), None),
+        Ok(true) => (OriginResult::Status(202), None),
         Err(err) => (OriginResult::Unreachable, Some(err)),
     };
     Sent {

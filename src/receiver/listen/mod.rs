@@ -18,7 +18,8 @@ pub use backlog::{overflow, registered, window_room, MAX_WINDOW_BYTES, MAX_WINDO
 pub use protocol::{
     listen_request, ClientMessage, EventMeta, Hello, ListenQuery, PublishReply, ServerNotice,
     CLOSE_MALFORMED, CLOSE_REPLACED, DEFAULT_LISTENER_NAME, LISTEN_ORIGIN, LISTEN_PATH,
-    MAX_ACKS_PER_MESSAGE, MAX_NAME_CHARS, PUBLISH_OP,
+    MAX_ACKS_PER_MESSAGE, MAX_NAME_CHARS, PUBLISH_NO_LISTENER_STATUS, PUBLISH_OP,
+    PUBLISH_STORED_STATUS,
 };
 pub use settings::{
     ListenSettings, ReceiverMode, DEFAULT_LISTEN_MAX_BACKLOG, DEFAULT_LISTEN_RETENTION_SECONDS,

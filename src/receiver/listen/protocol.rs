@@ -173,9 +173,25 @@ pub struct EventMeta {
 
 impl EventMeta {
     /// The metadata as one JSON line, then the raw body. (JSON escapes every newline
-    /// inside strings, so the first `\n` ends the metadata.)
+    /// inside strings, so the first `\n` ends the metadata.) Written field by field: the
+    /// webhook script writes frames and never reads one, and a derived serializer would cost
+    /// its size budget more than these lines.
     pub fn frame(&self, body: &[u8]) -> Vec<u8> {
-        let mut framed = serde_json::to_vec(self).unwrap_or_default();
+        let quote = |text: &str| serde_json::to_string(text).unwrap_or_default();
+        let content_type = self
+            .content_type
+            .as_deref()
+            .map(|value| format!(r#","content_type":{}"#, quote(value)))
+            .unwrap_or_default();
+        let line = format!(
+            r#"{{"id":{},"type":{},"received_at":{}{content_type},"signature_header":{},"signature":{}}}"#,
+            quote(&self.id),
+            quote(&self.event_type),
+            self.received_at,
+            quote(&self.signature_header),
+            quote(&self.signature),
+        );
+        let mut framed = line.into_bytes();
         framed.push(b'\n');
         framed.extend_from_slice(body);
         framed
@@ -194,6 +210,22 @@ impl EventMeta {
         let end = memchr::memchr(b'\n', framed)?;
         let meta = serde_json::from_slice(&framed[..end]).ok()?;
         Some((meta, &framed[end + 1..]))
+    }
+}
+
+/// The ops script's status for a publish the hub stored (or had stored before): the
+/// webhook script reads only the status, never a body.
+pub const PUBLISH_STORED_STATUS: u16 = 200;
+/// The ops script's status for a publish nobody is registered for (nothing stored).
+pub const PUBLISH_NO_LISTENER_STATUS: u16 = 204;
+
+impl PublishReply {
+    /// The status the ops script answers the webhook script with.
+    pub fn status(self) -> u16 {
+        match self {
+            Self::Queued { listeners: 0 } => PUBLISH_NO_LISTENER_STATUS,
+            _ => PUBLISH_STORED_STATUS,
+        }
     }
 }
 

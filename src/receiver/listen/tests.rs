@@ -214,7 +214,26 @@ fn frames_carry_the_exact_body() {
     let body: Vec<u8> = (0..=255u8).cycle().take(70_000).collect();
     let framed = meta.frame(&body);
     let (back, raw) = EventMeta::unframe(&framed).unwrap();
-    assert_eq!((back, raw), (meta, &body[..]));
+    assert_eq!((back, raw), (meta.clone(), &body[..]));
+    // The hand-written line is the derived serializer's JSON, field for field.
+    let line = &framed[..framed.iter().position(|b| *b == b'\n').unwrap()];
+    assert_eq!(line, serde_json::to_vec(&meta).unwrap().as_slice());
+    let tricky = EventMeta {
+        id: "a\"\n\u{0}é".into(),
+        content_type: None,
+        ..meta
+    };
+    let framed = tricky.frame(b"x");
+    assert_eq!(EventMeta::unframe(&framed), Some((tricky, &b"x"[..])));
+    assert_eq!(
+        PublishReply::Queued { listeners: 0 }.status(),
+        PUBLISH_NO_LISTENER_STATUS
+    );
+    assert_eq!(
+        PublishReply::Queued { listeners: 2 }.status(),
+        PUBLISH_STORED_STATUS
+    );
+    assert_eq!(PublishReply::Duplicate.status(), PUBLISH_STORED_STATUS);
     assert_eq!(EventMeta::unframe(b"{\"id\":1}\nbody"), None);
 }
 

@@ -11,7 +11,9 @@ use worker::wasm_bindgen::JsValue;
 use worker::{Env, ObjectNamespace, Request, Response};
 
 use super::super::var;
-use crate::receiver::listen::{listen_request, LISTEN_ORIGIN, PUBLISH_OP};
+use crate::receiver::listen::{
+    listen_request, PublishReply, LISTEN_ORIGIN, PUBLISH_NO_LISTENER_STATUS, PUBLISH_OP,
+};
 use crate::receiver::{query_of, AdminToken, Reply};
 
 /// The webhook script's notice of a new verified event: one [`EventMeta`] frame
@@ -69,18 +71,27 @@ pub async fn connect(req: Request, env: &Env) -> Result<Response, Reply> {
         .map_err(|_| Reply::listen_unavailable())
 }
 
-/// The publish notice: the frame goes to the hub's publish op; its JSON answer comes back.
-/// Without `LISTEN` (or `LISTEN_TOKEN`) there is nobody to store for: `{"listeners":0}`.
+/// The publish notice: the frame goes to the hub's publish op; its answer comes back as a
+/// status ([`PublishReply::status`]: 200 stored, 204 nobody registered) with the hub's JSON.
+/// Without `LISTEN` (or `LISTEN_TOKEN`) there is nobody to store for: 204.
 pub async fn publish(mut req: Request, env: &Env) -> worker::Result<Response> {
     let listening = var(env, "LISTEN_TOKEN").is_some_and(|token| !token.trim().is_empty());
     let stub = hub_binding(env).as_ref().and_then(hub_stub);
     let (true, Some(stub)) = (listening, stub) else {
-        return Response::ok(r#"{"result":"queued","listeners":0}"#);
+        return Ok(Response::empty()?.with_status(PUBLISH_NO_LISTENER_STATUS));
     };
     let body = req.bytes().await?;
-    let text =
-        super::super::ledger_client::post(&stub, &format!("{LISTEN_ORIGIN}{PUBLISH_OP}"), &body)
-            .await
-            .map_err(worker::Error::RustError)?;
-    Response::ok(text)
+    let url = format!("{LISTEN_ORIGIN}{PUBLISH_OP}");
+    let text = super::super::ledger_client::post(&stub, &url, &body)
+        .await
+        .map_err(worker::Error::RustError)?;
+    let reply: PublishReply =
+        serde_json::from_str(&text).map_err(|err| worker::Error::RustError(err.to_string()))?;
+    // A 204 has no body.
+    match reply.status() {
+        PUBLISH_NO_LISTENER_STATUS => {
+            Ok(Response::empty()?.with_status(PUBLISH_NO_LISTENER_STATUS))
+        }
+        status => Ok(Response::ok(text)?.with_status(status)),
+    }
 }
