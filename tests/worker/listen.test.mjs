@@ -263,4 +263,19 @@ describe('listen beside an origin (forward mode)', () => {
     const response = await plain.fetch('/listen', { headers: { authorization: `Bearer ${LISTEN_TOKEN}`, upgrade: 'websocket' } });
     assert.equal(response.status, 404);
   });
+
+  test('durable mode: the store winner is handed over once; DigiVault\'s duplicates are not', async () => {
+    const origin = await startOrigin();
+    cleanups.push(() => origin.close());
+    const worker = await devWorker({ vars: { ...DEV_VARS, FORWARD_URL: origin.url, DELIVERY_MODE: 'durable' } });
+    assert.deepEqual(await (await worker.fetch('/health')).json(), { status: 'ok', mode: 'durable' });
+    const server = await local();
+    const listener = cli(['--url', worker.url, '--forward-to', server.url]);
+    await listener.connected();
+    const bodies = Array.from({ length: 20 }, () => eventBody());
+    await postAll(worker, bodies, 202);
+    await postAll(worker, bodies.slice(0, 5), 200);
+    assertExact(await acceptedExactly(server, 20), bodies);
+    await waitFor(() => origin.received.length >= 20, 'the durable deliveries');
+  });
 });
