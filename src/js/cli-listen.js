@@ -291,11 +291,24 @@ export async function listenCommand(argv, { stdout, stderr, env, signal, fetch: 
         }
         wakeQueue();
       });
-      socket.addEventListener('error', () => {});
-      socket.addEventListener('close', (event) => {
+      let settled = false;
+      const settle = (code, reason) => {
+        if (settled) return;
+        settled = true;
         state.socket = undefined;
-        resolve({ opened, code: event.code, reason: event.reason });
+        resolve({ opened, code, reason });
+      };
+      // Node 22's WebSocket reports a failed connection with 'error' alone (no 'close').
+      socket.addEventListener('error', () => {
+        if (opened) return;
+        settle(1006, 'connection failed');
+        try {
+          socket.close();
+        } catch {
+          // never opened
+        }
       });
+      socket.addEventListener('close', (event) => settle(event.code, event.reason));
     });
 
   let failures = 0;

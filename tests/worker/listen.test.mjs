@@ -224,6 +224,27 @@ describe('listen, development mode (no FORWARD_URL)', () => {
     assert.equal(server.received.length, 10);
   });
 
+  test('the CLI waits for a Worker that is not up yet (Node 22 and Node 20 clients)', async () => {
+    const port = await freePort();
+    const server = await local();
+    const url = `http://127.0.0.1:${port}`;
+    const on22 = cli(['--url', url, '--forward-to', server.url, '--name', 'n22'], { node: `${ROOT}node_modules/node22/bin/node` });
+    const on20 = cli(['--url', url, '--forward-to', server.url, '--name', 'n20']);
+    const retrying = (p) => p.err.some((line) => /could not connect \(.*\); reconnecting in/.test(line));
+    await waitFor(() => retrying(on22) && retrying(on20), 'both CLIs retrying');
+    const worker = await startWorker({ ledger: true, hub: true, port, vars: DEV_VARS });
+    cleanups.push(() => worker.dispose());
+    await on22.connected();
+    await on20.connected();
+    const bodies = Array.from({ length: 5 }, () => eventBody());
+    await postAll(worker, bodies);
+    await waitFor(() => server.accepted().length >= 10, 'each name got every event');
+    const ids = server.accepted().map((r) => r.headers['x-digivault-event-id']);
+    for (const body of bodies) assert.equal(ids.filter((id) => id === JSON.parse(body).id).length, 2);
+    assert.equal(await on22.stop(), 0);
+    assert.equal(await on20.stop(), 0);
+  });
+
   test('a Worker restart mid-stream (state persisted) loses nothing', async () => {
     const persist = mkdtempSync(join(tmpdir(), 'listen-restart-'));
     cleanups.push(() => rmSync(persist, { recursive: true, force: true }));
