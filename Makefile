@@ -86,10 +86,19 @@ test-js: build-pkg
 
 ## The packed tarball installed into throwaway projects and built as users build (tests/consumers/):
 ## esbuild and Vite browser bundles in Chromium, esbuild and bun server bundles, tsc over the
-## README's snippets and user-style projects, Deno with --allow-net only; then the release
+## package README's snippets (docs/npm.md) and user-style projects, Deno with --allow-net only; then the release
 ## checks (changelog version, licenses, npm and cargo publish --dry-run).
 test-consumers: build-pkg setup-browser
 	node --test --test-timeout=600000 tests/consumers/
+
+## The docs are tested (tests/docs/): links between the guides resolve (files and headings);
+## TypeScript/JavaScript blocks compile against pkg/; wrangler.toml blocks and the settings table
+## match wrangler.toml and the receiver's VARS; the CLI commands run against a local server;
+## make targets, wrangler commands and scripts named in shell blocks exist. A few seconds.
+.PHONY: test-docs
+TEST_STAGES += test-docs
+test-docs: build-pkg
+	node --test --test-concurrency=3 tests/docs/
 
 ## Benchmarks (not tests): figures and ratios, printed.
 bench: bench-npm bench-worker
@@ -146,11 +155,11 @@ chaos-short: build-pkg build-worker
 	node scripts/chaos.mjs --events 500
 	node scripts/chaos.mjs --mode durable --events 300
 
-## The long form (figures in README.md, Reliability): 5000 events, 1 min of the retry schedule = 100 ms.
+## The long form (figures in docs/development.md, Reliability): 5000 events, 1 min of the retry schedule = 100 ms.
 chaos-long: build-pkg build-worker
 	node scripts/chaos.mjs --events 5000 --duplicate-share 0.3 --time-scale 600 --outage-ms 3000 --outage-every-ms 60000 --seed 7
 
-## The long form in durable mode (figures in README.md, Reliability): 2000 events, the receiver's own schedule.
+## The long form in durable mode (figures in docs/development.md, Reliability): 2000 events, the receiver's own schedule.
 chaos-long-durable: build-pkg build-worker
 	node scripts/chaos.mjs --mode durable --events 2000 --duplicate-share 0.3 --seed 7
 
@@ -161,10 +170,9 @@ bench-timing: build-pkg
 	node bench/timing/node.mjs 200000
 
 ## The main job: the Worker on http://127.0.0.1:8787 (wrangler dev, local KV) and a demo origin,
-## serving the debugger page at /. First installs what it needs and builds www/pkg/ (the suite's
-## stages, in parallel, with progress lines); wrangler's [build] command then builds build/.
+## serving the debugger page at /. scripts/dev.mjs installs and builds what is missing (the
+## suite's stages), makes one development build of the Worker, then one per change in src/.
 dev:
-	node scripts/test-suite.mjs build-www
 	scripts/dev.sh
 
 ## Benchmark (not a test): this Worker against a hand-written JS reference, both in wrangler dev.

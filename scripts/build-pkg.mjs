@@ -1,13 +1,13 @@
 // Builds the npm package into pkg/ from scratch: the wasm core (cargo + wasm-bindgen +
-// wasm-opt) once, the JS glue from src/js/, the types, the README (from README.md's npm
-// section), the license texts, the changelog and a generated package.json.
+// wasm-opt) once, the JS glue from src/js/, the types, the README (from the npm guide's
+// package section, docs/npm.md), the license texts, the changelog and a generated package.json.
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 import { buildWasm, root } from './wasm.mjs';
 import { JS_ERROR_CODES } from '../src/js/api.js';
-import { packageReadme } from './package-readme.mjs';
+import { NPM_GUIDE, packageReadme } from './package-readme.mjs';
 
 const pkg = join(root, 'pkg');
 const glue = join(root, 'src', 'js');
@@ -90,7 +90,7 @@ writeFileSync(join(pkg, 'events.d.cts'), eventTypes);
 writeFileSync(join(pkg, 'index.d.ts'), declarations);
 writeFileSync(join(pkg, 'index.d.cts'), declarations.replaceAll("from './events.js'", "from './events.cjs'"));
 
-writeFileSync(join(pkg, 'README.md'), packageReadme(readFileSync(join(root, 'README.md'), 'utf8')));
+writeFileSync(join(pkg, 'README.md'), packageReadme(readFileSync(join(root, NPM_GUIDE), 'utf8')));
 for (const file of ['LICENSE-MIT', 'LICENSE-APACHE', 'CHANGELOG.md']) cpSync(join(root, file), join(pkg, file));
 
 const types = { import: './index.d.ts', require: './index.d.cts' };
@@ -123,7 +123,7 @@ const manifest = {
     './web': esmEntry('./web.js'),
     './workerd': esmEntry('./workerd.js'),
     './node': nodeEntry,
-    // The .wasm itself, for bundlers that do not copy it next to web.js (README: Bundlers).
+    // The .wasm itself, for bundlers that do not copy it next to web.js (docs/npm.md: Browsers and bundlers).
     './wasm': { types: './wasm.d.ts', default: './wasm/digivault_webhooks_bg.wasm' },
     './package.json': './package.json',
   },

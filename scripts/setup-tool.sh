@@ -6,8 +6,8 @@
 # (The Worker needs no worker-build: scripts/build-worker.mjs does its steps.)
 # No registry we reach ships prebuilt wasm-bindgen-cli, so it compiles from
 # crates.io, with a cheaper profile than release: they run for well under a second per build,
-# and opt-level 1 without the TLS code we never use compiles in about half the time (README,
-# "Tests": the measured floor).
+# and opt-level 1 without the TLS code we never use compiles in about half the time (docs/development.md,
+# "The test suite": the measured floor).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools_root="${TOOLS_ROOT:-${CARGO_HOME:-$HOME/.cargo}}"

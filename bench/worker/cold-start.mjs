@@ -3,7 +3,9 @@
 // `GET /health` answer and to the first forwarded webhook's answer after it (which, with
 // LEDGER, instantiates the ledger's Durable Object), for the Rust Worker as built and the
 // hand-written JS reference (bench/worker/reference/worker.js: WebCrypto, KV dedup, forward),
-// sampled in turns (A B C C B A ...) and printed as medians and ratios to the JS reference.
+// sampled in turns (A B C C B A ...) and printed as medians and ratios to the JS reference;
+// wall time, and workerd's CPU time for the two requests (10 ms ticks from /proc: coarse, but
+// less swayed than wall time by other processes on a shared machine).
 //
 //   node bench/worker/cold-start.mjs            (after make build-worker; BENCH_ROUNDS, default 8)
 //   BENCH_VARIANTS=1 node bench/worker/cold-start.mjs   also the split's alternatives, after
@@ -12,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Miniflare } from 'miniflare';
 
-import { ROOT, SECRET, median, signedEvent, startOrigin } from './common.mjs';
+import { ROOT, SECRET, cpuSeconds, median, signedEvent, startOrigin, workerdPids } from './common.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const children = [];
@@ -60,11 +62,14 @@ if (process.env.BENCH_VARIANTS) {
 let counter = 0;
 /** One cold sample: ms to the first /health, then to the first forwarded webhook. */
 async function sample(workers) {
+  const before = new Set(workerdPids());
   const started = performance.now();
   const mf = new Miniflare({ compatibilityDate: '2026-04-20', handleStructuredLogs: () => {}, workers });
   try {
     await mf.ready;
     const ready = performance.now();
+    const pids = workerdPids().filter((pid) => !before.has(pid));
+    const cpuAtReady = cpuSeconds(pids);
     const health = await mf.dispatchFetch('http://receiver.test/health');
     await health.arrayBuffer();
     const healthAt = performance.now();
@@ -73,7 +78,9 @@ async function sample(workers) {
     const answer = await webhook.text();
     if (health.status !== 200 || webhook.status !== 200) throw new Error(`cold sample failed: /health ${health.status}, webhook ${webhook.status} ${answer}`);
     const done = performance.now();
-    return { startup: ready - started, health: healthAt - ready, webhook: done - healthAt, total: done - ready };
+    // workerd's CPU (10 ms ticks) for both requests: less swayed by other load than wall time.
+    const cpu = (cpuSeconds(pids) - cpuAtReady) * 1000;
+    return { startup: ready - started, health: healthAt - ready, webhook: done - healthAt, total: done - ready, cpu };
   } finally {
     await mf.dispose();
   }
@@ -93,12 +100,14 @@ console.log(
   `cold start: ${ROUNDS} fresh workerd per candidate (turns), medians in ms; ` +
     `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${new Date().toISOString()}`,
 );
-console.log(`${'candidate'.padEnd(44)} ${'/health'.padStart(8)} ${'webhook'.padStart(8)} ${'both'.padStart(8)} ${'ratio'.padStart(6)} ${'startup'.padStart(8)}`);
+console.log(`${'candidate'.padEnd(44)} ${'/health'.padStart(8)} ${'webhook'.padStart(8)} ${'both'.padStart(8)} ${'ratio'.padStart(6)} ${'cpu ms'.padStart(7)} ${'ratio'.padStart(6)} ${'startup'.padStart(8)}`);
 for (const name of names) {
   const ratio = med(name, 'total') / med(base, 'total');
+  const cpuRatio = med(name, 'cpu') / med(base, 'cpu');
   console.log(
     `${name.padEnd(44)} ${med(name, 'health').toFixed(1).padStart(8)} ${med(name, 'webhook').toFixed(1).padStart(8)} ` +
-      `${med(name, 'total').toFixed(1).padStart(8)} ${`${ratio.toFixed(2)}x`.padStart(6)} ${med(name, 'startup').toFixed(0).padStart(8)}`,
+      `${med(name, 'total').toFixed(1).padStart(8)} ${`${ratio.toFixed(2)}x`.padStart(6)} ${med(name, 'cpu').toFixed(0).padStart(7)} ` +
+      `${`${cpuRatio.toFixed(2)}x`.padStart(6)} ${med(name, 'startup').toFixed(0).padStart(8)}`,
   );
 }
 process.exit(0);

@@ -39,7 +39,12 @@ const rustWorker = {
   modules: true,
   modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
 };
-const [ledgerMf, ledgerBase] = await start({ ...rustWorker, durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } } });
+// As the default wrangler.toml: LEDGER_SINCE "0" (no KV read per new id, docs/performance.md).
+const [ledgerMf, ledgerBase] = await start({
+  ...rustWorker,
+  durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } },
+  bindings: { ...common.bindings, LEDGER_SINCE: '0' },
+});
 const ledgerPids = workerdPids();
 const [rustMf, rustBase] = await start(rustWorker);
 const rustPids = workerdPids().filter((pid) => !ledgerPids.includes(pid));

@@ -142,7 +142,7 @@ impl ConfigError {
             binding,
             format!(
                 "the {binding} binding is missing: declare it in wrangler.toml \
-                 (see the README's deploy walkthrough)"
+                 (see docs/operations.md, Deploy walkthrough)"
             ),
         )
     }

@@ -7,7 +7,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packageReadme } from '../../scripts/package-readme.mjs';
+import { NPM_GUIDE, packageReadme } from '../../scripts/package-readme.mjs';
 
 const root = new URL('../../', import.meta.url).pathname;
 const packageDir = process.env.PKG_DIR ?? join(root, 'pkg');
@@ -30,9 +30,9 @@ test('the license texts are in the repository and the package, and match the dec
   assert.match(read('Cargo.toml'), /^license = "MIT OR Apache-2\.0"$/m);
 });
 
-test("the package README is README.md's npm section (one source), with the Fastify recipe and no relative link", () => {
+test("the package README is the npm guide's package section (one source), with the Fastify recipe and no relative link", () => {
   const shipped = readFileSync(join(packageDir, 'README.md'), 'utf8');
-  assert.equal(shipped, packageReadme(read('README.md')));
+  assert.equal(shipped, packageReadme(read(NPM_GUIDE)));
   assert.match(shipped, /parseAs: 'buffer'/);
   assert.match(shipped, /digivault-webhooks\/wasm/);
   assert.doesNotMatch(shipped, /\]\((?!https?:\/\/|#)/);

@@ -1,4 +1,4 @@
-// The README's Fastify recipe in a real Fastify app: the webhook route's JSON kept as bytes
+// The npm guide's Fastify recipe (docs/npm.md) in a real Fastify app: the webhook route's JSON kept as bytes
 // by a content type parser scoped to it (parseAs: 'buffer'), other routes still parse JSON.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

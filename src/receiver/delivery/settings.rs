@@ -8,7 +8,7 @@ use crate::receiver::ConfigError;
 /// Default `DEAD_LETTER_TTL_SECONDS`: dead events are kept 14 days for a replay.
 pub const DEFAULT_DEAD_LETTER_TTL_SECONDS: u64 = 14 * 86_400;
 
-/// Default `MAX_DELIVERIES_IN_FLIGHT`: 32 in all, 2 per ledger shard (see the README's
+/// Default `MAX_DELIVERIES_IN_FLIGHT`: 32 in all, 2 per ledger shard (see docs/development.md's
 /// durable-mode benchmark for the delivery rate it sustains).
 pub const DEFAULT_MAX_DELIVERIES_IN_FLIGHT: u64 = 32;
 
@@ -144,7 +144,7 @@ impl DeliverySettings {
             return Err(ConfigError::invalid(
                 "LEDGER",
                 "DELIVERY_MODE = durable needs the LEDGER Durable Object binding: declare it \
-                 in wrangler.toml (see the README), or set DELIVERY_MODE = forward"
+                 in wrangler.toml (see docs/receiver.md), or set DELIVERY_MODE = forward"
                     .to_owned(),
             ));
         }
