@@ -179,6 +179,7 @@ dev:
 bench-worker: build-worker
 	node bench/worker/run.mjs
 	node bench/worker/cross-isolate.mjs
+	node bench/worker/listen.mjs
 
 ## The debugger page (www/): its copy of the package's browser build, generated into www/pkg/.
 build-www: build-pkg

@@ -45,7 +45,7 @@ rmSync(join(wasmDir, '.gitignore'), { force: true });
 
 mkdirSync(join(pkg, 'esm'), { recursive: true });
 for (const file of ['index.js', 'api.js', 'express.js', 'deduplicator.js']) cpSync(join(glue, file), join(pkg, 'esm', file));
-for (const file of ['node.mjs', 'web.js', 'workerd.js', 'wasm.d.ts', 'cli.js', 'cli-args.js', 'cli-send.js', 'cli-admin.js', 'sender.js']) {
+for (const file of ['node.mjs', 'web.js', 'workerd.js', 'wasm.d.ts', 'cli.js', 'cli-args.js', 'cli-send.js', 'cli-admin.js', 'cli-listen.js', 'sender.js']) {
   cpSync(join(glue, file), join(pkg, file));
 }
 
@@ -132,6 +132,10 @@ const manifest = {
   // with a plain `false`, bundlers drop workerd.js's initSync and the package breaks.
   sideEffects: ['./workerd.js', './node.cjs', './node.mjs'],
   engines: { node: '>=18' },
+  // `digivault-webhooks listen` uses the runtime's WebSocket (Node 22+); on older Node it
+  // needs `ws`. Optional: the verification entry points never load it.
+  peerDependencies: { ws: '>=8' },
+  peerDependenciesMeta: { ws: { optional: true } },
   keywords: ['digivault', 'webhook', 'hmac', 'signature', 'wasm', 'cloudflare-workers'],
 };
 writeFileSync(join(pkg, 'package.json'), JSON.stringify(manifest, null, 2) + '\n');

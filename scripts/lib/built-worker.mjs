@@ -33,8 +33,19 @@ const OPS_VARS = [
   'ALERT_FAILURE_THRESHOLD',
   'ALERT_BACKLOG_SECONDS',
 ];
-/** The variables both scripts read: the console's diagnosis runs with the webhook secrets. */
-const SHARED_VARS = ['WEBHOOK_SECRET', 'WEBHOOK_SECRET_PREVIOUS', 'FAILURE_SAMPLES', 'DELIVERY_MODE'];
+/**
+ * The variables both scripts read: the console's diagnosis runs with the webhook secrets; listen:
+ * the webhook script publishes, the ops script serves /listen.
+ */
+const SHARED_VARS = [
+  'WEBHOOK_SECRET',
+  'WEBHOOK_SECRET_PREVIOUS',
+  'FAILURE_SAMPLES',
+  'DELIVERY_MODE',
+  'LISTEN_TOKEN',
+  'LISTEN_RETENTION_SECONDS',
+  'LISTEN_MAX_BACKLOG',
+];
 
 /** Lowercase hex HMAC-SHA256, as DigiVault signs (node:crypto: independent of the Rust core under test). */
 export function sign(body, secret = SECRET) {
@@ -61,7 +72,7 @@ export default function () {
  * The ops script in Miniflare's `workers` list: `ledgerScript`, the webhook script hosting the
  * EventLedger class (null: no LEDGER binding), and the variables of `vars` it reads.
  */
-function opsService({ vars, ledgerScript, script = null, console: consoleObject = false }) {
+function opsService({ vars, ledgerScript, script = null, console: consoleObject = false, hub = false }) {
   if (script) return { name: OPS_NAME, modules: true, script, compatibilityDate: COMPATIBILITY_DATE };
   return {
     name: OPS_NAME,
@@ -73,6 +84,7 @@ function opsService({ vars, ledgerScript, script = null, console: consoleObject 
       ...(ledgerScript ? { LEDGER: { className: 'EventLedger', scriptName: ledgerScript, useSQLite: true } } : {}),
       // The console's object (refused-delivery evidence, alerts), class ConsoleLog of this script.
       ...(consoleObject ? { CONSOLE: { className: 'ConsoleLog', useSQLite: true } } : {}),
+      ...(hub ? { LISTEN: { className: 'ListenHub', useSQLite: true } } : {}),
     },
     bindings: Object.fromEntries([...OPS_VARS, ...SHARED_VARS].filter((name) => name in vars).map((name) => [name, vars[name]])),
   };
@@ -144,20 +156,26 @@ function client(fetch) {
  * mode); `persist`: a directory for KV and Durable Object storage (alarms included), so that
  * a second instance starts on the first one's state. `ops`: true (the built ops script bound as
  * `OPS`), false (no `OPS` binding) or a JS module's source serving as the ops script.
- * `assets`: a directory served as the ASSETS binding (the page, www/); `listen`: also listen on
- * a free port of 127.0.0.1 (`url`), for a browser.
+ * `console`: binds the ops script's CONSOLE to its ConsoleLog class; `hub`: binds the ops
+ * script's LISTEN to its ListenHub class (`digivault-webhooks listen`). `assets`: a directory
+ * served as the ASSETS binding (the page, www/); `listen`: Miniflare listens on a free port of
+ * 127.0.0.1 (`url`), for a browser; `port`: the webhook script also serves on this port of
+ * 127.0.0.1 (0: a free one), its base URL in `url` (for a real client such as the CLI).
  */
-export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledger = false, persist = false, ops = true, console: consoleObject = false, assets = null, listen = false } = {}) {
+export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledger = false, persist = false, ops = true, console: consoleObject = false, hub = false, assets = null, listen = false, port = null } = {}) {
   const logs = [];
-  const worker = workerService({
-    name: 'receiver',
-    vars,
-    rateLimit,
-    kv,
-    ledger: ledger ? { className: 'EventLedger', useSQLite: true } : null,
-    ops: ops !== false,
-    assets,
-  });
+  const worker = {
+    ...workerService({
+      name: 'receiver',
+      vars,
+      rateLimit,
+      kv,
+      ledger: ledger ? { className: 'EventLedger', useSQLite: true } : null,
+      ops: ops !== false,
+      assets,
+    }),
+    ...(port === null ? {} : { unsafeDirectSockets: [{ host: '127.0.0.1', port }] }),
+  };
   const mf = new Miniflare({
     ...(listen ? { host: '127.0.0.1', port: 0 } : {}),
     handleStructuredLogs: ({ level, message }) => {
@@ -166,7 +184,7 @@ export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledg
     ...(persist ? { kvPersist: `${persist}/kv`, durableObjectsPersist: `${persist}/do` } : {}),
     workers: [
       worker,
-      ...(ops === false ? [] : [opsService({ vars, ledgerScript: ledger ? 'receiver' : null, script: typeof ops === 'string' ? ops : null, console: consoleObject })]),
+      ...(ops === false ? [] : [opsService({ vars, ledgerScript: ledger ? 'receiver' : null, script: typeof ops === 'string' ? ops : null, console: consoleObject, hub })]),
       ...(kv === 'reads-fail' ? [{ name: 'failing-kv', modules: true, script: FAILING_KV }] : []),
     ],
   });
@@ -174,8 +192,8 @@ export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledg
   return {
     mf,
     logs,
-    /** Where the Worker listens (`listen`), e.g. `http://127.0.0.1:40123`. */
-    url: listen ? new URL(ready).origin : null,
+    /** Where the Worker listens (`listen` or `port`), e.g. `http://127.0.0.1:40123`. */
+    url: port !== null ? new URL(await mf.unsafeGetDirectURL('receiver')).origin : listen ? new URL(ready).origin : null,
     /** The JSON lines the Worker logged (one per request). */
     logLines: () => jsonLines(logs),
     /** The value of a key in the DEDUP namespace (null when absent). */

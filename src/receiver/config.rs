@@ -3,6 +3,7 @@
 use std::fmt;
 
 use super::failures::{DEFAULT_FAILURE_SAMPLES, MAX_FAILURE_SAMPLES};
+use super::listen::{ListenSettings, ReceiverMode};
 use super::DeliverySettings;
 
 /// Default webhook path.
@@ -27,7 +28,7 @@ pub const DEFAULT_FORWARD_TIMEOUT_MS: u64 = 25_000;
 pub const MAX_FORWARD_TIMEOUT_MS: u64 = 28_000;
 
 /// Every setting the receiver reads: `(name, is_secret, what it does)`.
-pub const VARS: [(&str, bool, &str); 22] = [
+pub const VARS: [(&str, bool, &str); 25] = [
     (
         "WEBHOOK_SECRET",
         true,
@@ -139,6 +140,21 @@ pub const VARS: [(&str, bool, &str); 22] = [
         false,
         "ops script: age of the oldest pending event that raises an alert (default 1800)",
     ),
+    (
+        "LISTEN_TOKEN",
+        true,
+        "enables /listen for `digivault-webhooks listen` (at least 32 characters; needs LEDGER); without FORWARD_URL the Worker is a development receiver",
+    ),
+    (
+        "LISTEN_RETENTION_SECONDS",
+        false,
+        "how long a listener name stays registered after its last connection (default 86400)",
+    ),
+    (
+        "LISTEN_MAX_BACKLOG",
+        false,
+        "events kept per disconnected listener name, oldest dropped beyond (default 10000)",
+    ),
 ];
 
 /// A setting that is missing or invalid. The message names the variable, never its value
@@ -244,7 +260,7 @@ pub struct Settings {
     /// With `LEDGER`: until when (unix seconds) KV's `done:` markers of ids forwarded before
     /// the switch are read: `LEDGER_SINCE` + `DEDUP_TTL_SECONDS`; `None` (unset): always.
     pub kv_done_reads_until: Option<u64>,
-    /// Where events are forwarded (`FORWARD_URL`).
+    /// Where events are forwarded (`FORWARD_URL`); empty in [`ReceiverMode::Development`].
     pub forward_url: String,
     /// Origin timeout in milliseconds (`FORWARD_TIMEOUT_MS`).
     pub forward_timeout_ms: u64,
@@ -257,6 +273,10 @@ pub struct Settings {
     /// `FAILURE_SAMPLES`: refused deliveries are reported to the ops script as evidence only
     /// when it is above 0 (the ops script reads the other `FAILURE_*` settings).
     pub failure_samples: u64,
+    /// The listen settings, `None` when `LISTEN_TOKEN` is unset.
+    pub listen: Option<ListenSettings>,
+    /// What the Worker does with a verified event.
+    pub mode: ReceiverMode,
 }
 
 impl Settings {
@@ -278,15 +298,10 @@ impl Settings {
 
         let forward_url = get("FORWARD_URL")
             .map(|url| url.trim().to_owned())
-            .ok_or_else(|| {
-                ConfigError::invalid(
-                    "FORWARD_URL",
-                    "FORWARD_URL is not set: set it to your origin's webhook URL in wrangler.toml \
-                 [vars] or with `wrangler dev --var FORWARD_URL:...`"
-                        .to_owned(),
-                )
-            })?;
-        check_url(&forward_url)?;
+            .unwrap_or_default();
+        if !forward_url.is_empty() {
+            check_url(&forward_url)?;
+        }
 
         let webhook_path = get("WEBHOOK_PATH")
             .map(|path| path.trim().to_owned())
@@ -375,6 +390,18 @@ impl Settings {
                 format!("FAILURE_SAMPLES must be at most {MAX_FAILURE_SAMPLES}; 0 turns the evidence off"),
             ));
         }
+        let listen = ListenSettings::from_vars(&get)?;
+        let mode = ListenSettings::mode(listen.as_ref(), !forward_url.is_empty(), delivery.mode)?;
+        if listen.is_some() && max_body_bytes > super::MAX_DURABLE_BODY_BYTES {
+            return Err(ConfigError::invalid(
+                "MAX_BODY_BYTES",
+                format!(
+                    "MAX_BODY_BYTES must be at most {} with LISTEN_TOKEN: an event waiting \
+                     for a listener is stored in one Durable Object row (2 MB at most)",
+                    super::MAX_DURABLE_BODY_BYTES
+                ),
+            ));
+        }
 
         let settings = Self {
             delivery,
@@ -388,6 +415,8 @@ impl Settings {
             forward_timeout_ms,
             rotating: secrets.len() > 1,
             dedup_store,
+            listen,
+            mode,
         };
         Ok((settings, secrets))
     }

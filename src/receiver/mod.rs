@@ -28,6 +28,7 @@ pub mod failures;
 mod flood;
 mod forward;
 pub mod ledger;
+pub mod listen;
 mod log;
 mod reply;
 
@@ -96,6 +97,7 @@ pub struct Receiver {
     settings: Settings,
     webhook: Webhook,
     admin: Option<AdminToken>,
+    listen: Option<AdminToken>,
 }
 
 impl Receiver {
@@ -132,10 +134,12 @@ impl Receiver {
         };
         let webhook = Webhook::new(&secrets, options).map_err(|_| ConfigError::missing_secret())?;
         let admin = AdminToken::from_var(lookup("ADMIN_TOKEN"))?;
+        let listen = AdminToken::from_named_var("LISTEN_TOKEN", lookup("LISTEN_TOKEN"))?;
         Ok(Self {
             settings,
             webhook,
             admin,
+            listen,
         })
     }
 
@@ -147,6 +151,11 @@ impl Receiver {
     /// The admin token, when `ADMIN_TOKEN` is set (the admin API also needs `LEDGER`).
     pub fn admin_token(&self) -> Option<&AdminToken> {
         self.admin.as_ref()
+    }
+
+    /// The tokens that open `/listen`: `LISTEN_TOKEN` and `ADMIN_TOKEN`, those set.
+    pub fn listen_tokens(&self) -> Vec<&AdminToken> {
+        self.listen.iter().chain(self.admin.iter()).collect()
     }
 
     /// Routes a request by method and path (the URL path only, without the query).

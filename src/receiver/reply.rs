@@ -48,8 +48,16 @@ pub enum Outcome {
     Accepted,
     /// An admin API request was answered.
     Admin,
-    /// An admin API request without the right token (401).
+    /// An admin API or `/listen` request without the right token (401).
     Unauthorized,
+    /// `/listen` without a WebSocket upgrade (426).
+    UpgradeRequired,
+    /// A `/listen` connection was handed to the listen hub (101).
+    Listening,
+    /// Development mode: no listener is registered to store the event for (503, retryable).
+    NoListener,
+    /// The listen hub could not be reached (503, retryable).
+    ListenUnavailable,
     /// The ops script (admin API, listen) could not be reached (503, nothing done).
     OpsUnavailable,
 }
@@ -86,7 +94,7 @@ pub struct Reply {
     pub retry_after: Option<u64>,
     /// `Allow` (405).
     pub allow: Option<&'static str>,
-    /// A JSON body replacing the status body (admin API answers).
+    /// A JSON body replacing the status body (admin API answers, `/health`).
     pub json: Option<Box<str>>,
 }
 
@@ -305,6 +313,64 @@ impl Reply {
         Self::new(202, Outcome::Accepted)
     }
 
+    /// `GET /health`: 200 `{"status":"ok","mode":...}`, the mode being `forward`,
+    /// `durable` or `development` ([`crate::receiver::listen::ReceiverMode`]).
+    pub fn health(mode: &'static str) -> Self {
+        let json = format!(r#"{{"status":"ok","mode":"{mode}"}}"#);
+        Self {
+            json: Some(json.into_boxed_str()),
+            ..Self::new(200, Outcome::Health)
+        }
+    }
+
+    /// 401 `UNAUTHORIZED` for `/listen`, with `WWW-Authenticate: Bearer`.
+    pub fn listen_unauthorized() -> Self {
+        Self::error(
+            401,
+            Outcome::Unauthorized,
+            "UNAUTHORIZED",
+            "a valid token is required: Authorization: Bearer <LISTEN_TOKEN>".to_owned(),
+        )
+    }
+
+    /// 426 `UPGRADE_REQUIRED` with `Upgrade: websocket`: `/listen` is a WebSocket.
+    pub fn upgrade_required() -> Self {
+        Self::error(
+            426,
+            Outcome::UpgradeRequired,
+            "UPGRADE_REQUIRED",
+            "/listen is a WebSocket endpoint: connect with `digivault-webhooks listen`".to_owned(),
+        )
+    }
+
+    /// 503 `NO_LISTENER` (development mode): no listener name is registered, so the event
+    /// is not stored; DigiVault delivers it again later.
+    pub fn no_listener() -> Self {
+        Self {
+            retry_after: Some(60),
+            ..Self::error(
+                503,
+                Outcome::NoListener,
+                "NO_LISTENER",
+                "no listener is registered: run `digivault-webhooks listen` against this Worker"
+                    .to_owned(),
+            )
+        }
+    }
+
+    /// 503 `LISTEN_UNAVAILABLE` (development mode): the listen hub did not answer.
+    pub fn listen_unavailable() -> Self {
+        Self {
+            retry_after: Some(LEDGER_RETRY_AFTER_SECONDS),
+            ..Self::error(
+                503,
+                Outcome::ListenUnavailable,
+                "LISTEN_UNAVAILABLE",
+                "the listen hub could not be reached; retry later".to_owned(),
+            )
+        }
+    }
+
     /// An admin API answer: `status` with `json` as the body.
     pub fn admin(status: u16, json: String) -> Self {
         Self {
@@ -386,6 +452,9 @@ impl Reply {
         }
         if self.outcome == Outcome::Unauthorized {
             headers.push(("WWW-Authenticate", "Bearer".to_owned()));
+        }
+        if self.outcome == Outcome::UpgradeRequired {
+            headers.push(("Upgrade", "websocket".to_owned()));
         }
         headers
     }

@@ -40,6 +40,8 @@ mod ledger_mode;
 #[cfg(feature = "worker-ledger")]
 mod ledger_overview;
 #[cfg(feature = "worker")]
+mod listen;
+#[cfg(feature = "worker")]
 mod local;
 #[cfg(feature = "worker-ops")]
 pub mod ops;

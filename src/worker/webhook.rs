@@ -1,8 +1,8 @@
 //! The webhook script's entry point (cargo feature `worker`): verify, deduplicate, forward or
 //! store, `/health`, the static assets. `/admin/*` and `/listen` go verbatim to the ops script
 //! (service binding `OPS`, see [`super::ops`] for the contract); when listen is on
-//! (`LISTEN_TOKEN` set), each verified delivery is announced to it by one call after the reply
-//! ([`notify_ops`]).
+//! (`LISTEN_TOKEN` set), each NEW verified event (the claim or store winner) is handed to it by
+//! one call ([`super::listen`]): after the reply, or, in the development mode, as the delivery.
 
 use worker::{
     event, Context, Date, Env, Headers, KvStore, Method, ObjectNamespace, Request, Response,
@@ -10,11 +10,12 @@ use worker::{
 
 use super::forward::Sent;
 use super::{
-    body, emit, evidence, flood, forward, kv, ledger_binding, ledger_client, ledger_mode, receiver,
-    to_response, var,
+    body, emit, evidence, flood, forward, kv, ledger_binding, ledger_client, ledger_mode, listen,
+    receiver, to_response, var,
 };
 use crate::headers::SIGNATURE_HEADERS;
 use crate::receiver::ledger::{body_sha256, shard_of};
+use crate::receiver::listen::ReceiverMode;
 use crate::receiver::{
     dedup_keys, forward_headers, op, Accepted, ConfigError, DedupKeys, DeliveryMode, LogLine,
     OriginResult, Outcome, Receiver, Reply, Route, StoreMeta, StoreReply, ADMIN_PREFIX,
@@ -30,8 +31,6 @@ pub const OPS_BINDING: &str = "OPS";
 /// Paths served by the ops script, forwarded verbatim: `/admin`, `/admin/...`, `/listen`,
 /// `/listen/...`.
 const OPS_PREFIXES: [&str; 2] = [ADMIN_PREFIX, "/listen"];
-/// Set on the webhook script: each verified delivery is announced to the ops script.
-const LISTEN_TOKEN_VAR: &str = "LISTEN_TOKEN";
 
 /// Content-Security-Policy of the static pages served through the Worker: same-origin
 /// only, WebAssembly allowed, no inline script, no framing.
@@ -124,7 +123,7 @@ async fn handle(req: Request, env: &Env, ctx: &Context, log: &mut LogLine) -> Ha
         },
         // Healthy only with every binding the webhook route needs.
         Route::Health => match dedup(env, log) {
-            Some(_) => Reply::status(Outcome::Health).into(),
+            Some(_) => Reply::health(receiver.settings().mode.as_str()).into(),
             None => Reply::unhealthy().into(),
         },
         Route::MethodNotAllowed { allow } => Reply::method_not_allowed(allow).into(),
@@ -229,17 +228,33 @@ async fn webhook(
     log.event(&accepted.event);
 
     let settings = receiver.settings();
+    // With LISTEN_TOKEN: what the listen hub is handed of this event if it is new.
+    let listen_meta = settings
+        .listen
+        .map(|_| listen::event_meta(&accepted, content_type.as_deref(), Date::now().as_millis()));
     if let (DeliveryMode::Durable, Dedup::Ledger { ledger, kv }) = (settings.delivery.mode, dedup) {
         let stored = Stored {
             accepted: &accepted,
             body: &body.bytes,
             content_type: content_type.as_deref(),
         };
-        return durable_accept(receiver, ledger, kv.as_ref(), &stored, log).await;
+        let reply = durable_accept(receiver, ledger, kv.as_ref(), &stored, log).await;
+        // Only the store winner is handed over, after DigiVault has its 202.
+        if let (Ok(reply), Some(meta)) = (&reply, listen_meta) {
+            if reply.outcome == Outcome::Accepted {
+                listen::publish_later(ctx, env, meta, body.bytes.clone());
+            }
+        }
+        return reply;
     }
     let headers = forward_headers(&accepted, content_type.as_deref());
+    let development = settings.mode == ReceiverMode::Development;
     // Lazy: runs only if the delivery wins its claim.
     let forward = async {
+        if let (true, Some(meta)) = (development, &listen_meta) {
+            // Development mode: stored for the listeners is the delivery.
+            return listen::publish_now(env, meta, &body.bytes).await;
+        }
         let mut sent = forward::send(
             &settings.forward_url,
             settings.forward_timeout_ms,
@@ -249,6 +264,10 @@ async fn webhook(
         .await;
         if let Some(response) = sent.response.take() {
             ctx.wait_until(forward::drain(response));
+        }
+        // The claim winner only, once the forward is decided (the hub repeats no id).
+        if let Some(meta) = listen_meta.clone() {
+            listen::publish_later(ctx, env, meta, body.bytes.clone());
         }
         sent
     };
@@ -267,23 +286,8 @@ async fn webhook(
             ledger_mode::deliver(ledger, kv.as_ref(), &delivery, forward, log).await
         }
     };
-    if var(env, LISTEN_TOKEN_VAR).is_some_and(|token| !token.is_empty()) {
-        let outcome = match &reply {
-            Ok(reply) | Err(reply) => reply.outcome,
-        };
-        let event_id = delivery.accepted.event.id.as_str();
-        let headers = [
-            ("content-type", "application/json"),
-            ("x-digivault-event-id", event_id),
-        ];
-        notify_ops(
-            env,
-            ctx,
-            "/internal/listen/event",
-            &headers,
-            outcome,
-            &body.bytes,
-        );
+    if development {
+        return reply.map(listen::development_reply);
     }
     reply
 }
@@ -408,7 +412,8 @@ async fn to_ops(req: Request, env: &Env, log: &mut LogLine) -> Handled {
 /// Announces something to the ops script: one POST of `body` to `path` (under
 /// `https://ops`), with `headers` and `x-digivault-outcome`, after the reply
 /// (`ctx.wait_until`): never on a delivery's critical path, its failure only logged. Nothing
-/// without `OPS`.
+/// without `OPS`. (Listen's publish is not a notice: it needs the hub's answer, see
+/// [`super::listen`].)
 fn notify_ops(
     env: &Env,
     ctx: &Context,

@@ -147,7 +147,7 @@ describe('forwarding and deduplication', () => {
   test('health, 404 and 405', async () => {
     const health = await read(await worker.fetch('/health'));
     assert.equal(health.status, 200);
-    assert.deepEqual(health.json, { status: 'ok' });
+    assert.deepEqual(health.json, { status: 'ok', mode: 'forward' });
 
     const missing = await read(await worker.fetch('/nope'));
     assert.equal(missing.status, 404);

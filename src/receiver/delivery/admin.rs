@@ -49,14 +49,23 @@ impl AdminToken {
     /// Reads `ADMIN_TOKEN`: `None` when unset (the admin API is off), `CONFIG_ERROR` when
     /// shorter than 32 characters.
     pub fn from_var(value: Option<String>) -> Result<Option<Self>, ConfigError> {
+        Self::from_named_var("ADMIN_TOKEN", value)
+    }
+
+    /// [`AdminToken::from_var`] for another bearer token setting (`LISTEN_TOKEN`): the
+    /// same rules, its own name in the error.
+    pub fn from_named_var(
+        var: &'static str,
+        value: Option<String>,
+    ) -> Result<Option<Self>, ConfigError> {
         let Some(value) = value.filter(|value| !value.trim().is_empty()) else {
             return Ok(None);
         };
         if value.trim().chars().count() < MIN_ADMIN_TOKEN_CHARS {
             return Err(ConfigError::invalid(
-                "ADMIN_TOKEN",
+                var,
                 format!(
-                    "ADMIN_TOKEN must be at least {MIN_ADMIN_TOKEN_CHARS} characters \
+                    "{var} must be at least {MIN_ADMIN_TOKEN_CHARS} characters \
                      (e.g. `openssl rand -hex 32`)"
                 ),
             ));

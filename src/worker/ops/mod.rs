@@ -1,6 +1,6 @@
 //! The ops script (cargo feature `worker-ops`, `ops/wrangler.toml`, name
 //! `digivault-webhooks-ops`, no public route): what a webhook does not need. Today the admin
-//! API ([`admin`]); the console and listen build here.
+//! API ([`admin`]), `/listen` and its hub ([`listen`]); the console builds here.
 //!
 //! # The contract between the two scripts
 //!
@@ -15,10 +15,12 @@
 //!   only logged there; `/internal/...` is reachable only through the binding (the webhook script
 //!   never forwards it). Each carries `x-digivault-outcome` (the delivery's log outcome:
 //!   `forwarded`, `duplicate`, `accepted`, `rejected`, ...). Topics:
-//!   - `/internal/listen/event`: sent for each verified delivery when the webhook script has
-//!     `LISTEN_TOKEN` set; body: the raw verified event body, headers `content-type` and
-//!     `x-digivault-event-id`. (The listen engineer: the listen Durable Object lives on this
-//!     side, in `src/worker/ops/listen.rs`; answer this topic in [`respond`].)
+//!   - `/internal/listen/event` ([`listen::LISTEN_EVENT_PATH`]): one NEW verified event (the
+//!     claim or store winner only) when the webhook script has `LISTEN_TOKEN` set; body: an
+//!     `EventMeta` frame (`src/receiver/listen/`: a JSON line with id, type, received time,
+//!     Content-Type and signature header, then the raw body); answer: the hub's
+//!     `PublishReply` JSON. Unlike the other notices it is answered and, in the development
+//!     mode (no `FORWARD_URL`), awaited before DigiVault's 202 (`src/worker/listen.rs`).
 //!   - `/internal/refused`: refused-delivery evidence (a framed
 //!     [`crate::receiver::failures::FailureReport`]), sent by the webhook script from the
 //!     rejection path only (`FAILURE_SAMPLES` > 0 there); kept, diagnosed and alerted on here
@@ -35,10 +37,12 @@
 
 pub mod admin;
 pub mod console;
+pub mod listen;
 
 use worker::{Env, Request, Response};
 
 use super::{ledger_binding, to_response, var};
+use crate::receiver::listen::LISTEN_PATH;
 use crate::receiver::{query_of, AdminToken, DeliveryMode, LogLine, Reply, ADMIN_PREFIX};
 
 /// The ops script's entry point (its own build only: with both features the webhook script's
@@ -65,6 +69,19 @@ pub async fn respond(mut req: Request, env: &Env, log: &mut LogLine) -> worker::
         // Not a request of anyone's: nothing to log unless it failed (logged where it did).
         log.level = "info";
         return response;
+    }
+    let path = req.path();
+    if path == LISTEN_PATH {
+        return match listen::connect(req, env).await {
+            Ok(response) => Ok(response),
+            Err(reply) => {
+                log.finish(&reply, 0);
+                to_response(&reply)
+            }
+        };
+    }
+    if path == listen::LISTEN_EVENT_PATH {
+        return listen::publish(req, env).await;
     }
     let reply = admin_reply(&req, env, log).await;
     log.finish(&reply, 0);
