@@ -31,7 +31,8 @@ function wrangler(config, what) {
 
 /** ops/wrangler.toml without its `[[durable_objects.bindings]]` block (LEDGER), beside it so its relative paths hold. */
 export function opsWithoutLedger(toml) {
-  const without = toml.replace(/\[\[durable_objects\.bindings\]\][^[]*/g, '');
+  // Only the block that binds LEDGER: the script's own classes (CONSOLE, LISTEN) stay bound.
+  const without = toml.replace(/\[\[durable_objects\.bindings\]\]\nname = "LEDGER"\n[^[]*/g, '');
   if (without === toml || /LEDGER/.test(without.replace(/^#.*$/gm, ''))) {
     throw new Error('deploy: ops/wrangler.toml has no LEDGER block this script knows how to leave out');
   }

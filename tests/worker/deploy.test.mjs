@@ -15,6 +15,8 @@ test('the bootstrap config is the ops config without its LEDGER binding, nothing
   assert.doesNotMatch(bootstrap, /name = "LEDGER"|script_name = "digivault-webhooks"/);
   assert.match(bootstrap, /^name = "digivault-webhooks-ops"$/m);
   assert.match(bootstrap, /^main = "\.\.\/build\/ops\/index\.js"$/m);
+  // The ops script's own classes stay bound (their migration declares them).
+  for (const name of ['CONSOLE', 'LISTEN']) assert.match(bootstrap, new RegExp(`^name = "${name}"$`, 'm'));
   assert.throws(() => opsWithoutLedger('name = "x"\n'), /no LEDGER block/);
 });
 
