@@ -72,11 +72,12 @@ export const DEPLOYED = ['webhook', 'ops'];
  * for what a webhook request loads: NOT met yet (175,861 B with the ledger class, which the
  * measurements keep here; docs/performance.md says where the bytes go). Until it is, this
  * is the measured size plus 2%, so that nothing grows unnoticed: lower it with every cut.
- * The console (issue 18) added 7.8 KB (176,173 -> 183,974 B measured on its branch: the
- * refused-delivery report on the rejection path ~4.5 KB, the ledger shards' `overview` op
- * and nudge ~3.3 KB): raised to that plus 0.5 KB, FOR THE LEAD TO DECIDE at the merge.
+ * This round's features then added 10.9 KB to it, measured at the merge (176,026 -> 186,796 B):
+ * the console (issue 18: the refused-delivery report on the rejection path ~4.5 KB, the ledger
+ * shards' `overview` op and nudge ~3.3 KB) and listen (issue 19: the publish of a new event
+ * ~2.1 KB). The budget is that measurement plus 0.6%: a ceiling against growth, not the target.
  */
-export const HOT_WASM_GZIP_BUDGET = 184_500;
+export const HOT_WASM_GZIP_BUDGET = 188_000;
 
 /** Cargo profiles: release (size first, see Cargo.toml) and development (fast rebuilds). */
 const PROFILES = { release: 'worker', dev: 'worker-dev' };

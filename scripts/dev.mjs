@@ -231,7 +231,7 @@ function consoleLines() {
   if (!existsSync('www/app/console')) return '';
   return `
   console:                      http://127.0.0.1:${port}/#console   (sign in with ADMIN_TOKEN from .dev.vars)
-  a refused delivery explained: node pkg/cli.js send --secret whsec_wrong_secret --url http://127.0.0.1:${port}/webhooks
+  a refused delivery explained: DIGIVAULT_WEBHOOK_SECRET=whsec_wrong_secret node pkg/cli.js send --url http://127.0.0.1:${port}/webhooks --time-scale 3600
                                 then the console's "Refused deliveries" (http://127.0.0.1:${port}/#console/refused)`;
 }
 

@@ -11,7 +11,7 @@ use worker::{
 use super::forward::Sent;
 use super::{
     body, emit, evidence, flood, forward, kv, ledger_binding, ledger_client, ledger_mode, listen,
-    receiver, to_response, var,
+    receiver, to_response,
 };
 use crate::headers::SIGNATURE_HEADERS;
 use crate::receiver::ledger::{body_sha256, shard_of};

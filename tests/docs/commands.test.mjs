@@ -111,9 +111,18 @@ describe('shell blocks', () => {
         return 'cli listen: options in its --help';
       }
       received = [];
-      const env = { ...process.env, ...command.env, ...command.assignments, WEBHOOK_SECRET: secret, DIGIVAULT_WEBHOOK_SECRET: secret, ADMIN_TOKEN: adminToken };
+      // A command that sets its own DIGIVAULT_WEBHOOK_SECRET shows a refused delivery (a wrong
+      // secret): every delivery must then be refused, 401, and the CLI say so by its exit status.
+      const wrongSecret = command.assignments.DIGIVAULT_WEBHOOK_SECRET;
+      const env = { ...process.env, ...command.env, WEBHOOK_SECRET: secret, DIGIVAULT_WEBHOOK_SECRET: secret, ADMIN_TOKEN: adminToken, ...command.assignments };
       const nodeArgs = (program === 'node' ? args.slice(0, args.indexOf('pkg/cli.js')) : []).map((a) => a.replace(/^--env-file=.*$/, `--env-file=${envFile}`));
       const result = await run(process.execPath, [...nodeArgs, join(packageDir, 'cli.js'), ...cli], { cwd: root, env });
+      if (wrongSecret !== undefined) {
+        assert.notEqual(wrongSecret, secret, at);
+        assert.equal(result.code, 1, `${at}: a wrong secret must be given up\n${result.stdout}\n${result.stderr}`);
+        assert.ok(received.length > 0 && received.every((r) => r.status === 401), `${at}: every delivery refused 401`);
+        return `cli ${subcommand}: run with a wrong secret, ${received.length} delivery(ies) refused 401`;
+      }
       assert.equal(result.code, 0, `${at}: ${command.raw}\n${result.stdout}\n${result.stderr}`);
       assert.ok(received.length > 0, `${at}: nothing reached the server`);
       assert.deepEqual(received.filter((r) => r.status >= 300), [], `${at}: requests the server refused (an undocumented admin path?)`);
