@@ -114,7 +114,11 @@ test('static assets from www/ are served through the Worker with a strict CSP', 
   await response.text();
 
   // The page is plain ES modules: every one of them is served as JavaScript, with the same CSP.
-  const modules = ['app.js', ...readdirSync(`${ROOT}www/app`).map((name) => `app/${name}`)];
+  const modules = [
+    ...readdirSync(`${ROOT}www`).filter((name) => name.endsWith('.js')),
+    ...readdirSync(`${ROOT}www/app`, { recursive: true }).map(String).filter((name) => name.endsWith('.js')).map((name) => `app/${name}`),
+  ];
+  assert.ok(modules.includes('app.js') && modules.includes('console.js') && modules.some((m) => m.startsWith('app/console/')), modules.join(' '));
   for (const module of modules) {
     const script = await fetch(`${base}/${module}`);
     assert.equal(script.status, 200, module);
