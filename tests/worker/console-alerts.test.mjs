@@ -97,8 +97,13 @@ describe('alerts', () => {
     assert.equal(first.signature, signBody(ALERT_SECRET, first.body));
     assert.deepEqual(resolved[0].json.resolves, ['verification_failures']);
     assert.ok(resolved[0].json.at > failures.at(-1).json.at);
-    // The console lists what was sent, newest first.
-    const listed = await read(await worker.admin('/admin/alerts'));
+    // The console lists what was sent, newest first. An alert is recorded once its POST was
+    // answered, so the sink may see the last one a moment before the list does.
+    const listed = await eventually(
+      async () => read(await worker.admin('/admin/alerts')),
+      (list) => list.status !== 200 || list.json.alerts.length >= sink.alerts.length,
+      'the alerts listed as the sink received them',
+    );
     assert.equal(listed.status, 200);
     assert.deepEqual(
       listed.json.alerts.map((alert) => alert.kind),
