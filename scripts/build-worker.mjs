@@ -10,7 +10,11 @@
 //   node scripts/build-worker.mjs NAME...  only those of SCRIPTS (the alternatives measured too)
 //   node scripts/build-worker.mjs --dev    development (`make dev`, or DIGIVAULT_WORKER_BUILD=dev
 //                                          as wrangler's [build] command): profile `worker-dev`
-//                                          (no LTO, incremental), no wasm-opt
+//                                          (no LTO, incremental), no wasm-opt; each script in its
+//                                          own cargo target directory (target/dev-NAME), the
+//                                          scripts built at the same time
+//   ... --dev --stage DIR                  outputs that changed go to DIR/build/... instead of
+//                                          build/... (make dev swaps both scripts in at once)
 // When cargo's output and this build's mode and scripts are those of build/'s last build
 // (build/.build-stamp), only cargo runs.
 //
@@ -33,11 +37,11 @@
 // exactly SHIM_WORKER_VERSION of `worker`. When upgrading `worker`, diff worker-build's
 // src/js/shim.js and src/main.rs for the new version against this file and the shim, then
 // bump the constant.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { wasmOpt } from './wasm-opt.mjs';
 
@@ -82,6 +86,17 @@ export const HOT_WASM_GZIP_BUDGET = 188_000;
 /** Cargo profiles: release (size first, see Cargo.toml) and development (fast rebuilds). */
 const PROFILES = { release: 'worker', dev: 'worker-dev' };
 
+/**
+ * A development build's cargo target directory: one per script. In a shared one the two
+ * scripts' feature sets overwrite one another's cdylib (its file name has no hash), so cargo
+ * recompiled the crate for each script on every change. Apart, cargo's own fingerprints (each
+ * artifact's dep-info, the sources it was compiled from) decide: a change in a file a script
+ * does not compile leaves that script Fresh, and the two builds can run at the same time.
+ */
+export function devTargetDir(name) {
+  return join(root, 'target', `dev-${name}`);
+}
+
 /** The version of crate `name` in Cargo.lock (null when absent). */
 export function lockedVersion(name, lock = readFileSync(join(root, 'Cargo.lock'), 'utf8')) {
   const match = new RegExp(`\\[\\[package\\]\\]\\nname = "${name}"\\nversion = "([^"]+)"`).exec(lock);
@@ -108,7 +123,13 @@ function tool(env, candidates, hint) {
 }
 
 function run(bin, args, options = {}) {
-  execFileSync(bin, args, { stdio: 'inherit', cwd: root, ...options });
+  try {
+    execFileSync(bin, args, { stdio: 'inherit', cwd: root, ...options });
+  } catch (error) {
+    // Its own output (the compiler's errors) is above; the command line would only repeat it.
+    const what = `${basename(bin)} ${args[0]}${args.includes('--features') ? ` --features ${args[args.indexOf('--features') + 1]}` : ''}`;
+    throw new Error(`build-worker: ${what} failed (${error.signal ?? `exit status ${error.status}`})`);
+  }
 }
 
 /** Every `export` declaration in wasm-bindgen's module, from its keyword (worker-build's export_decls). */
@@ -151,8 +172,11 @@ export function classExports(content) {
     .join('');
 }
 
-/** Builds one script (`SCRIPTS[name]`); returns its output paths and sizes. */
-export function buildWorker({ name = 'webhook', dev = false } = {}) {
+/**
+ * Builds one script (`SCRIPTS[name]`); returns its output paths, sizes and whether its output
+ * changed. `stage`: a changed output is written to `stage`/`script.out` instead of `script.out`.
+ */
+export function buildWorker({ name = 'webhook', dev = false, stage = null } = {}) {
   const script = SCRIPTS[name];
   if (!script) throw new Error(`build-worker: no script ${name} (scripts: ${Object.keys(SCRIPTS).join(', ')})`);
   checkWorkerVersion();
@@ -172,12 +196,14 @@ export function buildWorker({ name = 'webhook', dev = false } = {}) {
 
   const profile = dev ? PROFILES.dev : PROFILES.release;
   const started = Date.now();
+  const targetDir = dev ? devTargetDir(name) : join(root, 'target');
   // 1. The crate for wasm32.
   run('cargo', ['build', '--lib', '--target', 'wasm32-unknown-unknown', '--profile', profile, '--features', script.features], {
-    env: { ...process.env, WASM_BINDGEN_USE_JS_SYS: '1' },
+    env: { ...process.env, WASM_BINDGEN_USE_JS_SYS: '1', ...(dev ? { CARGO_TARGET_DIR: targetDir } : {}) },
   });
-  const wasm = join(root, 'target', 'wasm32-unknown-unknown', profile, `${CRATE}.wasm`);
+  const wasm = join(targetDir, 'wasm32-unknown-unknown', profile, `${CRATE}.wasm`);
   const out = join(root, script.out);
+  const dest = stage ? join(stage, script.out) : out;
   // The same cargo output built the same way: build/ is current (wrangler's [build] at every
   // `wrangler dev` start then costs a no-op cargo build, not a wasm-opt pass).
   const stampPath = join(out, '.build-stamp');
@@ -190,9 +216,9 @@ export function buildWorker({ name = 'webhook', dev = false } = {}) {
     existsSync(stampPath) && readFileSync(stampPath, 'utf8') === stamp &&
     existsSync(join(out, 'index.js')) && existsSync(join(out, 'index_bg.wasm'));
   if (current) {
-    return { out, ...report(name, script, dev, out, started, ' (unchanged)') };
+    return { out, changed: false, ...report(name, script, dev, out, started, 'unchanged') };
   }
-  rmSync(stampPath, { force: true });
+  if (!stage) rmSync(stampPath, { force: true });
 
   // Staged beside the output, swapped in at the end: a watcher never sees half a build.
   const staging = join(root, 'target', `worker-staging-${name}-${process.pid}`);
@@ -221,15 +247,98 @@ export function buildWorker({ name = 'webhook', dev = false } = {}) {
     const bundled = readFileSync(join(staging, 'index.js'), 'utf8');
     writeFileSync(join(staging, 'index.js'), bundled.replaceAll('import source ', 'import '));
 
-    mkdirSync(out, { recursive: true });
+    mkdirSync(dest, { recursive: true });
     // The wasm first: the old index.js never loads a wasm it was not built with for long.
-    renameSync(wasmOut, join(out, 'index_bg.wasm'));
-    renameSync(join(staging, 'index.js'), join(out, 'index.js'));
-    writeFileSync(stampPath, stamp);
+    renameSync(wasmOut, join(dest, 'index_bg.wasm'));
+    renameSync(join(staging, 'index.js'), join(dest, 'index.js'));
+    writeFileSync(join(dest, '.build-stamp'), stamp);
   } finally {
     rmSync(staging, { recursive: true, force: true });
   }
-  return { out, ...report(name, script, dev, out, started, '') };
+  return { out, changed: true, ...report(name, script, dev, dest, started, '') };
+}
+
+/** Copies a cargo target directory with its timestamps (cargo's fingerprints compare them). */
+function copyTarget(from, to) {
+  mkdirSync(dirname(to), { recursive: true });
+  if (spawnSync('cp', ['-a', from, to], { stdio: 'inherit' }).status !== 0) {
+    throw new Error(`build-worker: could not copy ${from} to ${to}`);
+  }
+}
+
+/**
+ * Gives each of `names` that has no development target directory yet a copy of one that has
+ * (another script's, or target/'s worker-dev profile from before the split into one directory
+ * per script): the dependencies are the same, so only this crate compiles. Returns the names
+ * still without one (nothing to copy from: a fresh clone).
+ */
+export function seedDevTargets(names) {
+  const missing = names.filter((name) => !existsSync(devTargetDir(name)));
+  const seed = names.map(devTargetDir).find((dir) => existsSync(dir));
+  const shared = join(root, 'target', 'wasm32-unknown-unknown', PROFILES.dev);
+  for (const name of missing) {
+    const to = devTargetDir(name);
+    if (seed) {
+      console.log(`build-worker: ${relative(root, to)} starts as a copy of ${relative(root, seed)} (the same dependencies, compiled once)`);
+      copyTarget(seed, to);
+    } else if (existsSync(shared)) {
+      console.log(`build-worker: ${relative(root, to)} starts as a copy of target/'s ${PROFILES.dev} build (the same dependencies, compiled once)`);
+      copyTarget(shared, join(to, 'wasm32-unknown-unknown', PROFILES.dev));
+      const host = join(root, 'target', PROFILES.dev);
+      if (existsSync(host)) copyTarget(host, join(to, PROFILES.dev));
+    }
+  }
+  return names.filter((name) => !existsSync(devTargetDir(name)));
+}
+
+/** The diagnostics of cargo output `text`: its blocks (separated by blank lines). */
+const blocks = (text) => text.split(/\n\s*\n/).map((block) => block.trim()).filter(Boolean);
+
+/**
+ * Development builds of `names` at the same time, one child process each, each script's
+ * output printed whole once it ends (never two compilers' lines interleaved), without the
+ * diagnostics another script already printed (most of src/ is shared: one error, said once).
+ * A fresh clone builds the first script alone (its dependencies), then the others from a copy.
+ * Resolves to the names whose build failed.
+ */
+export async function buildDev(names, { stage = null } = {}) {
+  const alone = seedDevTargets(names);
+  const failed = [];
+  if (alone.length > 0) {
+    const first = alone[0];
+    console.log(`build-worker: compiling ${first}'s dependencies for development (once; the other scripts start from a copy)`);
+    const status = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--dev', ...(stage ? ['--stage', stage] : []), first], { stdio: 'inherit' }).status;
+    if (status !== 0) return [first];
+    seedDevTargets(names);
+    names = names.filter((name) => name !== first);
+  }
+  const printed = new Set();
+  await Promise.all(
+    names.map(
+      (name) =>
+        new Promise((resolve) => {
+          const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), '--dev', ...(stage ? ['--stage', stage] : []), name], {
+            stdio: ['ignore', 'pipe', 'pipe'],
+            env: { ...process.env, CARGO_TERM_PROGRESS_WHEN: 'never' },
+          });
+          let output = '';
+          proc.stdout.on('data', (chunk) => (output += chunk));
+          proc.stderr.on('data', (chunk) => (output += chunk));
+          proc.on('close', (code) => {
+            if (code !== 0) failed.push(name);
+            // The two cargo runs wait for one another on the package cache's lock: not news.
+            output = output.replace(/^\s*Blocking waiting for file lock on package cache\n/gm, '');
+            const fresh = blocks(output).filter((block) => !printed.has(block.replace(/^\s*Compiling .*\n?/gm, '')));
+            for (const block of fresh) printed.add(block.replace(/^\s*Compiling .*\n?/gm, ''));
+            const skipped = blocks(output).length - fresh.length;
+            if (fresh.length) process.stdout.write(`${fresh.join('\n\n')}\n`);
+            if (skipped) console.log(`build-worker: ${name}: ${skipped} more diagnostic(s), the same as above`);
+            resolve();
+          });
+        }),
+    ),
+  );
+  return failed;
 }
 
 /** Throws when the webhook script's release build is over [`HOT_WASM_GZIP_BUDGET`]. */
@@ -242,19 +351,26 @@ export function checkBudget({ gzip }) {
   }
 }
 
-/** Prints and returns the built wasm's size, raw and gzip -9. */
+/** Prints and returns the built wasm's size, raw and (release) gzip -9. */
 function report(name, script, dev, out, started, note) {
   const bytes = statSync(join(out, 'index_bg.wasm')).size;
-  const gzip = gzipSync(readFileSync(join(out, 'index_bg.wasm')), { level: 9 }).length;
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (dev) {
+    // The budget is for release builds: a development build skips the gzip pass.
+    console.log(`build-worker: ${script.out}/index_bg.wasm (${name}, dev) is ${bytes} bytes (${seconds} s${note ? `, ${note}` : ''})`);
+    return { bytes };
+  }
+  const gzip = gzipSync(readFileSync(join(out, 'index_bg.wasm')), { level: 9 }).length;
   console.log(
-    `build-worker: ${script.out}/index_bg.wasm (${name}, ${dev ? 'dev' : 'release'}) is ${bytes} bytes, ${gzip} gzip (${seconds} s${note})`,
+    `build-worker: ${script.out}/index_bg.wasm (${name}, release) is ${bytes} bytes, ${gzip} gzip (${seconds} s${note ? ` (${note})` : ''})`,
   );
   return { bytes, gzip };
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
+  const stageAt = args.indexOf('--stage');
+  const stage = stageAt === -1 ? null : args.splice(stageAt, 2)[1];
   const names = args.filter((arg) => arg !== '--dev');
   const unknown = names.filter((name) => !SCRIPTS[name]);
   if (unknown.length) {
@@ -264,8 +380,14 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   try {
     // `make dev` sets DIGIVAULT_WORKER_BUILD=dev for wrangler's [build] command.
     const dev = args.includes('--dev') || process.env.DIGIVAULT_WORKER_BUILD === 'dev';
-    const built = Object.fromEntries((names.length ? names : DEPLOYED).map((name) => [name, buildWorker({ name, dev })]));
-    if (built.webhook && !dev) checkBudget(built.webhook);
+    const wanted = names.length ? names : DEPLOYED;
+    if (dev && wanted.length > 1) {
+      const failed = await buildDev(wanted, { stage });
+      if (failed.length) throw new Error(`build-worker: the development build of ${failed.join(' and ')} failed (the compiler's output is above)`);
+    } else {
+      const built = Object.fromEntries(wanted.map((name) => [name, buildWorker({ name, dev, stage })]));
+      if (built.webhook && !dev) checkBudget(built.webhook);
+    }
   } catch (err) {
     console.error(err.message);
     process.exit(1);

@@ -7,6 +7,10 @@
 // - One development build of the Worker (scripts/build-worker.mjs --dev: no wasm-opt, fast
 //   rebuilds) before wrangler starts, and one per change in src/ after that, by this script's
 //   own watcher (changes within 200 ms are one change; a change during a build queues one more).
+//   A build is both scripts at once, each in its own cargo target directory: cargo's
+//   fingerprints say which one a change recompiles. Their outputs are staged and swapped into
+//   build/ together, so that wrangler reloads once per changed script after the build, never
+//   during it, and "served" means both scripts run the new code.
 //   wrangler's [build] command is for deploys: `wrangler dev` runs it twice at start (once for
 //   the entry, once when its watcher is ready) and once per file event, so wrangler dev here
 //   gets a copy of the config without [build] (.wrangler/dev/) and reloads when build/ changes.
@@ -17,8 +21,8 @@
 //   when missing; when older than their sources they are left as they are, and it says so
 //   (`make build-www` refreshes them), so that a rebuild of the Worker never waits behind them.
 import { spawn, spawnSync } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, utimesSync, watch, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
 import { createServer, get } from 'node:http';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,7 +33,10 @@ process.chdir(root);
 const port = Number(process.env.PORT ?? 8787);
 const originPort = Number(process.env.ORIGIN_PORT ?? 8788);
 const holdMs = Number(process.env.DEV_HOLD_MS ?? 10_000);
-const BUILD = ['scripts/build-worker.mjs', '--dev'];
+const STAGE = join(root, 'target', 'dev-stage');
+const BUILD = ['scripts/build-worker.mjs', '--dev', '--stage', STAGE];
+/** The deployed scripts' output directories (scripts/build-worker.mjs SCRIPTS). */
+const OUTPUTS = ['build', 'build/ops'];
 const WATCH = ['src', 'Cargo.toml', 'Cargo.lock'];
 const DEV_CONFIG_DIR = join(root, '.wrangler', 'dev');
 const started = performance.now();
@@ -109,13 +116,16 @@ let building = null;
 let pending = false;
 let changedAt = null;
 let reloadTimer = null;
+let quietTimer = null;
+/** Reloads wrangler still owes the last build (one per script that changed), or null. */
+let reloadsOwed = null;
 
 /** Runs one development build; resolves to true when it succeeded. */
 function build(reason) {
   const t = performance.now();
   gate.set('building');
   say(`building the Worker (${reason})`);
-  const before = fingerprint();
+  rmSync(STAGE, { recursive: true, force: true });
   building = new Promise((resolve) => {
     const proc = child(process.execPath, BUILD);
     proc.on('exit', (code, signal) => {
@@ -130,22 +140,20 @@ function build(reason) {
       if (code !== 0) {
         changedAt = null;
         gate.set('failed', signal ? `killed by ${signal}` : `exit status ${code}`);
-        say(`build failed after ${since(t)}: requests get a 503 until a change in src/ builds again`);
+        say(`build failed after ${since(t)} (the compiler's output is above): requests get 503 DEV_BUILD_FAILED until you fix it and save`);
         return resolve(false);
       }
-      say(`built in ${since(t)}`);
-      // build/ is now current with src/, also when the build found nothing to change.
-      for (const stamp of ['build/.build-stamp', 'build/ops/.build-stamp']) if (existsSync(stamp)) utimesSync(stamp, new Date(), new Date());
+      const changed = swapIn();
+      say(`built in ${since(t)}: ${changed === 0 ? 'no script changed' : `${changed === OUTPUTS.length ? 'both scripts' : 'one script'} changed`}`);
       if (wrangler === null) startWrangler();
       else if (!wranglerReady) gate.set('starting');
+      else if (changed === 0) served('the build is unchanged');
       else {
-        // wrangler reloads when build/ changes; an identical build changes nothing to reload.
-        if (fingerprint() === before) served('the build is unchanged');
-        else {
-          gate.set('reloading');
-          clearTimeout(reloadTimer);
-          reloadTimer = setTimeout(() => served('no reload seen in 15 s'), 15_000);
-        }
+        // wrangler reloads once per changed script, after the swap (nothing was written before).
+        gate.set('reloading');
+        reloadsOwed = changed;
+        clearTimeout(reloadTimer);
+        reloadTimer = setTimeout(() => served('no reload seen in 15 s'), 15_000);
       }
       resolve(true);
     });
@@ -153,16 +161,28 @@ function build(reason) {
   return building;
 }
 
-/** A digest of build/'s outputs: a rebuild that changed nothing keeps it. */
-function fingerprint() {
-  const digest = createHash('sha256');
-  for (const file of ['build/index.js', 'build/index_bg.wasm', 'build/ops/index.js', 'build/ops/index_bg.wasm']) digest.update(existsSync(file) ? readFileSync(file) : '-');
-  return digest.digest('hex');
+/**
+ * Moves the staged outputs into build/ together (the wasm first, then index.js, then the
+ * stamp); returns how many scripts changed.
+ */
+function swapIn() {
+  let changed = 0;
+  for (const out of OUTPUTS) {
+    const from = join(STAGE, out);
+    if (!existsSync(join(from, 'index.js'))) continue;
+    mkdirSync(out, { recursive: true });
+    for (const file of ['index_bg.wasm', 'index.js', '.build-stamp']) renameSync(join(from, file), join(out, file));
+    changed += 1;
+  }
+  rmSync(STAGE, { recursive: true, force: true });
+  return changed;
 }
 
 /** The new build is being served: say how long the change took, run a queued change. */
 function served(note = '') {
   clearTimeout(reloadTimer);
+  clearTimeout(quietTimer);
+  reloadsOwed = null;
   gate.set('ready');
   if (changedAt !== null) say(`served again ${since(changedAt)} after the change${note ? ` (${note})` : ''}`);
   changedAt = null;
@@ -204,8 +224,14 @@ function onWranglerLine(line) {
   // The developer's address is the front door's, not wrangler's inner port.
   console.log(line.replaceAll(`127.0.0.1:${inner}`, `127.0.0.1:${port}`).replaceAll(`localhost:${inner}`, `localhost:${port}`));
   if (!wranglerReady && /Ready on http/.test(line)) void firstAnswer();
-  else if (/Reloading local server/.test(line)) gate.state !== 'building' && gate.set('reloading');
-  else if (/Local server updated and ready/.test(line) && gate.state === 'reloading' && !building) served();
+  else if (/Reloading local server/.test(line)) {
+    clearTimeout(quietTimer);
+    if (gate.state !== 'building') gate.set('reloading');
+  } else if (/Local server updated and ready/.test(line) && gate.state === 'reloading' && !building) {
+    if (reloadsOwed === null || --reloadsOwed <= 0) served();
+    // wrangler may reload two changed scripts at once: quiet for a second is served too.
+    else quietTimer = setTimeout(() => served('one reload for both scripts'), 1000);
+  }
 }
 
 /** After "Ready on": the Worker answers /health, then the banner. */
@@ -271,15 +297,11 @@ for (const path of WATCH) {
   });
 }
 
-// 7. The first build; wrangler starts once a build succeeded (now, or after the next change).
-// build/ newer than every input is current: no cargo run (cargo would recompile the crate
-// here, as the two scripts' feature sets overwrite one another's output in target/).
-const stamps = ['build/.build-stamp', 'build/ops/.build-stamp'].filter((file) => existsSync(file));
-const inputs = [...WATCH, 'scripts/build-worker.mjs', 'scripts/worker-shim.js'];
-if (stamps.length === 2 && Math.min(...stamps.map(newest)) > Math.max(...inputs.map(newest))) {
-  say('build/ is newer than src/: starting the Worker without a build');
-  startWrangler();
-} else if (!(await build(stamps.length > 0 ? 'build/ is older than src/' : 'first build'))) {
+// 7. The first build, always: cargo's fingerprints say whether anything is to compile (a no-op
+// build is a second), and build/'s stamps whether a release build is there instead. wrangler
+// starts once a build succeeded (now, or after the next change).
+const stamps = OUTPUTS.filter((out) => existsSync(join(out, '.build-stamp')));
+if (!(await build(stamps.length === OUTPUTS.length ? 'at start: cargo checks what changed' : 'first build'))) {
   say('fix the error above and save: make dev builds again and then starts the Worker');
 }
 

@@ -19,10 +19,11 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FILE = join(root, 'src/receiver/reply.rs');
-const LINE = /(Self::Health \| Self::Asset \| Self::Admin => )"ok"/;
+// The body of `Reply::health` (`{"status":"ok","mode":...}`): what /health answers.
+const LINE = /(r#"\{\{"status":)"ok"(,"mode")/;
 const rounds = Number(process.argv[2] ?? 3);
 const original = readFileSync(FILE, 'utf8');
-if (!LINE.test(original)) throw new Error(`dev-loop: ${FILE} no longer has the /health status line it edits`);
+if (!LINE.test(original) || !original.includes('pub fn health(')) throw new Error(`dev-loop: ${FILE} no longer has the /health status line it edits`);
 // Rewritten only when changed: a write makes src/ newer than build/, and the next make dev builds.
 const restore = () => readFileSync(FILE, 'utf8') !== original && writeFileSync(FILE, original);
 
@@ -46,9 +47,17 @@ const dev = spawn(join(root, 'scripts/dev.sh'), [], {
   detached: true,
 });
 const log = [];
-for (const stream of [dev.stdout, dev.stderr]) stream.on('data', (c) => log.push(String(c)));
+// DEV_LOOP_LOG=file: make dev's output with each line's time since the start (where the seconds go).
+const timed = process.env.DEV_LOOP_LOG ? [] : null;
+for (const stream of [dev.stdout, dev.stderr]) {
+  stream.on('data', (c) => {
+    log.push(String(c));
+    if (timed) for (const line of String(c).split('\n')) if (line.trim()) timed.push(`${((performance.now() - t0) / 1000).toFixed(2).padStart(8)}  ${line}`);
+  });
+}
 const stop = () => {
   restore();
+  if (timed) writeFileSync(process.env.DEV_LOOP_LOG, timed.join('\n') + '\n');
   try {
     process.kill(-dev.pid, 'SIGTERM');
   } catch {}
@@ -86,8 +95,9 @@ try {
     for (const [label, text] of [[`ok-r${round}`, `"ok-r${round}"`], ['ok', '"ok"']]) {
       await sleep(1500); // a developer does not save twice in the same second
       const from = performance.now();
-      writeFileSync(FILE, original.replace(LINE, `$1${text}`));
-      const served = await until((status, body) => status === 200 && body.includes(`"${label}"`), from);
+      timed?.push(`${((from - t0) / 1000).toFixed(2).padStart(8)}  -- bench: saved /health -> "${label}"`);
+      writeFileSync(FILE, original.replace(LINE, `$1${text}$2`));
+      const served = await until((status, body) => status === 200 && body.includes(`"${label}"`), from, 180_000);
       figures.push(served.ms);
       console.log(`round ${round}, /health -> "${label}": served ${seconds(served.ms)} after the change (answers on the way: ${JSON.stringify(served.seen)})`);
     }
@@ -96,7 +106,7 @@ try {
   // A change that does not compile: requests get 503 DEV_BUILD_FAILED (not a hang), then the fix is served.
   await sleep(1500);
   let from = performance.now();
-  writeFileSync(FILE, original.replace(LINE, '$1"ok" +'));
+  writeFileSync(FILE, original.replace('pub fn health(', 'pub fn health(,'));
   const failed = await until((status, body) => status === 503 && body.includes('DEV_BUILD_FAILED'), from);
   console.log(`a change that does not compile: 503 DEV_BUILD_FAILED ${seconds(failed.ms)} after it (answers on the way: ${JSON.stringify(failed.seen)})`);
   await sleep(1500);
