@@ -62,6 +62,7 @@ export const SCRIPTS = {
   one: { features: 'worker,worker-ops,worker-ledger', out: 'target/worker-variants/one' },
   'webhook-no-ledger': { features: 'worker', out: 'target/worker-variants/webhook-no-ledger' },
   'ops-ledger': { features: 'worker-ops,worker-ledger', out: 'target/worker-variants/ops-ledger' },
+  ledger: { features: 'worker-ledger', out: 'target/worker-variants/ledger' },
 };
 /** What `make build-worker`, `wrangler dev` and `make deploy` build. */
 export const DEPLOYED = ['webhook', 'ops'];
