@@ -4,7 +4,8 @@
 // LEDGER, instantiates the ledger's Durable Object), for the Rust Worker as built and the
 // hand-written JS reference (bench/worker/reference/worker.js: WebCrypto, KV dedup, forward),
 // sampled in turns (A B C C B A ...) and printed as medians and ratios to the JS reference;
-// wall time, and workerd's CPU time for the two requests (every thread's, from /proc: less swayed than wall time by other processes on a shared machine).
+// wall time, and workerd's CPU time for the two requests (every thread's, from /proc: less
+// swayed than wall time by other processes on a shared machine).
 //
 //   node bench/worker/cold-start.mjs            (after make build-worker; BENCH_ROUNDS, default 8)
 //   BENCH_VARIANTS=1 node bench/worker/cold-start.mjs   also the split's alternatives, after
