@@ -117,9 +117,12 @@ fn var(env: &Env, name: &str) -> Option<String> {
     if number.fract() == 0.0 && number.abs() < 9.0e15 {
         Some(format!("{}", number as i64))
     } else {
-        // JavaScript's own decimal form: Rust's float formatting would cost the webhook script
-        // ~5.5 KB gzip for a case no shipped setting uses (docs/performance.md).
-        js_sys::Number::from(number).to_string(10).ok().map(String::from)
+        // JavaScript's own decimal form, as wrangler shows it (and no Rust float formatting
+        // for a case no shipped setting uses: docs/performance.md, "Sizes").
+        js_sys::Number::from(number)
+            .to_string_with_radix(10)
+            .ok()
+            .map(String::from)
     }
 }
 

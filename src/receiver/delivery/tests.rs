@@ -427,7 +427,11 @@ fn store_replies_read_back_as_written() {
         },
     ] {
         let json = serde_json::to_string(&reply).unwrap();
-        assert_eq!(serde_json::from_str::<StoreReply>(&json).unwrap(), reply, "{json}");
+        assert_eq!(
+            serde_json::from_str::<StoreReply>(&json).unwrap(),
+            reply,
+            "{json}"
+        );
     }
     assert!(serde_json::from_str::<StoreReply>(r#"{"result":"conflict"}"#).is_err());
 }

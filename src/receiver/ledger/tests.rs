@@ -222,10 +222,16 @@ fn claim_replies_read_back_as_written() {
         ClaimReply::Claimed { token: 7 },
         ClaimReply::Done,
         ClaimReply::InFlight { lease_until: 9 },
-        ClaimReply::Conflict { stored_sha256: "ab".into() },
+        ClaimReply::Conflict {
+            stored_sha256: "ab".into(),
+        },
     ] {
         let json = serde_json::to_string(&reply).unwrap();
-        assert_eq!(serde_json::from_str::<ClaimReply>(&json).unwrap(), reply, "{json}");
+        assert_eq!(
+            serde_json::from_str::<ClaimReply>(&json).unwrap(),
+            reply,
+            "{json}"
+        );
     }
     assert!(serde_json::from_str::<ClaimReply>(r#"{"outcome":"claimed"}"#).is_err());
     assert!(serde_json::from_str::<ClaimReply>(r#"{"outcome":"lost"}"#).is_err());
