@@ -123,7 +123,7 @@ deploy: setup-node setup-wasm-bindgen
 
 ## The built Worker in real workerd (Miniflare) against a local origin, then a `wrangler dev` smoke test.
 test-worker: build-worker
-	node --test --test-concurrency=1 tests/worker/
+	node --test --test-concurrency=2 tests/worker/
 
 ## Reliability and security (SECURITY.md): a fuzz smoke run in `make test`, the long runs and
 ## the timing check by hand.

@@ -270,14 +270,20 @@ fn read_body(sql: &SqlStorage, id: &str) -> worker::Result<Option<Vec<u8>>> {
 /// cursor, from the `(state, received_at)` index.
 pub(crate) fn list(sql: &SqlStorage, request: &ListRequest) -> worker::Result<Vec<ListItem>> {
     let columns = "id, event_type, state, received_at, attempt_count, next_attempt_at";
-    let mut filters = Vec::new();
+    // Forward mode's rows (`claimed`, `done`) are listed as the stats count them.
+    let states: Vec<&str> = match request.state {
+        Some(state) => state.stored_names().to_vec(),
+        None => DeliveryState::ALL
+            .iter()
+            .flat_map(|state| state.stored_names())
+            .copied()
+            .collect(),
+    };
+    let state_filter = format!("state IN ({})", vec!["?"; states.len()].join(", "));
+    let mut filters: Vec<&str> = Vec::new();
     let mut values: Vec<SqlStorageValue> = Vec::new();
-    if let Some(state) = request.state {
-        filters.push("state = ?");
-        values.push(state.as_str().into());
-    } else {
-        filters.push("state IN ('pending', 'delivering', 'delivered', 'dead')");
-    }
+    filters.push(&state_filter);
+    values.extend(states.into_iter().map(SqlStorageValue::from));
     if let Some(event_type) = &request.event_type {
         filters.push("event_type = ?");
         values.push(event_type.as_str().into());

@@ -8,16 +8,16 @@
 
 use std::cell::Cell;
 
-use worker::js_sys;
 use worker::{
-    durable_object, DurableObject, Env, Request, Response, Result, ScheduledTime, SqlStorage,
-    SqlStorageValue, State,
+    durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue,
+    State,
 };
 
+use super::alarm::{json_response, ArmedAlarm};
 use super::sql_row::{first, missing};
 use super::{durable, ledger_overview};
 use crate::receiver::ledger::{
-    expire, handle, next_alarm, rearm_for, Change, LedgerRequest, LedgerRow, LedgerStore, RowState,
+    expire, handle, next_alarm, Change, LedgerRequest, LedgerRow, LedgerStore, RowState,
 };
 
 /// The schema (both delivery modes: forward mode uses the first columns of `events`; the
@@ -58,7 +58,7 @@ pub struct EventLedger {
     /// The schema was created by this instance.
     ready: Cell<bool>,
     /// The alarm armed, as far as this instance knows: `None` until read from storage.
-    armed: Cell<Option<Option<i64>>>,
+    armed: ArmedAlarm,
 }
 
 impl DurableObject for EventLedger {
@@ -67,7 +67,7 @@ impl DurableObject for EventLedger {
             state,
             env,
             ready: Cell::new(false),
-            armed: Cell::new(None),
+            armed: ArmedAlarm::unknown(),
         }
     }
 
@@ -81,7 +81,7 @@ impl DurableObject for EventLedger {
         if let Some(answer) = answer {
             let answer = answer?;
             if let Some(at) = answer.wake_at {
-                self.arm_for(at).await?;
+                self.armed.arm_for(&self.state.storage(), at).await?;
             }
             return json_response(answer.reply);
         }
@@ -92,7 +92,7 @@ impl DurableObject for EventLedger {
         let mut store = self.store()?;
         let handled = handle(&mut store, &request, now_ms())?;
         if let Some(expiry) = handled.wrote_expiry {
-            self.arm_for(expiry).await?;
+            self.armed.arm_for(&self.state.storage(), expiry).await?;
         }
         json_response(handled.reply)
     }
@@ -119,19 +119,11 @@ impl DurableObject for EventLedger {
             (a, b) => a.or(b),
         };
         match next {
-            Some(at) => self.set_alarm(at).await?,
-            None => self.armed.set(Some(None)),
+            Some(at) => self.armed.set(&self.state.storage(), at).await?,
+            None => self.armed.fired_with_nothing_due(),
         }
         Response::ok("")
     }
-}
-
-fn json_response(body: String) -> Result<Response> {
-    let mut response = Response::ok(body)?;
-    response
-        .headers_mut()
-        .set("Content-Type", "application/json")?;
-    Ok(response)
 }
 
 impl EventLedger {
@@ -151,40 +143,6 @@ impl EventLedger {
             self.ready.set(true);
         }
         Ok(SqlStore { sql })
-    }
-
-    /// Makes sure the alarm fires by `expiry` (one storage call only when it does not yet).
-    async fn arm_for(&self, expiry: i64) -> Result<()> {
-        let armed = match self.armed.get() {
-            Some(armed) => armed,
-            None => {
-                let armed = self.state.storage().get_alarm().await?;
-                self.armed.set(Some(armed));
-                armed
-            }
-        };
-        match rearm_for(armed, expiry) {
-            Some(at) => self.set_alarm(at).await,
-            None => Ok(()),
-        }
-    }
-
-    async fn set_alarm(&self, at: i64) -> Result<()> {
-        // Known before the call yields: a request handled while it is pending compares its
-        // time with this one, not with an alarm that already fired.
-        self.armed.set(Some(Some(at)));
-        // A Date, not an i64: worker reads an i64 as an offset from now.
-        let date = js_sys::Date::new(&js_sys::Number::from(at as f64));
-        if let Err(err) = self
-            .state
-            .storage()
-            .set_alarm(ScheduledTime::new(date))
-            .await
-        {
-            self.armed.set(None);
-            return Err(err);
-        }
-        Ok(())
     }
 }
 

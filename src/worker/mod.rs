@@ -19,6 +19,8 @@
 //! variables and secrets listed in [`crate::receiver::VARS`] (read as strings; a TOML number
 //! in `[vars]` is read in decimal).
 
+#[cfg(any(feature = "worker-ledger", feature = "worker-ops"))]
+mod alarm;
 #[cfg(feature = "worker")]
 mod body;
 #[cfg(feature = "worker-ledger")]

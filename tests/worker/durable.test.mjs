@@ -261,6 +261,12 @@ describe('durable mode across restarts (persisted ledger)', () => {
       try {
         await waitFor(() => origin.accepted.length >= bodies.length, 'stored events delivered after the restart', 30_000);
         await eventually(() => stats(worker), (c) => c.delivered === bodies.length, 'all delivered');
+        // Forwarded in forward mode (its row is `done`): listed as delivered, as the stats count it.
+        const forwarded = eventBody();
+        assert.equal((await worker.post(forwarded)).status, 200);
+        const listed = (await read(await worker.admin('/admin/events?state=delivered&limit=50'))).json.events;
+        assert.deepEqual(listed.map((event) => event.id).sort(), [...bodies, forwarded].map(idOf).sort());
+        assert.ok(listed.every((event) => event.state === 'delivered'));
         for (const body of bodies) {
           const received = origin.acceptedFor(idOf(body));
           assert.equal(received.length, 1, 'delivered once');

@@ -382,6 +382,13 @@ test('forward mode: events without timeline, body or replay, and the page says w
   assert.equal(await page.getByTestId('console-notice').isVisible(), true);
   assert.match(await page.getByTestId('console-notice').textContent(), /forward mode/);
   await shot(page, 'forward-overview');
+  // Forward mode keeps no dead events: the Events tab opens on the delivered ones.
+  await page.getByTestId('tab-events').click();
+  await page.getByTestId('events').getByRole('link', { name: idOf(body) }).waitFor();
+  // Forward mode records no type or attempts: dashes, not an empty cell or a 0.
+  const cells = await page.getByTestId('events').locator(`tr[data-id="${idOf(body)}"] td`).allTextContents();
+  assert.deepEqual(cells.slice(2, 5), ['—', 'delivered', '—']);
+  await shot(page, 'forward-events');
   await page.goto(`${worker.url}/#console/event/${encodeURIComponent(idOf(body))}`);
   await page.getByTestId('event-state').waitFor();
   assert.equal(await page.getByTestId('event-state').textContent(), 'delivered');

@@ -39,23 +39,31 @@ impl DeliveryState {
         }
     }
 
-    /// Reads a stored state; forward mode's `claimed` / `done` map to `delivering` /
-    /// `delivered`.
+    /// The values of the ledger's `state` column that read as this state: forward mode's
+    /// rows (`claimed`, `done`) are shown as `delivering` and `delivered`. A listing by
+    /// state filters on these, so forward mode's events are listed as the stats count them.
+    pub fn stored_names(self) -> &'static [&'static str] {
+        match self {
+            Self::Pending => &["pending"],
+            Self::Delivering => &["delivering", "claimed"],
+            Self::Delivered => &["delivered", "done"],
+            Self::Dead => &["dead"],
+        }
+    }
+
+    /// Reads a stored state ([`DeliveryState::stored_names`]).
     ///
     /// ```
     /// use digivault_webhooks::receiver::DeliveryState;
     /// assert_eq!(DeliveryState::from_stored("done"), Some(DeliveryState::Delivered));
+    /// assert_eq!(DeliveryState::from_stored("claimed"), Some(DeliveryState::Delivering));
     /// assert_eq!(DeliveryState::from_stored("dead"), Some(DeliveryState::Dead));
     /// assert_eq!(DeliveryState::from_stored("lost"), None);
     /// ```
     pub fn from_stored(text: &str) -> Option<Self> {
-        Some(match text {
-            "pending" => Self::Pending,
-            "delivering" | "claimed" => Self::Delivering,
-            "delivered" | "done" => Self::Delivered,
-            "dead" => Self::Dead,
-            _ => return None,
-        })
+        Self::ALL
+            .into_iter()
+            .find(|state| state.stored_names().contains(&text))
     }
 }
 

@@ -5,7 +5,7 @@ import { renderBytes } from '../body-view.js';
 import { el, encoder, plural } from '../dom.js';
 import { ApiError, api } from './api.js';
 import { count, relative, span, when } from './format.js';
-import { STATES } from './overview.js';
+import { STATES, knownMode } from './overview.js';
 import { empty, failure, loading, show } from './states.js';
 
 /** Events per page. */
@@ -53,9 +53,11 @@ function eventRow(event, now) {
     { dataset: { id: event.id } },
     el('td', {}, when(event.received_at)),
     el('td', { class: 'mono' }, el('a', { href: eventHref(event.id) }, event.id)),
-    el('td', { class: 'mono' }, event.type ?? '—'),
+    // Forward mode records neither the type nor the attempts (its one forward ran while
+    // DigiVault waited): a dash, not an empty cell or "0" beside "delivered".
+    el('td', { class: 'mono' }, event.type || '—'),
     el('td', {}, el('span', { class: `badge state-${event.state}` }, event.state)),
-    el('td', { class: 'num' }, count(event.attempt_count ?? 0)),
+    el('td', { class: 'num' }, event.attempt_count || event.state === 'pending' ? count(event.attempt_count ?? 0) : '—'),
     el('td', {}, event.next_attempt_at ? `${relative(event.next_attempt_at, now)}` : '—'),
   );
 }
@@ -126,7 +128,8 @@ async function runReplayAll(box, ctx, reload) {
 /** The events listing. */
 export async function eventsView(ctx) {
   const filter = {
-    state: STATES.includes(ctx.params.get('state')) ? ctx.params.get('state') : 'dead',
+    // Forward mode keeps no dead events: its listing opens on what it does keep.
+    state: STATES.includes(ctx.params.get('state')) ? ctx.params.get('state') : knownMode() === 'forward' ? 'delivered' : 'dead',
     type: ctx.params.get('type') ?? '',
     id: ctx.params.get('id') ?? '',
   };
@@ -284,7 +287,7 @@ export async function eventView(ctx) {
     el(
       'dl',
       { class: 'facts' },
-      el('dt', {}, 'Type'), el('dd', { class: 'mono' }, view.type ?? '—'),
+      el('dt', {}, 'Type'), el('dd', { class: 'mono' }, view.type || '—'),
       el('dt', {}, 'Received'), el('dd', {}, `${when(view.received_at)} (${relative(view.received_at, now)})`),
       el('dt', {}, 'Size'), el('dd', {}, view.size === null || view.size === undefined ? 'not stored (forward mode)' : plural(view.size, 'byte')),
       el('dt', {}, 'SHA-256'), el('dd', { class: 'mono hash' }, view.body_sha256 ?? '—'),

@@ -50,6 +50,11 @@ export function noteMode(stats) {
   }
 }
 
+/** The delivery mode the stats last said (`forward`, `durable`), or undefined before any. */
+export function knownMode() {
+  return $('console-notice').dataset.mode || undefined;
+}
+
 function tile(state, value) {
   return el(
     'a',

@@ -27,17 +27,28 @@ async fn console<Q: Serialize, R: DeserializeOwned>(
     call_object(namespace, CONSOLE_OBJECT, name, &body).await
 }
 
+/// Up to `limit + 1` records of a list read newest first, after the cursor `after` (one more
+/// than shown tells whether another page exists).
+async fn page<R: DeserializeOwned>(
+    namespace: Option<&ObjectNamespace>,
+    name: &str,
+    limit: usize,
+    after: Option<u64>,
+) -> Result<Vec<R>, String> {
+    let request = PageRequest {
+        limit: limit + 1,
+        after,
+    };
+    console(namespace, name, &request).await
+}
+
 /// `GET /admin/failures`.
 pub(crate) async fn failures(
     namespace: Option<&ObjectNamespace>,
     limit: usize,
     after: Option<u64>,
 ) -> Result<Reply, String> {
-    let request = PageRequest {
-        limit: limit + 1,
-        after,
-    };
-    let rows: Vec<FailureItem> = console(namespace, op::FAILURES, &request).await?;
+    let rows: Vec<FailureItem> = page(namespace, op::FAILURES, limit, after).await?;
     Ok(json(200, &FailurePage::from_rows(rows, limit)))
 }
 
@@ -56,11 +67,7 @@ pub(crate) async fn alerts(
     limit: usize,
     after: Option<u64>,
 ) -> Result<Reply, String> {
-    let request = PageRequest {
-        limit: limit + 1,
-        after,
-    };
-    let rows: Vec<AlertRecord> = console(namespace, op::ALERTS, &request).await?;
+    let rows: Vec<AlertRecord> = page(namespace, op::ALERTS, limit, after).await?;
     Ok(json(200, &AlertPage::from_rows(rows, limit)))
 }
 

@@ -19,6 +19,7 @@ use crate::receiver::listen::{
     PUBLISHED_IDS_TTL_SECONDS, PUBLISH_OP,
 };
 use crate::receiver::query_of;
+use crate::worker::alarm::json_response;
 use crate::worker::sql_row::{first, rows};
 
 const SCHEMA: [&str; 6] = [
@@ -55,14 +56,6 @@ fn int(value: u64) -> SqlStorageValue {
 
 fn now_ms() -> u64 {
     worker::Date::now().as_millis()
-}
-
-fn json_response(body: String) -> Result<Response> {
-    let mut response = Response::ok(body)?;
-    response
-        .headers_mut()
-        .set("Content-Type", "application/json")?;
-    Ok(response)
 }
 
 impl DurableObject for ListenHub {
