@@ -374,6 +374,7 @@ fn is_name(name: &str, key: &[u8]) -> bool {
 /// smaller than one per call site.
 #[inline(never)]
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    debug_assert_eq!(a.len(), b.len(), "is_name compared the lengths");
     let len = a.len();
     let long = |bytes: &[u8], at: usize| {
         let mut word = [0; 8];
@@ -528,4 +529,23 @@ fn string<'a>(scanner: &mut Scanner<'a>) -> Result<Cow<'a, str>, Failure> {
     } else {
         Cow::Borrowed(Scanner::text(raw))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_bytes;
+
+    /// Every byte counts, at every length the word comparisons split differently.
+    #[test]
+    fn same_bytes_sees_a_difference_at_every_position() {
+        for len in 0..=24 {
+            let name: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(same_bytes(&name, &name.clone()), "len {len}");
+            for at in 0..len {
+                let mut other = name.clone();
+                other[at] ^= 0x20;
+                assert!(!same_bytes(&name, &other), "len {len}, at {at}");
+            }
+        }
+    }
 }
