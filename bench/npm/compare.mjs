@@ -4,6 +4,7 @@
 // median of each and their ratio (this / other; lower is better). COMPARE_ROUNDS tunes it.
 import { createHmac } from 'node:crypto';
 import { resolve } from 'node:path';
+import { SECRET, body } from './fixtures.mjs';
 
 if (process.argv.length < 3) {
   console.error('usage: node bench/npm/compare.mjs <other pkg dir>');
@@ -12,13 +13,7 @@ if (process.argv.length < 3) {
 const ours = await import(new URL('../../pkg/node.mjs', import.meta.url).pathname);
 const other = await import(resolve(process.argv[2], 'node.mjs'));
 const ROUNDS = Number(process.env.COMPARE_ROUNDS ?? 21);
-const SECRET = 'whsec_7f3a9c1e5b2d4f6a8c0e';
 
-function body(size) {
-  const head = '{"id":"evt_bench","type":"conversation.message.created","created_at":1640995200,"data":{"object":{"id":"m","conversation_id":"c","created_at":1640995200,"message":"';
-  const tail = '"}}}';
-  return Buffer.from(head + 'x'.repeat(Math.max(0, size - head.length - tail.length)) + tail);
-}
 const hmac = (payload) => createHmac('sha256', SECRET).update(payload).digest('hex');
 
 /** CPU nanoseconds per call of `fn`, over `calls` calls. */

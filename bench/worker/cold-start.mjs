@@ -4,12 +4,12 @@
 // LEDGER, instantiates the ledger's Durable Object), for the Rust Worker as built and the
 // hand-written JS reference (bench/worker/reference/worker.js: WebCrypto, KV dedup, forward),
 // sampled in turns (A B C C B A ...) and printed as medians and ratios to the JS reference;
-// wall time, and workerd's CPU time for the two requests (10 ms ticks from /proc: coarse, but
-// less swayed than wall time by other processes on a shared machine).
+// wall time, and workerd's CPU time for the two requests (every thread's, from /proc: less
+// swayed than wall time by other processes on a shared machine).
 //
 //   node bench/worker/cold-start.mjs            (after make build-worker; BENCH_ROUNDS, default 8)
 //   BENCH_VARIANTS=1 node bench/worker/cold-start.mjs   also the split's alternatives, after
-//       node scripts/build-worker.mjs one webhook-no-ledger ops-ledger
+//       node scripts/build-worker.mjs one webhook-no-ledger ops-ledger ledger
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Miniflare } from 'miniflare';
@@ -45,8 +45,8 @@ const candidates = {
 };
 if (process.env.BENCH_VARIANTS) {
   const variants = 'target/worker-variants';
-  for (const dir of ['one', 'webhook-no-ledger', 'ops-ledger']) {
-    if (!existsSync(`${ROOT}${variants}/${dir}/index.js`)) throw new Error(`${variants}/${dir} is missing: node scripts/build-worker.mjs one webhook-no-ledger ops-ledger`);
+  for (const dir of ['one', 'webhook-no-ledger', 'ops-ledger', 'ledger']) {
+    if (!existsSync(`${ROOT}${variants}/${dir}/index.js`)) throw new Error(`${variants}/${dir} is missing: node scripts/build-worker.mjs one webhook-no-ledger ops-ledger ledger`);
   }
   candidates['one script (before the split)'] = [rust(`${variants}/one`, { durableObjects: localLedger })];
   candidates['split: ops hosts LEDGER'] = [
@@ -56,6 +56,13 @@ if (process.env.BENCH_VARIANTS) {
     }),
     // The class's env is the ops script's: it needs the receiver's settings too.
     ops(`${variants}/ops-ledger`, { durableObjects: localLedger, bindings: vars }),
+  ];
+  // A third script hosting only the class (feature `worker-ledger` alone), bound by both.
+  const ledgerBound = { LEDGER: { className: 'EventLedger', scriptName: 'ledger', useSQLite: true } };
+  candidates['split: a ledger script hosts LEDGER'] = [
+    rust(`${variants}/webhook-no-ledger`, { durableObjects: ledgerBound, serviceBindings: { OPS: 'ops' } }),
+    ops('build/ops', { durableObjects: ledgerBound }),
+    { name: 'ledger', scriptPath: `${ROOT}${variants}/ledger/index.js`, modules: true, modulesRules: wasmRules, durableObjects: localLedger, bindings: vars },
   ];
 }
 
@@ -78,7 +85,7 @@ async function sample(workers) {
     const answer = await webhook.text();
     if (health.status !== 200 || webhook.status !== 200) throw new Error(`cold sample failed: /health ${health.status}, webhook ${webhook.status} ${answer}`);
     const done = performance.now();
-    // workerd's CPU (10 ms ticks) for both requests: less swayed by other load than wall time.
+    // workerd's CPU (all threads) for both requests: less swayed by other load than wall time.
     const cpu = (cpuSeconds(pids) - cpuAtReady) * 1000;
     return { startup: ready - started, health: healthAt - ready, webhook: done - healthAt, total: done - ready, cpu };
   } finally {

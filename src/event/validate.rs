@@ -365,7 +365,42 @@ fn field_named<'f>(fields: &'f [Field], key: &[u8]) -> Option<(usize, &'f Field)
 #[inline]
 fn is_name(name: &str, key: &[u8]) -> bool {
     let name = name.as_bytes();
-    name.len() == key.len() && name.first() == key.first() && name == key
+    name.len() == key.len() && name.first() == key.first() && same_bytes(name, key)
+}
+
+/// Whether two slices of the same length are equal. Names are short: up to 16 bytes they
+/// are compared as two (overlapping) words, not by `memcmp` (about 5% of the validator's
+/// time in wasm went to its calls). Not inlined: one copy measured as fast, and 1.7 KiB
+/// smaller than one per call site.
+#[inline(never)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    debug_assert_eq!(a.len(), b.len(), "is_name compared the lengths");
+    let len = a.len();
+    let long = |bytes: &[u8], at: usize| {
+        let mut word = [0; 8];
+        if let Some(part) = bytes.get(at..at + 8) {
+            word.copy_from_slice(part);
+        }
+        u64::from_le_bytes(word)
+    };
+    let short = |bytes: &[u8], at: usize| {
+        let mut word = [0; 4];
+        if let Some(part) = bytes.get(at..at + 4) {
+            word.copy_from_slice(part);
+        }
+        u32::from_le_bytes(word)
+    };
+    let byte = |bytes: &[u8], at: usize| bytes.get(at).copied();
+    match len {
+        8..=16 => long(a, 0) == long(b, 0) && long(a, len - 8) == long(b, len - 8),
+        4..=7 => short(a, 0) == short(b, 0) && short(a, len - 4) == short(b, len - 4),
+        1..=3 => {
+            byte(a, 0) == byte(b, 0)
+                && byte(a, len / 2) == byte(b, len / 2)
+                && byte(a, len - 1) == byte(b, len - 1)
+        }
+        _ => a == b,
+    }
 }
 
 /// Any value the owned model keeps as a `serde_json::Value`.
@@ -494,4 +529,23 @@ fn string<'a>(scanner: &mut Scanner<'a>) -> Result<Cow<'a, str>, Failure> {
     } else {
         Cow::Borrowed(Scanner::text(raw))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_bytes;
+
+    /// Every byte counts, at every length the word comparisons split differently.
+    #[test]
+    fn same_bytes_sees_a_difference_at_every_position() {
+        for len in 0..=24 {
+            let name: Vec<u8> = (0..len).map(|i| b'a' + (i % 26) as u8).collect();
+            assert!(same_bytes(&name, &name.clone()), "len {len}");
+            for at in 0..len {
+                let mut other = name.clone();
+                other[at] ^= 0x20;
+                assert!(!same_bytes(&name, &other), "len {len}, at {at}");
+            }
+        }
+    }
 }

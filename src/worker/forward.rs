@@ -19,7 +19,9 @@ const ORIGIN_BODY_DRAIN_MS: u64 = 1000;
 pub struct Sent {
     /// The origin's status, or why there is none.
     pub result: OriginResult,
-    /// Why the origin could not be reached (for the log line).
+    /// Why the origin could not be reached (for the webhook script's log line; a script
+    /// hosting only the ledger class, measured in docs/performance.md, has none).
+    #[cfg_attr(not(feature = "worker"), allow(dead_code))]
     pub detail: Option<String>,
     /// The origin's `Retry-After`, as sent (durable mode honours it on 429 and 503).
     pub retry_after: Option<String>,

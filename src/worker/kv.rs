@@ -74,7 +74,9 @@ async fn read_state(kv: &KvStore, keys: &DedupKeys, log: &mut LogLine) -> DedupS
 
 async fn put(kv: &KvStore, key: &str, ttl: u64, log: &mut LogLine, operation: &'static str) {
     let now = (Date::now().as_millis() / 1000).to_string();
-    let result = match kv.put(key, now) {
+    // As bytes: `put` takes any `Serialize` value through serde_wasm_bindgen and formats
+    // numbers as floats, code the webhook script would carry for a string (docs/performance.md).
+    let result = match kv.put_bytes(key, now.as_bytes()) {
         Ok(builder) => builder.expiration_ttl(ttl).execute().await,
         Err(err) => Err(err),
     };

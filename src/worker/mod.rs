@@ -57,7 +57,7 @@ use std::cell::RefCell;
 #[cfg(any(feature = "worker", feature = "worker-ledger"))]
 use std::rc::Rc;
 
-use worker::js_sys::Reflect;
+use worker::js_sys::{self, Reflect};
 use worker::wasm_bindgen::JsValue;
 use worker::{Env, ObjectNamespace};
 
@@ -117,7 +117,12 @@ fn var(env: &Env, name: &str) -> Option<String> {
     if number.fract() == 0.0 && number.abs() < 9.0e15 {
         Some(format!("{}", number as i64))
     } else {
-        Some(number.to_string())
+        // JavaScript's own decimal form, as wrangler shows it (and no Rust float formatting
+        // for a case no shipped setting uses: docs/performance.md, "Sizes").
+        js_sys::Number::from(number)
+            .to_string_with_radix(10)
+            .ok()
+            .map(String::from)
     }
 }
 

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 
-import { HOT_WASM_GZIP_BUDGET, SHIM_WORKER_VERSION, checkBudget, checkWorkerVersion, classExports, handlers, lockedVersion } from '../../scripts/build-worker.mjs';
+import { HOT_WASM_GZIP_BUDGET, SHIM_WORKER_VERSION, checkBudget, checkWorkerVersion, classExports, dropUnreachableExports, filterExports, handlers, lockedVersion } from '../../scripts/build-worker.mjs';
 import { ROOT } from './helpers.mjs';
 
 const lock = readFileSync(`${ROOT}Cargo.lock`, 'utf8');
@@ -56,4 +56,16 @@ test("the webhook script's .wasm is within its gzip budget, and a build over it 
   assert.throws(() => checkBudget({ gzip: HOT_WASM_GZIP_BUDGET + 1 }), /over its budget/);
   const ops = gzipSync(readFileSync(`${ROOT}build/ops/index_bg.wasm`), { level: 9 }).length;
   console.log(`webhook script ${gzip} B gzip (budget ${HOT_WASM_GZIP_BUDGET} B), ops script ${ops} B gzip`);
+});
+
+test('exports no JS can reach (wasm-streams classes) are dropped from the built scripts, and a reachable one fails the build', () => {
+  for (const script of ['build/index_bg.wasm', 'build/ops/index_bg.wasm']) {
+    const names = [];
+    filterExports(readFileSync(`${ROOT}${script}`), (name) => names.push(name));
+    assert.ok(names.includes('fetch'), `${script} exports fetch`);
+    assert.deepEqual(names.filter((name) => /intounderlying/.test(name)), [], script);
+  }
+  const bytes = readFileSync(`${ROOT}build/index_bg.wasm`);
+  assert.throws(() => dropUnreachableExports(bytes, 'export class IntoUnderlyingSink {}'), /reachable from JS/);
+  assert.throws(() => dropUnreachableExports(bytes, 'return IntoUnderlyingSource.__wrap(ptr);'), /reachable from JS/);
 });

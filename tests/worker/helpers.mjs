@@ -51,13 +51,7 @@ export async function waitFor(condition, what, timeoutMs = 15_000) {
 }
 
 /** A free TCP port on 127.0.0.1 (nothing listens on it once returned). */
-export async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort } from '../../scripts/lib/free-port.mjs';
 
 /**
  * An origin on 127.0.0.1 recording what it receives. `mode`: 'ok' (200), 'fail' (500),

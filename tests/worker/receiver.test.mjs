@@ -532,6 +532,8 @@ describe('configuration', () => {
       [{ vars: { WEBHOOK_SECRET: SECRET, FORWARD_URL: 'http://127.0.0.1:1/', WEBHOOK_PATH: `no_slash_${marker}` } }, /WEBHOOK_PATH/],
       [{ vars: { WEBHOOK_SECRET: SECRET, FORWARD_URL: 'http://127.0.0.1:1/', MAX_BODY_BYTES: '16777217' } }, /MAX_BODY_BYTES must be between 1 and 16777216/],
       [{ vars: { WEBHOOK_SECRET: SECRET, FORWARD_URL: 'http://127.0.0.1:1/' }, kv: false }, /DEDUP/],
+      // A TOML float in [vars] arrives as a number: read in JavaScript's decimal form.
+      [{ vars: { WEBHOOK_SECRET: SECRET, FORWARD_URL: 'http://127.0.0.1:1/', MAX_BODY_BYTES: 1.5 } }, /MAX_BODY_BYTES must be a whole number, got `1\.5`/],
     ];
     for (const [options, pattern] of cases) {
       const worker = await startWorker(options);

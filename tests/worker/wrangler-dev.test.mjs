@@ -61,8 +61,9 @@ before(async () => {
   for (;;) {
     if (wrangler.exitCode !== null) throw new Error(`wrangler dev exited:\n${output}`);
     try {
-      const response = await fetch(`${base}/health`);
-      if (response.ok) break;
+      // Its own "Ready on" line first: only then is it this wrangler that answers.
+      const response = output.includes(`Ready on ${base}`) ? await fetch(`${base}/health`) : null;
+      if (response?.ok) break;
     } catch {
       // not listening yet
     }

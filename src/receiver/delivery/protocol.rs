@@ -80,7 +80,7 @@ pub(crate) fn unframe<T: serde::de::DeserializeOwned>(framed: &[u8]) -> Option<(
 
 /// The shard's answer to a `store`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "result", rename_all = "snake_case")]
+#[serde(tag = "result", rename_all = "snake_case", try_from = "StoreWire")]
 pub enum StoreReply {
     /// Written durably: answer 202.
     Stored,
@@ -93,6 +93,38 @@ pub enum StoreReply {
         /// SHA-256 of the body stored first.
         stored_sha256: String,
     },
+}
+
+/// [`StoreReply`] as read (the webhook script, every durable event): a flat struct, not serde's
+/// buffering of internally tagged enums (see `ClaimWire` in `src/receiver/ledger/protocol.rs`).
+#[derive(Deserialize)]
+struct StoreWire {
+    result: StoreResult,
+    stored_sha256: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum StoreResult {
+    Stored,
+    Duplicate,
+    InFlight,
+    Conflict,
+}
+
+impl TryFrom<StoreWire> for StoreReply {
+    type Error = &'static str;
+
+    fn try_from(wire: StoreWire) -> Result<Self, Self::Error> {
+        Ok(match wire.result {
+            StoreResult::Stored => Self::Stored,
+            StoreResult::Duplicate => Self::Duplicate,
+            StoreResult::InFlight => Self::InFlight,
+            StoreResult::Conflict => Self::Conflict {
+                stored_sha256: wire.stored_sha256.ok_or("missing field `stored_sha256`")?,
+            },
+        })
+    }
 }
 
 /// One event by id (`event`, `replay`).

@@ -414,3 +414,24 @@ fn reply_shapes() {
         r#"{"pending":0,"delivering":0,"delivered":0,"dead":4}"#
     );
 }
+
+/// Read through a flat struct (`StoreWire`, for size): every variant back as written.
+#[test]
+fn store_replies_read_back_as_written() {
+    for reply in [
+        StoreReply::Stored,
+        StoreReply::Duplicate,
+        StoreReply::InFlight,
+        StoreReply::Conflict {
+            stored_sha256: "ab".into(),
+        },
+    ] {
+        let json = serde_json::to_string(&reply).unwrap();
+        assert_eq!(
+            serde_json::from_str::<StoreReply>(&json).unwrap(),
+            reply,
+            "{json}"
+        );
+    }
+    assert!(serde_json::from_str::<StoreReply>(r#"{"result":"conflict"}"#).is_err());
+}

@@ -213,3 +213,27 @@ mod properties {
         }
     }
 }
+
+/// Read through a flat struct (`ClaimWire`, for size): the same JSON as the tagged enum
+/// writes, every variant back as it was, a variant's missing field an error.
+#[test]
+fn claim_replies_read_back_as_written() {
+    for reply in [
+        ClaimReply::Claimed { token: 7 },
+        ClaimReply::Done,
+        ClaimReply::InFlight { lease_until: 9 },
+        ClaimReply::Conflict {
+            stored_sha256: "ab".into(),
+        },
+    ] {
+        let json = serde_json::to_string(&reply).unwrap();
+        assert_eq!(
+            serde_json::from_str::<ClaimReply>(&json).unwrap(),
+            reply,
+            "{json}"
+        );
+    }
+    assert!(serde_json::from_str::<ClaimReply>(r#"{"outcome":"claimed"}"#).is_err());
+    assert!(serde_json::from_str::<ClaimReply>(r#"{"outcome":"lost"}"#).is_err());
+    assert!(serde_json::from_str::<ClaimReply>(r#"{"token":1}"#).is_err());
+}

@@ -231,7 +231,7 @@ impl PublishReply {
 
 /// The hub's answer to a publish.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "result", rename_all = "snake_case")]
+#[serde(tag = "result", rename_all = "snake_case", try_from = "PublishWire")]
 pub enum PublishReply {
     /// Stored for `listeners` registered names (0: none registered, nothing stored).
     Queued {
@@ -240,6 +240,34 @@ pub enum PublishReply {
     },
     /// Queued before (a second claim winner of the same id): not repeated.
     Duplicate,
+}
+
+/// [`PublishReply`] as read (the webhook script): a flat struct, not serde's buffering of
+/// internally tagged enums (see `ClaimWire` in `src/receiver/ledger/protocol.rs`).
+#[derive(Deserialize)]
+struct PublishWire {
+    result: PublishResult,
+    listeners: Option<u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum PublishResult {
+    Queued,
+    Duplicate,
+}
+
+impl TryFrom<PublishWire> for PublishReply {
+    type Error = &'static str;
+
+    fn try_from(wire: PublishWire) -> Result<Self, Self::Error> {
+        Ok(match wire.result {
+            PublishResult::Queued => Self::Queued {
+                listeners: wire.listeners.ok_or("missing field `listeners`")?,
+            },
+            PublishResult::Duplicate => Self::Duplicate,
+        })
+    }
 }
 
 /// A message from the listener (text): `{"ack":["evt_1","evt_2"]}`.

@@ -295,3 +295,20 @@ fn health_says_the_mode() {
     let reply = crate::receiver::Reply::health("development");
     assert_eq!(reply.body(), r#"{"status":"ok","mode":"development"}"#);
 }
+
+/// Read through a flat struct (`PublishWire`, for size): every variant back as written.
+#[test]
+fn publish_replies_read_back_as_written() {
+    for reply in [
+        PublishReply::Queued { listeners: 2 },
+        PublishReply::Duplicate,
+    ] {
+        let json = serde_json::to_string(&reply).unwrap();
+        assert_eq!(
+            serde_json::from_str::<PublishReply>(&json).unwrap(),
+            reply,
+            "{json}"
+        );
+    }
+    assert!(serde_json::from_str::<PublishReply>(r#"{"result":"queued"}"#).is_err());
+}
