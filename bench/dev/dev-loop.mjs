@@ -12,10 +12,10 @@
 //   node bench/dev/dev-loop.mjs [rounds=3]
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../scripts/lib/free-port.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const FILE = join(root, 'src/receiver/reply.rs');
@@ -27,13 +27,6 @@ if (!LINE.test(original) || !original.includes('pub fn health(')) throw new Erro
 // Rewritten only when changed: a write makes src/ newer than build/, and the next make dev builds.
 const restore = () => readFileSync(FILE, 'utf8') !== original && writeFileSync(FILE, original);
 
-const freePort = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
 const port = await freePort();
 const originPort = await freePort();
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
