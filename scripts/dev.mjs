@@ -249,7 +249,8 @@ async function firstAnswer() {
                                 (the second delivery is answered {"status":"duplicate"}; node pkg/cli.js --help for more)
   health:                       curl http://127.0.0.1:${port}/health
   debugger page:                http://127.0.0.1:${port}/${consoleLines()}${listenLines()}
-  a change in src/ rebuilds the Worker (one development build, no wasm-opt); requests wait for it or get a 503
+  a change in src/ rebuilds the Worker (one development build, no wasm-opt); requests wait for it or get a 503${existsSync('ops/wrangler.toml') ? `
+  (wrangler's tables above say OPS and LEDGER are [not connected]: they are, both scripts run in this one wrangler dev)` : ''}
 `);
 }
 

@@ -149,6 +149,8 @@ test('make dev serves, prints what works, takes a signed event to the origin and
   assert.deepEqual([...new Set(ports)].sort(), [Number(new URL(base).port), origin].sort(), 'every address printed is the front door or the demo origin');
   assert.match(banner, /console: +http:\/\/127\.0\.0\.1:\d+\/#console +\(sign in with ADMIN_TOKEN from \.dev\.vars\)/);
   assert.match(banner, /generated a local ADMIN_TOKEN into \.dev\.vars/);
+  // wrangler's binding tables, printed before the two scripts are linked, say otherwise (step 3 checks it).
+  assert.match(banner, /OPS and LEDGER are \[not connected\]: they are, both scripts run in this one wrangler dev/);
 
   // 2. The banner's send command, run as printed, in the copy.
   const sendLine = /send a signed test event: +(.+)$/m.exec(banner)[1];
