@@ -392,9 +392,11 @@ export async function buildDev(names, { stage = null } = {}) {
           proc.on('close', (code) => {
             if (code !== 0) failed.push(name);
             // The two cargo runs wait for one another on the package cache's lock: not news.
-            output = output.replace(/^\s*Blocking waiting for file lock on package cache\n/gm, '');
-            const fresh = blocks(output).filter((block) => !printed.has(block.replace(/^\s*Compiling .*\n?/gm, '')));
-            for (const block of fresh) printed.add(block.replace(/^\s*Compiling .*\n?/gm, ''));
+            output = output.replace(/^\s*Blocking waiting for file lock on .*\n/gm, '');
+            // A diagnostic is the same without cargo's status lines before it.
+            const key = (block) => block.replace(/^\s*(Compiling|Blocking|Finished) .*\n?/gm, '');
+            const fresh = blocks(output).filter((block) => !printed.has(key(block)));
+            for (const block of fresh) printed.add(key(block));
             const skipped = blocks(output).length - fresh.length;
             if (fresh.length) process.stdout.write(`${fresh.join('\n\n')}\n`);
             if (skipped) console.log(`build-worker: ${name}: ${skipped} more diagnostic(s), the same as above`);

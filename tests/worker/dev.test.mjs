@@ -170,6 +170,8 @@ test('make dev serves, prints what works, takes a signed event to the origin and
   // 4. A change in src/: requests meanwhile get the new build (held) or a 503, then the new build.
   let mark = output.length;
   saveHealth('ok-e2e');
+  // From make dev's first word about the change on (its watcher has seen it), never the old build.
+  await until(() => /dev: building the Worker/.test(since(mark)), 'the change seen', 30_000);
   const seen = new Set();
   await until(async () => {
     const answer = await health();
