@@ -65,6 +65,7 @@ clippy: setup-rust
 	cargo clippy --lib --features debugger --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy --lib --features worker,worker-ledger --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy --lib --features worker-ops --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --lib --features worker-ledger --target wasm32-unknown-unknown -- -D warnings
 
 test-rust: setup-rust
 	cargo test
