@@ -5,7 +5,7 @@ SHELL := /bin/bash
 export PATH := $(if $(TOOLS_ROOT),$(TOOLS_ROOT)/bin:)$(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
 
 .PHONY: test setup setup-rust setup-node setup-browser setup-wasm-bindgen setup-fuzz
-.PHONY: check-rust check-fmt check-locks clippy test-rust build-wasm-core build-pkg test-js test-consumers build-worker test-worker dev deploy bench bench-npm bench-worker build-www test-www build-fuzz
+.PHONY: check-rust check-fmt check-locks clippy test-rust build-wasm-core build-pkg test-js test-consumers build-worker test-worker test-dev dev deploy bench bench-npm bench-worker build-www test-www build-fuzz
 
 ## test: every stage of TEST_STAGES, run by scripts/test-suite.mjs: each once, after the stages
 ## among its prerequisites here, independent ones at the same time, logs in target/test-logs/,
@@ -125,6 +125,13 @@ deploy: setup-node setup-wasm-bindgen
 ## The built Worker in real workerd (Miniflare) against a local origin, then a `wrangler dev` smoke test.
 test-worker: build-worker
 	node --test --test-concurrency=2 tests/worker/
+
+## `make dev` end to end (tests/dev/): scripts/dev.sh in a temporary copy, its development
+## build included (on a fresh clone that compiles the dependencies once more, at opt-level 1),
+## so its own stage, beside test-worker rather than inside it. It needs no build/.
+TEST_STAGES += test-dev
+test-dev: build-www setup-wasm-bindgen
+	node --test tests/dev/
 
 ## Reliability and security (SECURITY.md): a fuzz smoke run in `make test`, the long runs and
 ## the timing check by hand.

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { ROOT, freePort, sleep } from './helpers.mjs';
+import { ROOT, freePort, sleep } from '../worker/helpers.mjs';
 
 const DEPLOYED = ['webhook', 'ops'];
 /** What make dev reads in the project (git-ignored pkg/ and www/pkg/ included); node_modules is linked. */
