@@ -94,6 +94,30 @@ export function devTargetDir(name) {
   return join(root, 'target', `dev-${name}`);
 }
 
+/**
+ * A release build's cargo target directory: target/ for the webhook script, target/release-NAME
+ * for any other. In one shared directory each script's cargo run recompiled the crate (the
+ * cdylib's file name has no hash, so the other feature set's build had overwritten it), so every
+ * `build-worker.mjs` run, even on an unchanged tree (wrangler's [build] in the wrangler-dev test,
+ * the deploy dry run), cost two release compiles of the crate. A new one starts as a copy of
+ * target/'s release profile (the same dependencies, compiled once).
+ */
+export function releaseTargetDir(name) {
+  return name === 'webhook' ? join(root, 'target') : join(root, 'target', `release-${name}`);
+}
+
+/** Seeds `name`'s release target directory from target/'s when it has none and target/ has one. */
+function seedReleaseTarget(name) {
+  const to = releaseTargetDir(name);
+  const from = releaseTargetDir('webhook');
+  const built = join(from, 'wasm32-unknown-unknown', PROFILES.release);
+  if (to === from || existsSync(to) || !existsSync(built)) return;
+  console.log(`build-worker: ${relative(root, to)} starts as a copy of target/'s ${PROFILES.release} build (the same dependencies, compiled once)`);
+  copyTarget(built, join(to, 'wasm32-unknown-unknown', PROFILES.release));
+  const host = join(from, PROFILES.release);
+  if (existsSync(host)) copyTarget(host, join(to, PROFILES.release));
+}
+
 /** The version of crate `name` in Cargo.lock (null when absent). */
 export function lockedVersion(name, lock = readFileSync(join(root, 'Cargo.lock'), 'utf8')) {
   const match = new RegExp(`\\[\\[package\\]\\]\\nname = "${name}"\\nversion = "([^"]+)"`).exec(lock);
@@ -259,10 +283,11 @@ export function buildWorker({ name = 'webhook', dev = false, stage = null } = {}
 
   const profile = dev ? PROFILES.dev : PROFILES.release;
   const started = Date.now();
-  const targetDir = dev ? devTargetDir(name) : join(root, 'target');
+  if (!dev) seedReleaseTarget(name);
+  const targetDir = dev ? devTargetDir(name) : releaseTargetDir(name);
   // 1. The crate for wasm32.
   run('cargo', ['build', '--lib', '--target', 'wasm32-unknown-unknown', '--profile', profile, '--features', script.features], {
-    env: { ...process.env, WASM_BINDGEN_USE_JS_SYS: '1', ...(dev ? { CARGO_TARGET_DIR: targetDir } : {}) },
+    env: { ...process.env, WASM_BINDGEN_USE_JS_SYS: '1', CARGO_TARGET_DIR: targetDir },
   });
   const wasm = join(targetDir, 'wasm32-unknown-unknown', profile, `${CRATE}.wasm`);
   const out = join(root, script.out);

@@ -34,9 +34,9 @@ const EXCLUSIVE = {
   // Cargo locks target/debug/ for one build at a time: together, one would only queue
   // (test-consumers builds the crate there for `cargo publish --dry-run`).
   'cargo target/debug/': ['clippy', 'test-rust', 'test-consumers'],
-  // tests/worker/'s `wrangler dev` test runs wrangler.toml's [build] command, which rewrites
-  // build/ while the other Worker stages would load it.
-  'Worker build/': ['test-worker', 'test-security', 'chaos-short'],
+  // (No group for build/: the `wrangler dev` and deploy tests run the release build, which
+  // leaves build/ untouched when its stamp says it is current, as the build-worker stage
+  // has just made it; so test-security and chaos-short run beside test-worker.)
 };
 const JOBS = Number(process.env.TEST_JOBS ?? 4);
 const CPU_JOBS = Math.min(JOBS, Number(process.env.TEST_CPU_JOBS ?? 2));
