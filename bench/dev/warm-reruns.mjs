@@ -3,13 +3,14 @@
 // In a tree where `make test` already ran once (tools installed, everything built), each run
 // appends one comment line to src/lib.rs, runs `make test` and reads the suite's own record
 // (target/test-logs/summary.json): the wall time, the load average at its start and end, and
-// each stage's time. src/lib.rs is restored at the end, whatever happens.
+// each stage's time (each run's logs kept in target/warm-reruns/run-N/). src/lib.rs is
+// restored at the end, whatever happens.
 //
 //   node bench/dev/warm-reruns.mjs [runs]   # default 5; run it in a clone: it edits src/lib.rs
 //
 // A Markdown table per run, then one line per run, ready for docs/development.md.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadavg } from 'node:os';
 
@@ -28,6 +29,8 @@ try {
     console.log(`warm-reruns: run ${run} of ${runs} (load average ${load})`);
     const made = spawnSync('make', ['test'], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] });
     const summary = JSON.parse(readFileSync(join(root, 'target', 'test-logs', 'summary.json'), 'utf8'));
+    // Each run's logs kept: the next run overwrites target/test-logs/.
+    cpSync(join(root, 'target', 'test-logs'), join(root, 'target', 'warm-reruns', `run-${run}`), { recursive: true });
     summary.status = made.status;
     summaries.push(summary);
     const failed = summary.stages.filter((stage) => stage.state !== 'passed').map((stage) => stage.name);
