@@ -106,12 +106,18 @@ test('a WebSocket upgrade (listen) passes through once ready, bytes both ways', 
   const received = [];
   socket.on('data', (c) => received.push(c));
   await new Promise((r) => socket.once('connect', r));
+  // Waits for what is expected, not a fixed time: on a loaded machine 200 ms was too short.
+  const until = async (pattern) => {
+    for (const deadline = Date.now() + 10_000; !pattern.test(Buffer.concat(received).toString()) && Date.now() < deadline; ) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return Buffer.concat(received).toString();
+  };
   socket.write('GET /listen HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n');
-  await new Promise((r) => setTimeout(r, 200));
+  assert.match(await until(/^HTTP\/1\.1 101 [^]*\r\n\r\n/), /^HTTP\/1\.1 101 /);
   socket.write('ping-bytes');
-  await new Promise((r) => setTimeout(r, 200));
+  const text = await until(/ping-bytes$/);
   socket.destroy();
-  const text = Buffer.concat(received).toString();
   assert.match(text, /^HTTP\/1\.1 101 /);
   assert.match(text, /ping-bytes$/);
 });
