@@ -26,23 +26,15 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 
 import { HOT_WASM_GZIP_BUDGET } from '../../scripts/build-worker.mjs';
+import { freePort } from '../../scripts/lib/free-port.mjs';
 import { CONNECTIONS, ROOT, ROUNDS, SECONDS, SECRET, compare, report, sleep, startOrigin } from './common.mjs';
 
 const children = [];
-
-async function freePort() {
-  const server = createServer();
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function stopAll() {
   for (const child of children) {
