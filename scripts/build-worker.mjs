@@ -13,6 +13,10 @@
 //                                          (no LTO, incremental), no wasm-opt; each script in its
 //                                          own cargo target directory (target/dev-NAME), the
 //                                          scripts built at the same time
+//   node scripts/build-worker.mjs --names NAME...   a release build keeping the function names
+//                                          (wasm-opt -Oz -g) in target/worker-variants/NAME-named/:
+//                                          the same code, for profiles and V8's compile traces
+//                                          (docs/performance.md, "Cold start")
 //   ... --dev --stage DIR                  outputs that changed go to DIR/build/... instead of
 //                                          build/... (make dev swaps both scripts in at once)
 // When cargo's output and this build's mode and scripts are those of build/'s last build
@@ -67,6 +71,9 @@ export const SCRIPTS = {
   'webhook-no-ledger': { features: 'worker', out: 'target/worker-variants/webhook-no-ledger' },
   'ops-ledger': { features: 'worker-ops,worker-ledger', out: 'target/worker-variants/ops-ledger' },
   ledger: { features: 'worker-ledger', out: 'target/worker-variants/ledger' },
+  // Not this crate: the floor of any workers-rs Worker's cold start (bench/worker/floor/: a
+  // JSON /health, a forward, a log line), the same profile and steps, its own target directory.
+  floor: { features: '', out: 'target/worker-variants/floor', manifest: 'bench/worker/floor/Cargo.toml', crate: 'digivault_floor', target: 'target/floor' },
 };
 /** What `make build-worker`, `wrangler dev` and `make deploy` build. */
 export const DEPLOYED = ['webhook', 'ops'];
@@ -103,6 +110,7 @@ export function devTargetDir(name) {
  * target/'s release profile (the same dependencies, compiled once).
  */
 export function releaseTargetDir(name) {
+  if (SCRIPTS[name]?.target) return join(root, SCRIPTS[name].target);
   return name === 'webhook' ? join(root, 'target') : join(root, 'target', `release-${name}`);
 }
 
@@ -111,7 +119,7 @@ function seedReleaseTarget(name) {
   const to = releaseTargetDir(name);
   const from = releaseTargetDir('webhook');
   const built = join(from, 'wasm32-unknown-unknown', PROFILES.release);
-  if (to === from || existsSync(to) || !existsSync(built)) return;
+  if (to === from || SCRIPTS[name].manifest || existsSync(to) || !existsSync(built)) return;
   console.log(`build-worker: ${relative(root, to)} starts as a copy of target/'s ${PROFILES.release} build (the same dependencies, compiled once)`);
   copyTarget(built, join(to, 'wasm32-unknown-unknown', PROFILES.release));
   const host = join(from, PROFILES.release);
@@ -263,8 +271,8 @@ export function filterExports(bytes, keep) {
  * Builds one script (`SCRIPTS[name]`); returns its output paths, sizes and whether its output
  * changed. `stage`: a changed output is written to `stage`/`script.out` instead of `script.out`.
  */
-export function buildWorker({ name = 'webhook', dev = false, stage = null } = {}) {
-  const script = SCRIPTS[name];
+export function buildWorker({ name = 'webhook', dev = false, stage = null, names = false } = {}) {
+  const script = SCRIPTS[name] && (names ? { ...SCRIPTS[name], out: `target/worker-variants/${name}-named` } : SCRIPTS[name]);
   if (!script) throw new Error(`build-worker: no script ${name} (scripts: ${Object.keys(SCRIPTS).join(', ')})`);
   checkWorkerVersion();
   const cargoHome = process.env.CARGO_HOME || join(process.env.HOME ?? '', '.cargo');
@@ -286,10 +294,14 @@ export function buildWorker({ name = 'webhook', dev = false, stage = null } = {}
   if (!dev) seedReleaseTarget(name);
   const targetDir = dev ? devTargetDir(name) : releaseTargetDir(name);
   // 1. The crate for wasm32.
-  run('cargo', ['build', '--lib', '--target', 'wasm32-unknown-unknown', '--profile', profile, '--features', script.features], {
+  const crateArgs = [
+    ...(script.manifest ? ['--manifest-path', join(root, script.manifest)] : []),
+    ...(script.features ? ['--features', script.features] : []),
+  ];
+  run('cargo', ['build', '--lib', '--target', 'wasm32-unknown-unknown', '--profile', profile, ...crateArgs], {
     env: { ...process.env, WASM_BINDGEN_USE_JS_SYS: '1', CARGO_TARGET_DIR: targetDir },
   });
-  const wasm = join(targetDir, 'wasm32-unknown-unknown', profile, `${CRATE}.wasm`);
+  const wasm = join(targetDir, 'wasm32-unknown-unknown', profile, `${script.crate ?? CRATE}.wasm`);
   const out = join(root, script.out);
   const dest = stage ? join(stage, script.out) : out;
   // The same cargo output built the same way: build/ is current (wrangler's [build] at every
@@ -298,6 +310,7 @@ export function buildWorker({ name = 'webhook', dev = false, stage = null } = {}
   const stamp = JSON.stringify({
     wasm: createHash('sha256').update(readFileSync(wasm)).digest('hex'),
     dev,
+    names,
     build: createHash('sha256').update(readFileSync(fileURLToPath(import.meta.url))).update(readFileSync(join(root, 'scripts', 'worker-shim.js'))).digest('hex'),
   });
   const current =
@@ -322,7 +335,7 @@ export function buildWorker({ name = 'webhook', dev = false, stage = null } = {}
     // 2b. Exports no JS can reach, dropped so that wasm-opt removes their code (release).
     writeFileSync(wasmOut, dropUnreachableExports(readFileSync(wasmOut), readFileSync(join(staging, 'index.js'), 'utf8')));
     // 3. Size first for deploys; development builds skip it (about 19 s a pass).
-    if (!dev) wasmOpt(wasmOut, ['-Oz', '--strip-debug']);
+    if (!dev) wasmOpt(wasmOut, names ? ['-Oz', '-g'] : ['-Oz', '--strip-debug']);
 
     // 4. The entry shim, bundled with the bindings into one module.
     const bindings = readFileSync(join(staging, 'index.js'), 'utf8');
@@ -463,7 +476,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const args = process.argv.slice(2);
   const stageAt = args.indexOf('--stage');
   const stage = stageAt === -1 ? null : args.splice(stageAt, 2)[1];
-  const names = args.filter((arg) => arg !== '--dev');
+  const names = args.filter((arg) => arg !== '--dev' && arg !== '--names');
+  const keepNames = args.includes('--names');
   const unknown = names.filter((name) => !SCRIPTS[name]);
   if (unknown.length) {
     console.error(`usage: node scripts/build-worker.mjs [--dev] [${Object.keys(SCRIPTS).join('|')}...] (unknown: ${unknown.join(' ')})`);
@@ -477,8 +491,8 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       const failed = await buildDev(wanted, { stage });
       if (failed.length) throw new Error(`build-worker: the development build of ${failed.join(' and ')} failed (the compiler's output is above)`);
     } else {
-      const built = Object.fromEntries(wanted.map((name) => [name, buildWorker({ name, dev, stage })]));
-      if (built.webhook && !dev) checkBudget(built.webhook);
+      const built = Object.fromEntries(wanted.map((name) => [name, buildWorker({ name, dev, stage, names: keepNames })]));
+      if (built.webhook && !dev && !keepNames) checkBudget(built.webhook);
     }
   } catch (err) {
     console.error(err.message);

@@ -10,6 +10,9 @@
 //   node bench/worker/cold-start.mjs            (after make build-worker; BENCH_ROUNDS, default 8)
 //   BENCH_VARIANTS=1 node bench/worker/cold-start.mjs   also the split's alternatives, after
 //       node scripts/build-worker.mjs one webhook-no-ledger ops-ledger ledger
+//   BENCH_FLOOR=1 node bench/worker/cold-start.mjs   also the floor (bench/worker/floor/: the
+//       smallest workers-rs Worker doing a cold start's two requests, and the same in plain
+//       JS), after node scripts/build-worker.mjs floor
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Miniflare } from 'miniflare';
@@ -64,6 +67,13 @@ if (process.env.BENCH_VARIANTS) {
     ops('build/ops', { durableObjects: ledgerBound }),
     { name: 'ledger', scriptPath: `${ROOT}${variants}/ledger/index.js`, modules: true, modulesRules: wasmRules, durableObjects: localLedger, bindings: vars },
   ];
+}
+
+if (process.env.BENCH_FLOOR) {
+  const floor = 'target/worker-variants/floor';
+  if (!existsSync(`${ROOT}${floor}/index.js`)) throw new Error(`${floor} is missing: node scripts/build-worker.mjs floor`);
+  candidates['floor: workers-rs, no verify/dedup'] = [rust(floor)];
+  candidates['floor: the same in plain JS'] = [{ name: 'js', scriptPath: `${ROOT}bench/worker/floor/worker.js`, modules: true, bindings: vars }];
 }
 
 let counter = 0;

@@ -196,3 +196,29 @@ export function report(rows, heading, base = 'js reference') {
     }
   }
 }
+
+/** A Miniflare worker for a Rust build in `dir` (index.js + index_bg.wasm), `DEDUP` bound. */
+export function rustWorker(dir, bindings, extra = {}) {
+  return {
+    name: 'webhook',
+    scriptPath: `${ROOT}${dir}/index.js`,
+    modules: true,
+    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+    kvNamespaces: ['DEDUP'],
+    bindings,
+    ...extra,
+  };
+}
+
+/** One of a cold start's requests to `mf`: `GET /health` (`step` ending so), else a new
+ * signed webhook with this id, which must answer 200. */
+export async function coldRequest(mf, step, id) {
+  if (step.endsWith('/health')) {
+    await (await mf.dispatchFetch('http://receiver.test/health')).arrayBuffer();
+    return;
+  }
+  const { body, headers } = signedEvent(id);
+  const answer = await mf.dispatchFetch('http://receiver.test/webhooks', { method: 'POST', headers, body });
+  if (answer.status !== 200) throw new Error(`webhook answered ${answer.status}: ${await answer.text()}`);
+  await answer.arrayBuffer();
+}

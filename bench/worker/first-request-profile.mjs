@@ -10,7 +10,7 @@
 // inspector slows everything down: compare shares, not milliseconds.
 import { Miniflare } from 'miniflare';
 
-import { ROOT, SECRET, startOrigin } from './common.mjs';
+import { SECRET, rustWorker, startOrigin } from './common.mjs';
 
 const dir = process.argv[2] ?? 'build';
 const PORT = Number(process.env.INSPECTOR_PORT ?? 9339);
@@ -21,14 +21,7 @@ const mf = new Miniflare({
   compatibilityDate: '2026-04-20',
   inspectorPort: PORT,
   handleStructuredLogs: () => {},
-  workers: [{
-    name: 'webhook',
-    scriptPath: `${ROOT}${dir}/index.js`,
-    modules: true,
-    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
-    kvNamespaces: ['DEDUP'],
-    bindings: { WEBHOOK_SECRET: SECRET, FORWARD_URL: origin },
-  }],
+  workers: [rustWorker(dir, { WEBHOOK_SECRET: SECRET, FORWARD_URL: origin })],
 });
 try {
   await mf.ready;

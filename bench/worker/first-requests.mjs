@@ -6,10 +6,12 @@
 //
 //   node bench/worker/first-requests.mjs [DIR] [kv]   DIR: a build (default build, the webhook
 //       script; e.g. target/worker-variants/webhook-no-ledger with kv); kv: no LEDGER binding
+//   node bench/worker/first-requests.mjs floor    the floor (bench/worker/floor/, built by
+//       node scripts/build-worker.mjs floor) and its plain-JS twin, against the JS reference
 import { cpus, loadavg } from 'node:os';
 import { Miniflare } from 'miniflare';
 
-import { ROOT, SECRET, cpuSeconds, median, signedEvent, sleep, startOrigin, workerdPids } from './common.mjs';
+import { ROOT, SECRET, coldRequest, cpuSeconds, median, rustWorker, sleep, startOrigin, workerdPids } from './common.mjs';
 
 const [dir = 'build', mode = 'ledger'] = process.argv.slice(2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
@@ -17,15 +19,7 @@ const children = [];
 process.on('exit', () => children.forEach((child) => child.exitCode === null && child.kill()));
 const origin = await startOrigin(children);
 const vars = { WEBHOOK_SECRET: SECRET, FORWARD_URL: origin };
-const rust = {
-  name: 'webhook',
-  scriptPath: `${ROOT}${dir}/index.js`,
-  modules: true,
-  modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
-  kvNamespaces: ['DEDUP'],
-  bindings: vars,
-  ...(mode === 'kv' ? {} : { durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } } }),
-};
+const rust = rustWorker(dir, vars, mode === 'kv' ? {} : { durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } } });
 const js = { name: 'js', scriptPath: `${ROOT}bench/worker/reference/worker.js`, modules: true, kvNamespaces: ['DEDUP'], bindings: vars };
 const STEPS = ['first /health', 'first webhook', 'second /health', 'second webhook'];
 
@@ -40,14 +34,7 @@ async function sample(worker) {
     const cpu = [];
     let last = cpuSeconds(pids);
     for (const step of STEPS) {
-      if (step.endsWith('/health')) {
-        await (await mf.dispatchFetch('http://receiver.test/health')).arrayBuffer();
-      } else {
-        const { body, headers } = signedEvent(`evt_first_${process.pid}_${counter++}`);
-        const answer = await mf.dispatchFetch('http://receiver.test/webhooks', { method: 'POST', headers, body });
-        if (answer.status !== 200) throw new Error(`webhook answered ${answer.status}: ${await answer.text()}`);
-        await answer.arrayBuffer();
-      }
+      await coldRequest(mf, step, `evt_first_${process.pid}_${counter++}`);
       await sleep(30);
       const now = cpuSeconds(pids);
       cpu.push((now - last) * 1000);
@@ -59,11 +46,26 @@ async function sample(worker) {
   }
 }
 
+const workers = [['js reference (KV)', js]];
+if (dir === 'floor') {
+  workers.push(
+    ['floor: workers-rs', rustWorker('target/worker-variants/floor', vars)],
+    ['floor: the same in plain JS', { name: 'js', scriptPath: `${ROOT}bench/worker/floor/worker.js`, modules: true, bindings: vars }],
+  );
+  // FLOOR_QUIET: the same without the log line (the first console.log's cost).
+  if (process.env.BENCH_QUIET) workers.push(...workers.slice(1).map(([name, w]) => [`${name}, no log`, { ...w, bindings: { ...vars, FLOOR_QUIET: '1' } }]));
+} else {
+  workers.push([`${dir} (${mode === 'kv' ? 'KV mode' : 'LEDGER'})`, rust]);
+}
+// Sampled in turns (A B B A ...), so that a change of load between samples sways every row alike.
+const rows = workers.map(() => []);
+for (let round = 0; round < ROUNDS; round++) {
+  const order = workers.map((_, i) => i);
+  for (const i of round % 2 ? order.reverse() : order) rows[i].push(await sample(workers[i][1]));
+}
 console.log(`CPU ms per request in a fresh workerd, medians of ${ROUNDS}; ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 console.log(`${'worker'.padEnd(40)} ${STEPS.map((step) => step.padStart(15)).join('')}`);
-for (const [name, worker] of [['js reference (KV)', js], [`${dir} (${mode === 'kv' ? 'KV mode' : 'LEDGER'})`, rust]]) {
-  const rows = [];
-  for (let round = 0; round < ROUNDS; round++) rows.push(await sample(worker));
-  console.log(`${name.padEnd(40)} ${STEPS.map((_, i) => median(rows.map((row) => row[i])).toFixed(1).padStart(15)).join('')}`);
-}
+workers.forEach(([name], w) => {
+  console.log(`${name.padEnd(40)} ${STEPS.map((_, i) => median(rows[w].map((row) => row[i])).toFixed(1).padStart(15)).join('')}`);
+});
 process.exit(0);
