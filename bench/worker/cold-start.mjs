@@ -13,6 +13,8 @@
 //   BENCH_FLOOR=1 node bench/worker/cold-start.mjs   also the floor (bench/worker/floor/: the
 //       smallest workers-rs Worker doing a cold start's two requests, and the same in plain
 //       JS), after node scripts/build-worker.mjs floor
+//   BENCH_COMPARE=DIR[,DIR...] node bench/worker/cold-start.mjs   also these builds of the webhook
+//       script, wired as deployed (e.g. a copy of build/ from before a change)
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Miniflare } from 'miniflare';
@@ -74,6 +76,13 @@ if (process.env.BENCH_FLOOR) {
   if (!existsSync(`${ROOT}${floor}/index.js`)) throw new Error(`${floor} is missing: node scripts/build-worker.mjs floor`);
   candidates['floor: workers-rs, no verify/dedup'] = [rust(floor)];
   candidates['floor: the same in plain JS'] = [{ name: 'js', scriptPath: `${ROOT}bench/worker/floor/worker.js`, modules: true, bindings: vars }];
+}
+
+for (const dir of process.env.BENCH_COMPARE?.split(',') ?? []) {
+  candidates[`split, webhook script from ${dir}`.slice(0, 44)] = [
+    rust(dir, { durableObjects: localLedger, serviceBindings: { OPS: 'ops' } }),
+    ops('build/ops', { durableObjects: { LEDGER: { className: 'EventLedger', scriptName: 'webhook', useSQLite: true } } }),
+  ];
 }
 
 let counter = 0;

@@ -82,7 +82,7 @@ STEPS.forEach((step, i) => {
 });
 for (const i of [0, 1]) {
   console.log(`\nlargest compiles of the ${STEPS[i]} (first sample): µs, body bytes, function`);
-  for (const [index, us, body] of [...samples[0][i]].sort((a, b) => b[1] - a[1]).slice(0, 10)) {
+  for (const [index, us, body] of [...samples[0][i]].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.BENCH_TOP ?? 10))) {
     console.log(`${String(us).padStart(7)} ${String(body).padStart(7)}  ${(names.get(index) ?? `#${index}`).slice(0, 120)}`);
   }
 }

@@ -4,8 +4,9 @@
 // hand-written JS reference and a Rust build, medians of BENCH_ROUNDS samples (default 8).
 // docs/performance.md, "What a webhook request loads".
 //
-//   node bench/worker/first-requests.mjs [DIR] [kv]   DIR: a build (default build, the webhook
-//       script; e.g. target/worker-variants/webhook-no-ledger with kv); kv: no LEDGER binding
+//   node bench/worker/first-requests.mjs [DIR[,DIR...]] [kv]   DIR: a build (default build, the
+//       webhook script; e.g. target/worker-variants/webhook-no-ledger with kv), several to compare
+//       them in the same run; kv: no LEDGER binding
 //   node bench/worker/first-requests.mjs floor    the floor (bench/worker/floor/, built by
 //       node scripts/build-worker.mjs floor) and its plain-JS twin, against the JS reference
 import { cpus, loadavg } from 'node:os';
@@ -19,7 +20,7 @@ const children = [];
 process.on('exit', () => children.forEach((child) => child.exitCode === null && child.kill()));
 const origin = await startOrigin(children);
 const vars = { WEBHOOK_SECRET: SECRET, FORWARD_URL: origin };
-const rust = rustWorker(dir, vars, mode === 'kv' ? {} : { durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } } });
+const rust = (build) => rustWorker(build, vars, mode === 'kv' ? {} : { durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } } });
 const js = { name: 'js', scriptPath: `${ROOT}bench/worker/reference/worker.js`, modules: true, kvNamespaces: ['DEDUP'], bindings: vars };
 const STEPS = ['first /health', 'first webhook', 'second /health', 'second webhook'];
 
@@ -55,7 +56,7 @@ if (dir === 'floor') {
   // FLOOR_QUIET: the same without the log line (the first console.log's cost).
   if (process.env.BENCH_QUIET) workers.push(...workers.slice(1).map(([name, w]) => [`${name}, no log`, { ...w, bindings: { ...vars, FLOOR_QUIET: '1' } }]));
 } else {
-  workers.push([`${dir} (${mode === 'kv' ? 'KV mode' : 'LEDGER'})`, rust]);
+  for (const build of dir.split(',')) workers.push([`${build} (${mode === 'kv' ? 'KV mode' : 'LEDGER'})`, rust(build)]);
 }
 // Sampled in turns (A B B A ...), so that a change of load between samples sways every row alike.
 const rows = workers.map(() => []);

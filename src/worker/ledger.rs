@@ -15,7 +15,7 @@ use worker::{
 
 use super::alarm::{json_response, ArmedAlarm};
 use super::sql_row::{first, missing};
-use super::{durable, ledger_overview};
+use super::{apart, durable, ledger_overview};
 use crate::receiver::ledger::{
     expire, handle, next_alarm, Change, LedgerRequest, LedgerRow, LedgerStore, RowState,
 };
@@ -74,16 +74,12 @@ impl DurableObject for EventLedger {
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let path = req.path();
         let body = req.bytes().await?;
-        // Durable mode's ops and the admin API's (src/worker/durable.rs).
-        let store = self.store()?;
-        let answer = ledger_overview::handle(&store.sql, &path, &body)
-            .or_else(|| durable::handle(&store.sql, &path, &body, now_ms()));
-        if let Some(answer) = answer {
-            let answer = answer?;
-            if let Some(at) = answer.wake_at {
-                self.armed.arm_for(&self.state.storage(), at).await?;
+        // Durable mode's ops and the admin API's apart (`super::apart`): a forward-mode
+        // claim never compiles them.
+        if !LedgerRequest::is_op(&path) {
+            if let Some(response) = apart(self.other_op(&path, &body)).await {
+                return response;
             }
-            return json_response(answer.reply);
         }
         let request = match LedgerRequest::parse(&path, &body) {
             Ok(request) => request,
@@ -127,6 +123,26 @@ impl DurableObject for EventLedger {
 }
 
 impl EventLedger {
+    /// Durable mode's ops and the admin API's (src/worker/durable.rs,
+    /// src/worker/ledger_overview.rs); `None` for any other path.
+    async fn other_op(&self, path: &str, body: &[u8]) -> Option<Result<Response>> {
+        let store = match self.store() {
+            Ok(store) => store,
+            Err(err) => return Some(Err(err)),
+        };
+        let answer = ledger_overview::handle(&store.sql, path, body)
+            .or_else(|| durable::handle(&store.sql, path, body, now_ms()))?;
+        Some(self.answered(answer).await)
+    }
+
+    async fn answered(&self, answer: Result<durable::Answer>) -> Result<Response> {
+        let answer = answer?;
+        if let Some(at) = answer.wake_at {
+            self.armed.arm_for(&self.state.storage(), at).await?;
+        }
+        json_response(answer.reply)
+    }
+
     fn store(&self) -> Result<SqlStore> {
         let sql = self.state.storage().sql();
         if !self.ready.get() {

@@ -10,8 +10,8 @@ use worker::{
 
 use super::forward::Sent;
 use super::{
-    body, emit, evidence, flood, forward, kv, ledger_binding, ledger_client, ledger_mode, listen,
-    receiver, to_response,
+    apart, body, emit, evidence, flood, forward, kv, ledger_binding, ledger_client, ledger_mode,
+    listen, receiver, to_response,
 };
 use crate::headers::SIGNATURE_HEADERS;
 use crate::receiver::ledger::{body_sha256, shard_of};
@@ -54,7 +54,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
         Handled::Response(response, _) => response.status_code() == 401,
     };
     if failed {
-        flood::count_failure(&env, &client, &mut log).await;
+        apart(flood::count_failure(&env, &client, &mut log)).await;
     }
     let duration_ms = Date::now().as_millis().saturating_sub(started);
     let response = match handled {
@@ -111,11 +111,12 @@ async fn handle(req: Request, env: &Env, ctx: &Context, log: &mut LogLine) -> Ha
     let path = req.path();
     // The ops script's paths, verbatim; without `OPS` they are 404 (or an asset).
     if ops_path(&path) && ops_bound(env) {
-        return to_ops(req, env, log).await;
+        return apart(to_ops(req, env, log)).await;
     }
+    // Each route's flow apart (see `apart`): a first `/health` compiles none of the webhook's.
     match receiver.route(method.as_ref(), &path) {
         Route::Webhook => match dedup(env, log) {
-            Some(dedup) => webhook(req, env, receiver, &dedup, ctx, log)
+            Some(dedup) => apart(webhook(req, env, receiver, &dedup, ctx, log))
                 .await
                 .unwrap_or_else(|reply| reply)
                 .into(),
@@ -127,7 +128,9 @@ async fn handle(req: Request, env: &Env, ctx: &Context, log: &mut LogLine) -> Ha
             None => Reply::unhealthy().into(),
         },
         Route::MethodNotAllowed { allow } => Reply::method_not_allowed(allow).into(),
-        Route::NotFound if matches!(method, Method::Get | Method::Head) => asset(req, env).await,
+        Route::NotFound if matches!(method, Method::Get | Method::Head) => {
+            apart(asset(req, env)).await
+        }
         Route::NotFound => Reply::not_found().into(),
     }
 }
@@ -185,24 +188,8 @@ async fn webhook(
     ctx: &Context,
     log: &mut LogLine,
 ) -> Result<Reply, Reply> {
-    // Refusals only: the evidence the ops script keeps (docs/console.md), one notice after
-    // the reply is decided. A verified delivery never comes here.
-    let refuse = |reply: Reply, body: Option<&body::Body>| {
-        if receiver.settings().failure_samples > 0 {
-            if let Some(framed) = evidence::report(&req, body, &reply) {
-                let headers = [("content-type", "application/octet-stream")];
-                notify_ops(
-                    env,
-                    ctx,
-                    "/internal/refused",
-                    &headers,
-                    reply.outcome,
-                    &framed,
-                );
-            }
-        }
-        reply
-    };
+    let refuse =
+        |reply: Reply, body: Option<&body::Body>| refused(&req, env, ctx, receiver, reply, body);
     // Only the headers used, one lookup each (cheaper than copying every header out).
     let header = |name: &str| req.headers().get(name).ok().flatten();
     let content_length = header("content-length");
@@ -238,7 +225,7 @@ async fn webhook(
             body: &body.bytes,
             content_type: content_type.as_deref(),
         };
-        let reply = durable_accept(receiver, ledger, kv.as_ref(), &stored, log).await;
+        let reply = apart(durable_accept(receiver, ledger, kv.as_ref(), &stored, log)).await;
         // Only the store winner is handed over, after DigiVault has its 202.
         if let (Ok(reply), Some(meta)) = (&reply, listen_meta) {
             if reply.outcome == Outcome::Accepted {
@@ -253,7 +240,7 @@ async fn webhook(
     let forward = async {
         if let (true, Some(meta)) = (development, &listen_meta) {
             // Development mode: stored for the listeners is the delivery.
-            return listen::publish_now(env, meta, &body.bytes).await;
+            return apart(listen::publish_now(env, meta, &body.bytes)).await;
         }
         let mut sent = forward::send(
             &settings.forward_url,
@@ -281,13 +268,42 @@ async fn webhook(
         accepted,
     };
     let reply = match dedup {
-        Dedup::Kv(kv) => kv::deliver(kv, &delivery, forward, log).await,
+        Dedup::Kv(kv) => apart(kv::deliver(kv, &delivery, forward, log)).await,
         Dedup::Ledger { ledger, kv } => {
             ledger_mode::deliver(ledger, kv.as_ref(), &delivery, forward, log).await
         }
     };
     if development {
         return reply.map(listen::development_reply);
+    }
+    reply
+}
+
+/// A refusal's reply, after its evidence is handed to the ops script (docs/console.md): one
+/// notice after the reply is decided. A verified delivery never comes here (cold: its code
+/// stays out of the forward's, see [`apart`]).
+#[cold]
+#[inline(never)]
+fn refused(
+    req: &Request,
+    env: &Env,
+    ctx: &Context,
+    receiver: &Receiver,
+    reply: Reply,
+    body: Option<&body::Body>,
+) -> Reply {
+    if receiver.settings().failure_samples > 0 {
+        if let Some(framed) = evidence::report(req, body, &reply) {
+            let headers = [("content-type", "application/octet-stream")];
+            notify_ops(
+                env,
+                ctx,
+                "/internal/refused",
+                &headers,
+                reply.outcome,
+                &framed,
+            );
+        }
     }
     reply
 }

@@ -181,6 +181,21 @@ impl LedgerRequest {
         json.unwrap_or_default()
     }
 
+    /// Whether `path` names one of these operations (what [`LedgerRequest::parse`] reads):
+    /// the object answers them before looking at any other (durable mode's, the admin API's).
+    ///
+    /// ```
+    /// use digivault_webhooks::receiver::ledger::LedgerRequest;
+    /// assert!(LedgerRequest::is_op("/claim"));
+    /// assert!(!LedgerRequest::is_op("/store"));
+    /// ```
+    pub fn is_op(path: &str) -> bool {
+        matches!(
+            path.trim_start_matches('/'),
+            "claim" | "done" | "release" | "lookup"
+        )
+    }
+
     /// Reads a request from its URL path (`/claim`...) and JSON body; checks the hashes'
     /// form so that nothing malformed reaches storage.
     ///
@@ -191,6 +206,7 @@ impl LedgerRequest {
     /// assert!(LedgerRequest::parse("/drop", b"{}").is_err());
     /// ```
     pub fn parse(path: &str, body: &[u8]) -> Result<Self, RequestError> {
+        // The paths here are those of `is_op`.
         fn json<'a, T: Deserialize<'a>>(body: &'a [u8]) -> Result<T, RequestError> {
             serde_json::from_slice(body).map_err(|err| RequestError(format!("bad request: {err}")))
         }
