@@ -3,16 +3,18 @@
 // through workerd's inspector (Miniflare `inspectorPort`, the DevTools protocol), self time per
 // function, the 20 largest. Needs a global WebSocket (Node >= 22):
 //
-//   node_modules/node22/bin/node bench/worker/first-request-profile.mjs [DIR]
+//   node_modules/node22/bin/node bench/worker/first-request-profile.mjs [DIR] [webhook]
+//
+// webhook: the first webhook (after an unprofiled first /health) instead, LEDGER bound.
 //
 // DIR: a build (default build/; its .wasm is stripped, so functions show as wasm-function[N]:
 // for names, give a build made with `wasm-opt -Oz -g`, docs/performance.md says how). The
 // inspector slows everything down: compare shares, not milliseconds.
 import { Miniflare } from 'miniflare';
 
-import { SECRET, rustWorker, startOrigin } from './common.mjs';
+import { SECRET, coldRequest, rustWorker, startOrigin } from './common.mjs';
 
-const dir = process.argv[2] ?? 'build';
+const [dir = 'build', step = 'health'] = process.argv.slice(2);
 const PORT = Number(process.env.INSPECTOR_PORT ?? 9339);
 const children = [];
 process.on('exit', () => children.forEach((child) => child.exitCode === null && child.kill()));
@@ -21,7 +23,13 @@ const mf = new Miniflare({
   compatibilityDate: '2026-04-20',
   inspectorPort: PORT,
   handleStructuredLogs: () => {},
-  workers: [rustWorker(dir, { WEBHOOK_SECRET: SECRET, FORWARD_URL: origin })],
+  workers: [
+    rustWorker(
+      dir,
+      { WEBHOOK_SECRET: SECRET, FORWARD_URL: origin },
+      step === 'webhook' ? { durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } } } : {},
+    ),
+  ],
 });
 try {
   await mf.ready;
@@ -39,10 +47,11 @@ try {
     pending.set(++id, resolve);
     socket.send(JSON.stringify({ id, method, params }));
   });
+  if (step === 'webhook') await coldRequest(mf, 'first /health');
   await send('Profiler.enable');
   await send('Profiler.setSamplingInterval', { interval: 50 });
   await send('Profiler.start');
-  await (await mf.dispatchFetch('http://receiver.test/health')).arrayBuffer();
+  await coldRequest(mf, step === 'webhook' ? 'first webhook' : 'first /health', `evt_profile_${process.pid}`);
   const { profile } = (await send('Profiler.stop')).result;
   socket.close();
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
@@ -53,7 +62,7 @@ try {
     self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
   });
   const total = [...self.values()].reduce((a, b) => a + b, 0);
-  console.log(`first /health of ${dir}: ${(total / 1000).toFixed(1)} ms sampled (inspector attached)`);
+  console.log(`first ${step === 'webhook' ? 'webhook' : '/health'} of ${dir}: ${(total / 1000).toFixed(1)} ms sampled (inspector attached)`);
   for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
     console.log(`${(us / 1000).toFixed(2).padStart(7)} ms ${((100 * us) / total).toFixed(0).padStart(3)}%  ${key.slice(0, 110)}`);
   }
