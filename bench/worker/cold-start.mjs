@@ -13,6 +13,8 @@
 //   BENCH_FLOOR=1 node bench/worker/cold-start.mjs   also the floor (bench/worker/floor/: the
 //       smallest workers-rs Worker doing a cold start's two requests, and the same in plain
 //       JS), after node scripts/build-worker.mjs floor
+//   BENCH_KV=1 node bench/worker/cold-start.mjs   also the webhook script in KV mode (no LEDGER:
+//       what the ledger object's start adds)
 //   BENCH_COMPARE=DIR[,DIR...] node bench/worker/cold-start.mjs   also these builds of the webhook
 //       script, wired as deployed (e.g. a copy of build/ from before a change)
 import { existsSync } from 'node:fs';
@@ -78,6 +80,9 @@ if (process.env.BENCH_FLOOR) {
   candidates['floor: the same in plain JS'] = [{ name: 'js', scriptPath: `${ROOT}bench/worker/floor/worker.js`, modules: true, bindings: vars }];
 }
 
+if (process.env.BENCH_KV) {
+  candidates['split: webhook script in KV mode (no LEDGER)'] = [rust('build', { serviceBindings: { OPS: 'ops' } }), ops('build/ops')];
+}
 for (const dir of process.env.BENCH_COMPARE?.split(',') ?? []) {
   candidates[`split, webhook script from ${dir}`.slice(0, 44)] = [
     rust(dir, { durableObjects: localLedger, serviceBindings: { OPS: 'ops' } }),
