@@ -16,7 +16,7 @@
 //   BENCH_KV=1 node bench/worker/cold-start.mjs   also the webhook script in KV mode (no LEDGER:
 //       what the ledger object's start adds)
 //   BENCH_COMPARE=DIR[,DIR...] node bench/worker/cold-start.mjs   also these builds of the webhook
-//       script, wired as deployed (e.g. a copy of build/ from before a change)
+//       script, wired as deployed with LEDGER_SINCE = "0" (e.g. a copy of build/ from before a change)
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Miniflare } from 'miniflare';
@@ -47,6 +47,12 @@ const candidates = {
   'js reference (KV)': [{ name: 'js', scriptPath: `${ROOT}bench/worker/reference/worker.js`, modules: true, kvNamespaces: ['DEDUP'], bindings: vars }],
   'split: webhook hosts LEDGER (as deployed)': [
     rust('build', { durableObjects: localLedger, serviceBindings: { OPS: 'ops' } }),
+    ops('build/ops', { durableObjects: { LEDGER: { className: 'EventLedger', scriptName: 'webhook', useSQLite: true } } }),
+  ],
+  // wrangler.toml's LEDGER_SINCE = "0" (no KV `done:` read beside the claim); the row above
+  // leaves it unset (a Worker within DEDUP_TTL_SECONDS of its switch from KV mode).
+  'the same, wrangler.toml LEDGER_SINCE = "0"': [
+    rust('build', { durableObjects: localLedger, serviceBindings: { OPS: 'ops' }, bindings: { ...vars, LEDGER_SINCE: '0' } }),
     ops('build/ops', { durableObjects: { LEDGER: { className: 'EventLedger', scriptName: 'webhook', useSQLite: true } } }),
   ],
 };
@@ -84,8 +90,8 @@ if (process.env.BENCH_KV) {
   candidates['split: webhook script in KV mode (no LEDGER)'] = [rust('build', { serviceBindings: { OPS: 'ops' } }), ops('build/ops')];
 }
 for (const dir of process.env.BENCH_COMPARE?.split(',') ?? []) {
-  candidates[`split, webhook script from ${dir}`.slice(0, 44)] = [
-    rust(dir, { durableObjects: localLedger, serviceBindings: { OPS: 'ops' } }),
+  candidates[`${dir.split('/').pop()}, LEDGER_SINCE = "0"`] = [
+    rust(dir, { durableObjects: localLedger, serviceBindings: { OPS: 'ops' }, bindings: { ...vars, LEDGER_SINCE: '0' } }),
     ops('build/ops', { durableObjects: { LEDGER: { className: 'EventLedger', scriptName: 'webhook', useSQLite: true } } }),
   ];
 }

@@ -7,6 +7,8 @@
 //   node bench/worker/first-requests.mjs [DIR[,DIR...]] [kv]   DIR: a build (default build, the
 //       webhook script; e.g. target/worker-variants/webhook-no-ledger with kv), several to compare
 //       them in the same run; kv: no LEDGER binding
+//   BENCH_LEDGER_SINCE=0 ...   the Rust builds with LEDGER_SINCE (wrangler.toml's "0": no KV
+//       `done:` read beside the claim); unset, they read it, as the JS reference reads KV
 //   node bench/worker/first-requests.mjs floor    the floor (bench/worker/floor/, built by
 //       node scripts/build-worker.mjs floor) and its plain-JS twin, against the JS reference
 import { cpus, loadavg } from 'node:os';
@@ -20,7 +22,8 @@ const children = [];
 process.on('exit', () => children.forEach((child) => child.exitCode === null && child.kill()));
 const origin = await startOrigin(children);
 const vars = { WEBHOOK_SECRET: SECRET, FORWARD_URL: origin };
-const rust = (build) => rustWorker(build, vars, mode === 'kv' ? {} : { durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } } });
+const since = process.env.BENCH_LEDGER_SINCE === undefined ? {} : { LEDGER_SINCE: process.env.BENCH_LEDGER_SINCE };
+const rust = (build) => rustWorker(build, { ...vars, ...since }, mode === 'kv' ? {} : { durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } } });
 const js = { name: 'js', scriptPath: `${ROOT}bench/worker/reference/worker.js`, modules: true, kvNamespaces: ['DEDUP'], bindings: vars };
 const STEPS = ['first /health', 'first webhook', 'second /health', 'second webhook'];
 
