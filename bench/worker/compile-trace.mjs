@@ -37,7 +37,8 @@ process.on('exit', () => children.forEach((child) => child.exitCode === null && 
 const origin = await startOrigin(children);
 const worker = rustWorker(
   dir,
-  { WEBHOOK_SECRET: SECRET, FORWARD_URL: origin },
+  // BENCH_LEDGER_SINCE=0: wrangler.toml's setting (no KV `done:` read beside the claim).
+  { WEBHOOK_SECRET: SECRET, FORWARD_URL: origin, ...(process.env.BENCH_LEDGER_SINCE === undefined ? {} : { LEDGER_SINCE: process.env.BENCH_LEDGER_SINCE }) },
   mode === 'kv' ? {} : { durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } } },
 );
 const STEPS = ['first /health', 'first webhook', 'second /health', 'second webhook'];
