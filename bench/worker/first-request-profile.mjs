@@ -10,6 +10,8 @@
 // inspector slows everything down: compare shares, not milliseconds.
 import { Miniflare } from 'miniflare';
 
+import { COMPATIBILITY_DATE } from '../../scripts/lib/built-worker.mjs';
+
 import { ROOT, SECRET, startOrigin } from './common.mjs';
 
 const dir = process.argv[2] ?? 'build';
@@ -18,10 +20,10 @@ const children = [];
 process.on('exit', () => children.forEach((child) => child.exitCode === null && child.kill()));
 const origin = await startOrigin(children);
 const mf = new Miniflare({
-  compatibilityDate: '2026-04-20',
   inspectorPort: PORT,
   handleStructuredLogs: () => {},
   workers: [{
+    compatibilityDate: COMPATIBILITY_DATE,
     name: 'webhook',
     scriptPath: `${ROOT}${dir}/index.js`,
     modules: true,
