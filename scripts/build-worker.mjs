@@ -192,12 +192,15 @@ export function handlers(content) {
     .join('');
 }
 
-/** One export per class wasm-bindgen exports (Durable Objects), wrapped for reinitialisation. */
+/**
+ * One export per class wasm-bindgen exports, wrapped for reinitialisation; a Durable Object class
+ * also derives from DurableObject, for JS RPC (the shim's `asDurableObject`).
+ */
 export function classExports(content) {
   return exportDecls(content)
     .map((decl) => /^export class ([^{]*)\{/.exec(decl)?.[1].trim())
     .filter(Boolean)
-    .map((name) => `export const ${name} = new Proxy(exports.${name}, classProxyHooks);\n`)
+    .map((name) => `export const ${name} = new Proxy(asDurableObject(exports.${name}), classProxyHooks);\n`)
     .join('');
 }
 

@@ -1,10 +1,10 @@
 // The Worker's entry module, bundled by scripts/build-worker.mjs with wasm-bindgen's output.
 // Copied from worker-build 0.8.7's src/js/shim.js (https://github.com/cloudflare/workers-rs,
 // Apache-2.0, Copyright Cloudflare, Inc.), unchanged: its handlers placeholder becomes one handler per exported
-// event function, and one `export const Name = new Proxy(...)` per Durable Object class is
-// appended. It recovers from a wasm trap by resetting the instance (`__wbg_reset_state`).
+// event function, and one `export const Name = new Proxy(asDurableObject(...))` per Durable
+// Object class is appended; `asDurableObject` (below) is ours. It recovers from a wasm trap by resetting the instance (`__wbg_reset_state`).
 // Pinned: build-worker.mjs's SHIM_WORKER_VERSION.
-import { WorkerEntrypoint } from "cloudflare:workers";
+import { DurableObject, WorkerEntrypoint } from "cloudflare:workers";
 import * as exports from "./index.js";
 
 Error.stackTraceLimit = 100;
@@ -102,5 +102,17 @@ const classProxyHooks = {
     }
   }
 };
+
+// Ours, not worker-build's: workerd offers JS RPC only on classes deriving from DurableObject
+// (worker-build does this in its plain shim, not in this one). A Durable Object class (one with
+// a fetch method) gets that prototype, so that the Worker calls `EventLedger.answer` over RPC
+// (src/worker/ledger_client.rs).
+function asDurableObject(ctor) {
+  if (typeof ctor.prototype.fetch === 'function') {
+    Object.setPrototypeOf(ctor.prototype, DurableObject.prototype);
+    Object.setPrototypeOf(ctor, DurableObject);
+  }
+  return ctor;
+}
 
 export default new Proxy(Entrypoint, classProxyHooks);

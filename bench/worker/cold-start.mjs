@@ -21,6 +21,8 @@ import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Miniflare } from 'miniflare';
 
+import { COMPATIBILITY_DATE } from '../../scripts/lib/built-worker.mjs';
+
 import { ROOT, SECRET, cpuSeconds, median, signedEvent, startOrigin, workerdPids } from './common.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
@@ -101,7 +103,9 @@ let counter = 0;
 async function sample(workers) {
   const before = new Set(workerdPids());
   const started = performance.now();
-  const mf = new Miniflare({ compatibilityDate: '2026-04-20', handleStructuredLogs: () => {}, workers });
+  // The date is each worker's option (at the top level it is ignored when `workers` is given).
+  const dated = workers.map((worker) => ({ compatibilityDate: COMPATIBILITY_DATE, ...worker }));
+  const mf = new Miniflare({ handleStructuredLogs: () => {}, workers: dated });
   try {
     await mf.ready;
     const ready = performance.now();

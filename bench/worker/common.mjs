@@ -60,19 +60,26 @@ export function workerdPids() {
 
 /** CPU seconds used so far by these processes' threads, from Linux /proc (schedstat). */
 export function cpuSeconds(pids) {
-  let seconds = 0;
+  return Object.values(cpuSecondsByCommand(pids)).reduce((sum, seconds) => sum + seconds, 0);
+}
+
+/** The same, per command name (`workerd`, `node`, ...): which process of a group spends it. */
+export function cpuSecondsByCommand(pids) {
+  const byCommand = {};
   for (const pid of pids) {
     try {
+      const command = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
       // Nanoseconds on the CPU per thread (V8's compile threads included): the 10 ms ticks of
       // /proc/PID/stat are too coarse for a cold start's 20 to 40 ms.
       for (const task of readdirSync(`/proc/${pid}/task`)) {
-        seconds += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]) / 1e9;
+        const ns = Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+        byCommand[command] = (byCommand[command] ?? 0) + ns / 1e9;
       }
     } catch {
       // exited meanwhile
     }
   }
-  return seconds;
+  return byCommand;
 }
 
 /**
@@ -86,7 +93,7 @@ export async function load(base, scenario, seconds, pids) {
     const response = await fetch(`${base}/webhooks`, { method: 'POST', ...fixed });
     if (!response.ok) throw new Error(`priming the duplicate failed: ${response.status} ${await response.text()}`);
   }
-  const cpuBefore = cpuSeconds(pids());
+  const cpuBefore = cpuSecondsByCommand(pids());
   const result = await autocannon({
     url: base,
     connections: CONNECTIONS,
@@ -102,8 +109,14 @@ export async function load(base, scenario, seconds, pids) {
       },
     ],
   });
+  const cpuAfter = cpuSecondsByCommand(pids());
+  const msPerRequest = (seconds) => (seconds * 1000) / result.requests.total;
+  const cpuByCommand = Object.fromEntries(
+    Object.entries(cpuAfter).map(([command, seconds]) => [command, msPerRequest(seconds - (cpuBefore[command] ?? 0))]),
+  );
   return {
-    cpuMs: ((cpuSeconds(pids()) - cpuBefore) * 1000) / result.requests.total,
+    cpuMs: Object.values(cpuByCommand).reduce((sum, ms) => sum + ms, 0),
+    cpuByCommand,
     rps: result.requests.average,
     p50: result.latency.p50,
     p99: result.latency.p99,
@@ -141,7 +154,9 @@ export async function compare(targets, scenarios = ['forward', 'duplicate']) {
         runs.get(name).push(r);
         console.error(
           `${scenario} ${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50} ms, p99 ${r.p99} ms, ` +
-            `${r.cpuMs.toFixed(2)} ms CPU/request`,
+            `${r.cpuMs.toFixed(2)} ms CPU/request (` +
+            Object.entries(r.cpuByCommand).map(([command, ms]) => `${command} ${ms.toFixed(2)}`).join(', ') +
+            ')',
         );
       }
     }

@@ -16,6 +16,8 @@
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 
+import { COMPATIBILITY_DATE } from '../../scripts/lib/built-worker.mjs';
+
 import { ROOT, SECRET, coldRequest, median, rustWorker, sleep, startOrigin } from './common.mjs';
 
 const [dir = 'build', mode = 'ledger'] = process.argv.slice(2);
@@ -39,7 +41,11 @@ const worker = rustWorker(
   dir,
   // BENCH_LEDGER_SINCE=0: wrangler.toml's setting (no KV `done:` read beside the claim).
   { WEBHOOK_SECRET: SECRET, FORWARD_URL: origin, ...(process.env.BENCH_LEDGER_SINCE === undefined ? {} : { LEDGER_SINCE: process.env.BENCH_LEDGER_SINCE }) },
-  mode === 'kv' ? {} : { durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } } },
+  {
+    // The date is each worker's option (at the top level it is ignored when `workers` is given).
+    compatibilityDate: COMPATIBILITY_DATE,
+    ...(mode === 'kv' ? {} : { durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } } }),
+  },
 );
 const STEPS = ['first /health', 'first webhook', 'second /health', 'second webhook'];
 const names = functionNames(readFileSync(`${ROOT}${dir}/index_bg.wasm`));
@@ -49,7 +55,6 @@ let counter = 0;
 async function sample() {
   let out = '';
   const mf = new Miniflare({
-    compatibilityDate: '2026-04-20',
     handleRuntimeStdio: (stdout, stderr) => {
       stdout.on('data', (chunk) => (out += chunk));
       stderr.on('data', (chunk) => (out += chunk));

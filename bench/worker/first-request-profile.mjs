@@ -12,6 +12,8 @@
 // inspector slows everything down: compare shares, not milliseconds.
 import { Miniflare } from 'miniflare';
 
+import { COMPATIBILITY_DATE } from '../../scripts/lib/built-worker.mjs';
+
 import { SECRET, coldRequest, rustWorker, startOrigin } from './common.mjs';
 
 const [dir = 'build', step = 'health'] = process.argv.slice(2);
@@ -20,14 +22,17 @@ const children = [];
 process.on('exit', () => children.forEach((child) => child.exitCode === null && child.kill()));
 const origin = await startOrigin(children);
 const mf = new Miniflare({
-  compatibilityDate: '2026-04-20',
   inspectorPort: PORT,
   handleStructuredLogs: () => {},
+  // The date is each worker's option (at the top level it is ignored when `workers` is given).
   workers: [
     rustWorker(
       dir,
       { WEBHOOK_SECRET: SECRET, FORWARD_URL: origin },
-      step === 'webhook' ? { durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } } } : {},
+      {
+        compatibilityDate: COMPATIBILITY_DATE,
+        ...(step === 'webhook' ? { durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } } } : {}),
+      },
     ),
   ],
 });

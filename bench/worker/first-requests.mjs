@@ -14,6 +14,8 @@
 import { cpus, loadavg } from 'node:os';
 import { Miniflare } from 'miniflare';
 
+import { COMPATIBILITY_DATE } from '../../scripts/lib/built-worker.mjs';
+
 import { ROOT, SECRET, coldRequest, cpuSeconds, median, rustWorker, sleep, startOrigin, workerdPids } from './common.mjs';
 
 const [dir = 'build', mode = 'ledger'] = process.argv.slice(2);
@@ -31,7 +33,8 @@ let counter = 0;
 /** CPU ms of each step in one fresh workerd (read 30 ms after each answer: work after it counts). */
 async function sample(worker) {
   const before = new Set(workerdPids());
-  const mf = new Miniflare({ compatibilityDate: '2026-04-20', handleStructuredLogs: () => {}, workers: [worker] });
+  // The date is each worker's option (at the top level it is ignored when `workers` is given).
+  const mf = new Miniflare({ handleStructuredLogs: () => {}, workers: [{ compatibilityDate: COMPATIBILITY_DATE, ...worker }] });
   try {
     await mf.ready;
     const pids = workerdPids().filter((pid) => !before.has(pid));

@@ -8,6 +8,7 @@
 
 use std::cell::Cell;
 
+use wasm_bindgen::prelude::{wasm_bindgen, JsValue};
 use worker::{
     durable_object, DurableObject, Env, Request, Response, Result, SqlStorage, SqlStorageValue,
     State,
@@ -70,26 +71,15 @@ impl DurableObject for EventLedger {
         }
     }
 
+    /// The protocol over HTTP (`POST https://ledger/<op>`): kept for callers that have only
+    /// a `fetch`; the Worker's own calls use [`EventLedger::answer_rpc`].
     async fn fetch(&self, mut req: Request) -> Result<Response> {
         let path = req.path();
         let body = req.bytes().await?;
-        // Durable mode's ops and the admin API's apart (`super::apart`): a forward-mode
-        // claim never compiles them.
-        if !LedgerRequest::is_op(&path) {
-            if let Some(response) = apart(self.other_op(&path, &body)).await {
-                return response;
-            }
+        match self.answer(&path, &body).await? {
+            Ok(json) => json_response(json),
+            Err(invalid) => Response::error(invalid, 400),
         }
-        let request = match LedgerRequest::parse(&path, &body) {
-            Ok(request) => request,
-            Err(err) => return Response::error(err.to_string(), 400),
-        };
-        let mut store = self.store()?;
-        let handled = handle(&mut store, &request, now_ms())?;
-        if let Some(expiry) = handled.wrote_expiry {
-            self.armed.arm_for(&self.state.storage(), expiry).await?;
-        }
-        json_response(handled.reply)
     }
 
     /// Deletes expired rows, delivers the due durable events (for a bounded time), then
@@ -121,25 +111,72 @@ impl DurableObject for EventLedger {
     }
 }
 
+/// The protocol over JS RPC (`stub.answer(path, body)`, see
+/// [`ledger_client`](super::ledger_client)): no HTTP request and response per call, which
+/// the webhook path makes two or three of per event.
+#[wasm_bindgen(
+    wasm_bindgen_futures = ::worker::wasm_bindgen_futures,
+    js_sys = ::worker::js_sys
+)]
 impl EventLedger {
+    /// Answers one ledger operation (`path` as `/claim`): its JSON reply; a rejection with
+    /// the reason when the request is invalid or the storage failed.
+    #[wasm_bindgen(js_name = answer)]
+    pub async fn answer_rpc(
+        &self,
+        path: String,
+        body: Vec<u8>,
+    ) -> std::result::Result<String, JsValue> {
+        match self.answer(&path, &body).await {
+            Ok(Ok(json)) => Ok(json),
+            Ok(Err(invalid)) => Err(JsValue::from_str(&invalid)),
+            Err(err) => Err(JsValue::from_str(&err.to_string())),
+        }
+    }
+}
+
+impl EventLedger {
+    /// One operation: `Ok(json)`, or `Err(why)` when the request is not one the object
+    /// knows (a 400 over HTTP).
+    async fn answer(&self, path: &str, body: &[u8]) -> Result<std::result::Result<String, String>> {
+        // Durable mode's ops and the admin API's apart (`super::apart`): a forward-mode
+        // claim never compiles them.
+        if !LedgerRequest::is_op(path) {
+            if let Some(answer) = apart(self.other_op(path, body)).await {
+                return answer.map(Ok);
+            }
+        }
+        let request = match LedgerRequest::parse(path, body) {
+            Ok(request) => request,
+            Err(err) => return Ok(Err(err.to_string())),
+        };
+        let mut store = self.store()?;
+        let handled = handle(&mut store, &request, now_ms())?;
+        if let Some(expiry) = handled.wrote_expiry {
+            self.armed.arm_for(&self.state.storage(), expiry).await?;
+        }
+        Ok(Ok(handled.reply))
+    }
+
     /// Durable mode's ops and the admin API's (src/worker/durable.rs,
-    /// src/worker/ledger_overview.rs); `None` for any other path.
-    async fn other_op(&self, path: &str, body: &[u8]) -> Option<Result<Response>> {
+    /// src/worker/ledger_overview.rs): the JSON reply; `None` for any other path.
+    async fn other_op(&self, path: &str, body: &[u8]) -> Option<Result<String>> {
         let store = match self.store() {
             Ok(store) => store,
             Err(err) => return Some(Err(err)),
         };
         let answer = ledger_overview::handle(&store.sql, path, body)
             .or_else(|| durable::handle(&store.sql, path, body, now_ms()))?;
-        Some(self.answered(answer).await)
+        Some(self.armed_for(answer).await)
     }
 
-    async fn answered(&self, answer: Result<durable::Answer>) -> Result<Response> {
+    /// The reply of a durable-mode or admin op, once the alarm it needs is armed.
+    async fn armed_for(&self, answer: Result<durable::Answer>) -> Result<String> {
         let answer = answer?;
         if let Some(at) = answer.wake_at {
             self.armed.arm_for(&self.state.storage(), at).await?;
         }
-        json_response(answer.reply)
+        Ok(answer.reply)
     }
 
     fn store(&self) -> Result<SqlStore> {

@@ -1,15 +1,56 @@
-//! The Worker's side of the ledger protocol: `POST https://ledger/<op>` to a shard object.
+//! The Worker's side of the object protocols: the `EventLedger` shards over JS RPC
+//! (`stub.answer("/<op>", body)`), the other objects by `POST https://<object>/<op>`.
+//!
+//! Why RPC for the ledger: a forwarded event makes two calls (claim, done mark), and a
+//! `fetch` to an object is a subrequest with its own `Request` and `Response`, which
+//! `wrangler dev` also reports to its inspector (four DevTools messages, each logged by
+//! wrangler's Node process). docs/performance.md, "Under `wrangler dev`", has the figures.
 
 use serde::de::DeserializeOwned;
 #[cfg(feature = "worker-ops")]
 use serde::Serialize;
-use worker::js_sys::Uint8Array;
-use worker::{web_sys, ObjectNamespace, Request, Stub};
+use wasm_bindgen::prelude::{wasm_bindgen, JsValue};
+use worker::js_sys::{Promise, Uint8Array};
+use worker::wasm_bindgen_futures::JsFuture;
+#[cfg(feature = "worker-ops")]
+use worker::{web_sys, Request};
+use worker::{ObjectNamespace, Stub};
 
-use crate::receiver::ledger::LEDGER_ORIGIN;
+#[wasm_bindgen]
+extern "C" {
+    /// A stub of an `EventLedger` shard, called over JS RPC (its `answer` method, see
+    /// `EventLedger::answer_rpc`).
+    pub(crate) type LedgerObject;
 
-/// Posts `body` to the object behind `stub`; any failure (thrown, non-200) is an error
-/// for the caller to log, the 200 body is the answer.
+    #[wasm_bindgen(method, catch, js_name = answer)]
+    fn answer(this: &LedgerObject, path: &str, body: &Uint8Array) -> Result<Promise, JsValue>;
+}
+
+/// The ledger shard named `name` (`shard-N`), for [`ask`].
+pub(crate) fn ledger_object(ledger: &ObjectNamespace, name: &str) -> Result<LedgerObject, String> {
+    ledger
+        .id_from_name(name)
+        .and_then(|object| object.get_stub())
+        .map(Stub::into_rpc)
+        .map_err(|err| err.to_string())
+}
+
+/// One ledger operation (`op` as `claim`): the object's JSON answer; any failure (a
+/// rejection: thrown, invalid request, storage error) is an error for the caller to log.
+pub(crate) async fn ask(object: &LedgerObject, op: &str, body: &[u8]) -> Result<String, String> {
+    let js_error = |err: JsValue| worker::Error::from(err).to_string();
+    let promise = object
+        .answer(&format!("/{op}"), &Uint8Array::from(body))
+        .map_err(js_error)?;
+    let answer = JsFuture::from(promise).await.map_err(js_error)?;
+    answer
+        .as_string()
+        .ok_or_else(|| "the ledger answered something other than text".to_owned())
+}
+
+/// Posts `body` to the object behind `stub` (the ops script's own objects); any failure
+/// (thrown, non-200) is an error for the caller to log, the 200 body is the answer.
+#[cfg(feature = "worker-ops")]
 pub(crate) async fn post(stub: &Stub, url: &str, body: &[u8]) -> Result<String, String> {
     let init = web_sys::RequestInit::new();
     init.set_method("POST");
@@ -27,29 +68,37 @@ pub(crate) async fn post(stub: &Stub, url: &str, body: &[u8]) -> Result<String, 
     }
 }
 
-/// Sends `body` to `op` of shard `shard` and reads the JSON answer.
+/// Sends `body` to `op` of ledger shard `shard` and reads the JSON answer.
 pub(crate) async fn call_raw<R: DeserializeOwned>(
     ledger: &ObjectNamespace,
     shard: u32,
     op: &str,
     body: &[u8],
 ) -> Result<R, String> {
-    call_object(ledger, &format!("shard-{shard}"), op, body).await
+    let object = ledger_object(ledger, &format!("shard-{shard}"))?;
+    let text = ask(&object, op, body).await?;
+    read_json(&text)
 }
 
 /// Sends `body` to `op` of the object named `name` and reads the JSON answer.
+#[cfg(feature = "worker-ops")]
 pub(crate) async fn call_object<R: DeserializeOwned>(
-    ledger: &ObjectNamespace,
+    namespace: &ObjectNamespace,
     name: &str,
     op: &str,
     body: &[u8],
 ) -> Result<R, String> {
-    let stub = ledger
+    let stub = namespace
         .id_from_name(name)
         .and_then(|object| object.get_stub())
         .map_err(|err| err.to_string())?;
-    let text = post(&stub, &format!("{LEDGER_ORIGIN}/{op}"), body).await?;
-    serde_json::from_slice(text.as_bytes()).map_err(|err| format!("unreadable ledger reply: {err}"))
+    // The object reads the path only.
+    let text = post(&stub, &format!("https://object/{op}"), body).await?;
+    read_json(&text)
+}
+
+fn read_json<R: DeserializeOwned>(text: &str) -> Result<R, String> {
+    serde_json::from_slice(text.as_bytes()).map_err(|err| format!("unreadable object reply: {err}"))
 }
 
 /// [`call_raw`] with a JSON request.

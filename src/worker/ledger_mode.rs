@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use futures_util::future::{join, select, Either};
 use futures_util::pin_mut;
-use worker::{Delay, KvStore, ObjectNamespace, Stub};
+use worker::{Delay, KvStore, ObjectNamespace};
 
 use super::forward::Sent;
+use super::ledger_client::{ask, ledger_object, LedgerObject};
 use super::local::{local, now_ms};
 use super::webhook::Delivery;
 use crate::receiver::ledger::{
@@ -136,16 +137,13 @@ pub(super) async fn kv_done(
     })
 }
 
-fn stub_for(ledger: &ObjectNamespace, id: &str) -> Result<Stub, String> {
-    ledger
-        .id_from_name(&shard_name(id))
-        .and_then(|object| object.get_stub())
-        .map_err(|err| err.to_string())
+fn stub_for(ledger: &ObjectNamespace, id: &str) -> Result<LedgerObject, String> {
+    ledger_object(ledger, &shard_name(id))
 }
 
-/// One request to the object; any failure (thrown, non-200) is an error.
-async fn call(stub: &Stub, request: &LedgerRequest) -> Result<String, String> {
-    super::ledger_client::post(stub, &request.url(), request.body().as_bytes()).await
+/// One request to the object; any failure (a rejection) is an error.
+async fn call(stub: &LedgerObject, request: &LedgerRequest) -> Result<String, String> {
+    ask(stub, request.op(), request.body().as_bytes()).await
 }
 
 fn parse<T: serde::de::DeserializeOwned>(reply: &str) -> Result<T, String> {

@@ -34,7 +34,7 @@ test('the shim wires exported event functions and classes as worker-build 0.8.7 
   assert.match(wired, /Entrypoint\.prototype\.scheduled = function scheduled/);
   assert.match(wired, /Entrypoint\.prototype\.helper = exports\.helper;/);
   assert.doesNotMatch(wired, /__worker_init_state|__wbg_reset_state/);
-  assert.equal(classExports(bindings), 'export const EventLedger = new Proxy(exports.EventLedger, classProxyHooks);\n');
+  assert.equal(classExports(bindings), 'export const EventLedger = new Proxy(asDurableObject(exports.EventLedger), classProxyHooks);\n');
 });
 
 test('the webhook script exports the fetch entry point and the EventLedger class; the ops script no class', () => {

@@ -278,16 +278,17 @@ describe('done-marker expiry', () => {
   });
 });
 
-// A JS stand-in for the ledger's class, bound by scriptName: a real Durable Object whose
-// fetch fails, or fails only for some operations.
+// A JS stand-in for the ledger's class, bound by scriptName: a real Durable Object, called
+// over RPC (`answer(path, body)`, as the Worker calls EventLedger), that fails, or fails only
+// for some operations.
 const ledgerScript = (failing) => `
-export class EventLedger {
-  constructor(state) { this.state = state; }
-  async fetch(request) {
-    const op = new URL(request.url).pathname.slice(1);
+import { DurableObject } from 'cloudflare:workers';
+export class EventLedger extends DurableObject {
+  async answer(path) {
+    const op = path.slice(1);
     if (${JSON.stringify(failing)}.includes(op)) throw new Error('ledger storage failed (simulated)');
-    if (op === 'claim') return Response.json({ outcome: 'claimed', token: Date.now() + 30000 });
-    return Response.json({});
+    if (op === 'claim') return JSON.stringify({ outcome: 'claimed', token: Date.now() + 30000 });
+    return '{}';
   }
 }
 export default { fetch() { return new Response('ledger host'); } };
