@@ -52,6 +52,7 @@ check-locks: setup-rust
 	cargo metadata --locked --format-version 1 >/dev/null
 	cargo metadata --locked --format-version 1 --manifest-path fuzz/Cargo.toml >/dev/null
 	cargo metadata --locked --format-version 1 --manifest-path bench/timing/Cargo.toml >/dev/null
+	cargo metadata --locked --format-version 1 --manifest-path bench/worker/floor/Cargo.toml >/dev/null
 
 ## Two passes cover every cfg: natively (the Rust crate and its tests), and for wasm32 with all
 ## features at once (the Worker's, wasm, debugger: the code they gate only adds; the Worker's
