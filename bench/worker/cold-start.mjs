@@ -47,13 +47,13 @@ const localLedger = { LEDGER: { className: 'EventLedger', useSQLite: true } };
 /** Each candidate: the Miniflare `workers` list (the first one serves). */
 const candidates = {
   'js reference (KV)': [{ name: 'js', scriptPath: `${ROOT}bench/worker/reference/worker.js`, modules: true, kvNamespaces: ['DEDUP'], bindings: vars }],
-  'split: webhook hosts LEDGER (as deployed)': [
+  'split, LEDGER_SINCE unset': [
     rust('build', { durableObjects: localLedger, serviceBindings: { OPS: 'ops' } }),
     ops('build/ops', { durableObjects: { LEDGER: { className: 'EventLedger', scriptName: 'webhook', useSQLite: true } } }),
   ],
-  // wrangler.toml's LEDGER_SINCE = "0" (no KV `done:` read beside the claim); the row above
-  // leaves it unset (a Worker within DEDUP_TTL_SECONDS of its switch from KV mode).
-  'the same, wrangler.toml LEDGER_SINCE = "0"': [
+  // What wrangler.toml deploys: LEDGER_SINCE = "0" (no KV `done:` read beside the claim); the
+  // row above leaves it unset (a Worker within DEDUP_TTL_SECONDS of its switch from KV mode).
+  'as deployed (LEDGER_SINCE = "0")': [
     rust('build', { durableObjects: localLedger, serviceBindings: { OPS: 'ops' }, bindings: { ...vars, LEDGER_SINCE: '0' } }),
     ops('build/ops', { durableObjects: { LEDGER: { className: 'EventLedger', scriptName: 'webhook', useSQLite: true } } }),
   ],
