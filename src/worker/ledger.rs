@@ -18,7 +18,8 @@ use super::alarm::{json_response, ArmedAlarm};
 use super::sql_row::{first, missing};
 use super::{apart, durable, ledger_overview};
 use crate::receiver::ledger::{
-    expire, handle, next_alarm, Change, LedgerRequest, LedgerRow, LedgerStore, RowState,
+    expire, handle, next_alarm, Change, ClaimRequest, LedgerRequest, LedgerRow, LedgerStore,
+    RowState,
 };
 
 /// The schema (both delivery modes: forward mode uses the first columns of `events`; the
@@ -151,6 +152,9 @@ impl EventLedger {
             Err(err) => return Ok(Err(err.to_string())),
         };
         let mut store = self.store()?;
+        if let LedgerRequest::Claim(ClaimRequest { event_type, .. }) = &request {
+            store.new_row_type.clone_from(event_type);
+        }
         let handled = handle(&mut store, &request, now_ms())?;
         if let Some(expiry) = handled.wrote_expiry {
             self.armed.arm_for(&self.state.storage(), expiry).await?;
@@ -192,7 +196,10 @@ impl EventLedger {
             }
             self.ready.set(true);
         }
-        Ok(SqlStore { sql })
+        Ok(SqlStore {
+            sql,
+            new_row_type: None,
+        })
     }
 }
 
@@ -203,6 +210,10 @@ fn now_ms() -> i64 {
 /// The object's rows in its SQLite database.
 struct SqlStore {
     sql: SqlStorage,
+    /// The type a row inserted by this request records (a claim's `event_type`): forward
+    /// mode's rows get it in the same write, for the admin API's listing and its `type=`
+    /// filter. An existing row keeps its own.
+    new_row_type: Option<String>,
 }
 
 fn int(value: i64) -> SqlStorageValue {
@@ -240,8 +251,8 @@ impl LedgerStore for SqlStore {
             Change::Keep => {}
             Change::Put(row) => {
                 self.sql.exec(
-                    "INSERT INTO events (id, body_sha256, state, received_at, lease_until, expires_at) \
-                     VALUES (?, ?, ?, ?, ?, ?) \
+                    "INSERT INTO events (id, body_sha256, state, received_at, lease_until, expires_at, \
+                     event_type) VALUES (?, ?, ?, ?, ?, ?, ?) \
                      ON CONFLICT(id) DO UPDATE SET body_sha256 = excluded.body_sha256, \
                      state = excluded.state, received_at = excluded.received_at, \
                      lease_until = excluded.lease_until, expires_at = excluded.expires_at",
@@ -252,6 +263,9 @@ impl LedgerStore for SqlStore {
                         int(row.received_at),
                         row.lease_until.map(int).unwrap_or(SqlStorageValue::Null),
                         int(row.expires_at),
+                        self.new_row_type
+                            .as_deref()
+                            .map_or(SqlStorageValue::Null, Into::into),
                     ],
                 )?;
             }

@@ -61,6 +61,7 @@ pub async fn deliver(
         body_sha256: body_sha256.clone(),
         lease_ms: lease_ms(settings.forward_timeout_ms),
         done_ttl_ms,
+        event_type: Some(delivery.accepted.event.event_type.as_str().to_owned()),
     });
     // KV only while markers from before the switch can still exist (LEDGER_SINCE).
     let kv = kv.filter(|_| settings.reads_kv_done(now_ms() / 1000));

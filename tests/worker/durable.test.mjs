@@ -268,6 +268,11 @@ describe('durable mode across restarts (persisted ledger)', () => {
         const listed = (await read(await worker.admin('/admin/events?state=delivered&limit=50'))).json.events;
         assert.deepEqual(listed.map((event) => event.id).sort(), [...bodies, forwarded].map(idOf).sort());
         assert.ok(listed.every((event) => event.state === 'delivered'));
+        // Its type came with the claim: listed, and found by the type filter.
+        const type = JSON.parse(forwarded).type;
+        assert.equal(listed.find((event) => event.id === idOf(forwarded)).type, type);
+        const byType = (await read(await worker.admin(`/admin/events?state=delivered&type=${encodeURIComponent(type)}&id=${encodeURIComponent(idOf(forwarded))}`))).json.events;
+        assert.deepEqual(byType.map((event) => event.id), [idOf(forwarded)]);
         for (const body of bodies) {
           const received = origin.acceptedFor(idOf(body));
           assert.equal(received.length, 1, 'delivered once');

@@ -169,6 +169,7 @@ pub fn check(lease_ms: u64, ttl_ms: u64, ops: &[ModelOp]) -> Result<(), String> 
                     body_sha256: hash(body),
                     lease_ms,
                     done_ttl_ms: ttl_ms,
+                    event_type: None,
                 });
                 let got: ClaimReply = serde_json::from_str(&ledgers.send(&request, now)?)
                     .map_err(|err| err.to_string())?;

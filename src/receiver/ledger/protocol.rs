@@ -21,6 +21,10 @@ pub struct ClaimRequest {
     pub lease_ms: u64,
     /// How long the row is kept (also how long a done id stays done).
     pub done_ttl_ms: u64,
+    /// The event's type, recorded with the row for the admin API's listing (`type=`); absent
+    /// from a caller that does not send it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_type: Option<String>,
 }
 
 /// The object's answer to a [`ClaimRequest`].

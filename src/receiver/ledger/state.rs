@@ -109,7 +109,7 @@ fn later(now_ms: i64, duration_ms: u64) -> i64 {
 ///
 /// ```
 /// use digivault_webhooks::receiver::ledger::{claim, ClaimReply, ClaimRequest, Change};
-/// let request = ClaimRequest { id: "evt_1".into(), body_sha256: "ab".repeat(32), lease_ms: 30_000, done_ttl_ms: 60_000 };
+/// let request = ClaimRequest { id: "evt_1".into(), body_sha256: "ab".repeat(32), lease_ms: 30_000, done_ttl_ms: 60_000, event_type: None };
 /// let (reply, change) = claim(None, &request, 1_000);
 /// assert_eq!(reply, ClaimReply::Claimed { token: 31_000 });
 /// let Change::Put(row) = change else { unreachable!() };

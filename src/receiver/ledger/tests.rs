@@ -7,6 +7,7 @@ fn claim_request(id: &str, body: &str) -> ClaimRequest {
         body_sha256: body_sha256(body.as_bytes()),
         lease_ms: 30_000,
         done_ttl_ms: 3_600_000,
+        event_type: None,
     }
 }
 

@@ -53,8 +53,8 @@ function eventRow(event, now) {
     { dataset: { id: event.id } },
     el('td', {}, when(event.received_at)),
     el('td', { class: 'mono' }, el('a', { href: eventHref(event.id) }, event.id)),
-    // Forward mode records neither the type nor the attempts (its one forward ran while
-    // DigiVault waited): a dash, not an empty cell or "0" beside "delivered".
+    // Forward mode records no attempts (its one forward ran while DigiVault waited), and rows
+    // claimed before it recorded types have none: a dash, not an empty cell or "0".
     el('td', { class: 'mono' }, event.type || '—'),
     el('td', {}, el('span', { class: `badge state-${event.state}` }, event.state)),
     el('td', { class: 'num' }, event.attempt_count || event.state === 'pending' ? count(event.attempt_count ?? 0) : '—'),
