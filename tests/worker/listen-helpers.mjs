@@ -43,10 +43,12 @@ export async function startLocal({ answers = () => 200 } = {}) {
 
 /**
  * `digivault-webhooks listen ARGS` as a real process (the token in DIGIVAULT_LISTEN_TOKEN).
- * `node`: the Node.js binary (default: this one). Lines of stdout and stderr are collected.
+ * `node`: the Node.js binary (default: this one); `runtime`: another runtime's command line
+ * before the script instead (`[deno, 'run', '-A']`, `[bun]`). Lines of stdout and stderr are
+ * collected.
  */
-export function startCli(args, { token = LISTEN_TOKEN, node = process.execPath, env = {} } = {}) {
-  const child = spawn(node, [CLI, 'listen', ...args], {
+export function startCli(args, { token = LISTEN_TOKEN, node = process.execPath, runtime = [node], env = {} } = {}) {
+  const child = spawn(runtime[0], [...runtime.slice(1), CLI, 'listen', ...args], {
     env: { ...process.env, DIGIVAULT_LISTEN_TOKEN: token, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

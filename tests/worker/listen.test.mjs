@@ -224,6 +224,22 @@ describe('listen, development mode (no FORWARD_URL)', () => {
     assert.equal(server.received.length, 10);
   });
 
+  test('the CLI on Deno and Bun: connected with its token, each event received once, exact', async () => {
+    const worker = await devWorker();
+    const server = await local();
+    const runtimes = { deno: [`${ROOT}node_modules/.bin/deno`, 'run', '-A'], bun: [`${ROOT}node_modules/.bin/bun`] };
+    for (const [name, runtime] of Object.entries(runtimes)) {
+      const listener = cli(['--url', worker.url, '--forward-to', server.url, '--name', name], { runtime });
+      await listener.connected();
+      const bodies = Array.from({ length: 3 }, () => eventBody());
+      await postAll(worker, bodies);
+      assertExact(await acceptedExactly(server, 3), bodies);
+      await waitFor(() => listener.out.filter((line) => / -> 200 /.test(line)).length === 3, `${name}: a line per event`);
+      assert.equal(await listener.stop(), 0, `${name}: Ctrl-C exits 0`);
+      server.received.length = 0;
+    }
+  });
+
   test('the CLI waits for a Worker that is not up yet (Node 22 and Node 20 clients)', async () => {
     const port = await freePort();
     const server = await local();
