@@ -31,6 +31,7 @@ pub mod ledger;
 pub mod listen;
 mod log;
 mod reply;
+mod reply_fields;
 
 pub use body::BodyLimit;
 pub use config::{
@@ -46,6 +47,7 @@ pub use forward::{
 };
 pub use log::{LogLine, MAX_LOGGED_ID_CHARS};
 pub use reply::{Outcome, Reply, LEDGER_RETRY_AFTER_SECONDS, MISCONFIGURED_MESSAGE};
+pub use reply_fields::ReplyFields;
 
 use crate::error::Error;
 use crate::event::EventType;

@@ -23,7 +23,9 @@ pub struct Sent {
     /// hosting only the ledger class, measured in docs/performance.md, has none).
     #[cfg_attr(not(feature = "worker"), allow(dead_code))]
     pub detail: Option<String>,
-    /// The origin's `Retry-After`, as sent (durable mode honours it on 429 and 503).
+    /// The origin's `Retry-After`, as sent (durable mode honours it on 429 and 503; a script
+    /// without the ledger class reads none).
+    #[cfg_attr(not(feature = "worker-ledger"), allow(dead_code))]
     pub retry_after: Option<String>,
     /// The origin's response, to drain after replying (see [`drain`]).
     pub response: Option<Response>,

@@ -6,15 +6,19 @@
 //! `wrangler dev` also reports to its inspector (four DevTools messages, each logged by
 //! wrangler's Node process). docs/performance.md, "Under `wrangler dev`", has the figures.
 
-use serde::de::DeserializeOwned;
 #[cfg(feature = "worker-ops")]
-use serde::Serialize;
+use serde::{de::DeserializeOwned, Serialize};
 use wasm_bindgen::prelude::{wasm_bindgen, JsValue};
+#[cfg(feature = "worker")]
+use worker::js_sys::{Reflect, JSON};
 use worker::js_sys::{Promise, Uint8Array};
 use worker::wasm_bindgen_futures::JsFuture;
 #[cfg(feature = "worker-ops")]
 use worker::{web_sys, Request};
 use worker::{ObjectNamespace, Stub};
+
+#[cfg(feature = "worker")]
+use crate::receiver::ReplyFields;
 
 #[wasm_bindgen]
 extern "C" {
@@ -68,16 +72,65 @@ pub(crate) async fn post(stub: &Stub, url: &str, body: &[u8]) -> Result<String, 
     }
 }
 
-/// Sends `body` to `op` of ledger shard `shard` and reads the JSON answer.
+/// Sends `body` to `op` of ledger shard `shard`: the object's JSON answer.
+pub(crate) async fn ask_shard(
+    ledger: &ObjectNamespace,
+    shard: u32,
+    op: &str,
+    body: &[u8],
+) -> Result<String, String> {
+    let object = ledger_object(ledger, &format!("shard-{shard}"))?;
+    ask(&object, op, body).await
+}
+
+/// An object's JSON answer as JavaScript's `JSON.parse` reads it, member by member: how the
+/// webhook script reads its replies ([`ReplyFields`]), with no serde_json (its typed reading
+/// links float formatting: 14 KB gzip, docs/performance.md "Sizes").
+#[cfg(feature = "worker")]
+pub(crate) struct JsReply(JsValue);
+
+#[cfg(feature = "worker")]
+impl JsReply {
+    /// `text` parsed; an error unless it is a JSON object.
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
+        match JSON::parse(text) {
+            Ok(value) if value.is_object() => Ok(Self(value)),
+            Ok(_) => Err("unreadable object reply: not a JSON object".to_owned()),
+            Err(_) => Err("unreadable object reply: not JSON".to_owned()),
+        }
+    }
+
+    fn member(&self, name: &str) -> Option<JsValue> {
+        Reflect::get(&self.0, &JsValue::from_str(name)).ok()
+    }
+}
+
+#[cfg(feature = "worker")]
+impl ReplyFields for JsReply {
+    fn text(&self, name: &str) -> Option<String> {
+        self.member(name)?.as_string()
+    }
+
+    fn int(&self, name: &str) -> Option<i64> {
+        // Integers a double holds exactly, as serde's i64 would read them.
+        let number = self.member(name)?.as_f64()?;
+        (number.fract() == 0.0 && number.abs() <= MAX_EXACT_INTEGER).then_some(number as i64)
+    }
+}
+
+/// The largest integer every double up to it is exact for (2^53 - 1).
+#[cfg(feature = "worker")]
+const MAX_EXACT_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// Sends `body` to `op` of ledger shard `shard` and reads the JSON answer (the ops script).
+#[cfg(feature = "worker-ops")]
 pub(crate) async fn call_raw<R: DeserializeOwned>(
     ledger: &ObjectNamespace,
     shard: u32,
     op: &str,
     body: &[u8],
 ) -> Result<R, String> {
-    let object = ledger_object(ledger, &format!("shard-{shard}"))?;
-    let text = ask(&object, op, body).await?;
-    read_json(&text)
+    read_json(&ask_shard(ledger, shard, op, body).await?)
 }
 
 /// Sends `body` to `op` of the object named `name` and reads the JSON answer.
@@ -97,6 +150,7 @@ pub(crate) async fn call_object<R: DeserializeOwned>(
     read_json(&text)
 }
 
+#[cfg(feature = "worker-ops")]
 fn read_json<R: DeserializeOwned>(text: &str) -> Result<R, String> {
     serde_json::from_slice(text.as_bytes()).map_err(|err| format!("unreadable object reply: {err}"))
 }

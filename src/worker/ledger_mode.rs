@@ -10,7 +10,7 @@ use futures_util::pin_mut;
 use worker::{Delay, KvStore, ObjectNamespace};
 
 use super::forward::Sent;
-use super::ledger_client::{ask, ledger_object, LedgerObject};
+use super::ledger_client::{ask, ledger_object, JsReply, LedgerObject};
 use super::local::{local, now_ms};
 use super::webhook::Delivery;
 use crate::receiver::ledger::{
@@ -66,7 +66,7 @@ pub async fn deliver(
     // KV only while markers from before the switch can still exist (LEDGER_SINCE).
     let kv = kv.filter(|_| settings.reads_kv_done(now_ms() / 1000));
     let (claimed, kv_done) = join(call(&stub, &claim), kv_done(kv, &delivery.keys.done)).await;
-    let token = match claimed.and_then(|reply| parse::<ClaimReply>(&reply)) {
+    let token = match claimed.and_then(|reply| read_claim(&reply)) {
         Err(err) => {
             log.ledger_error("claim", &err);
             return Err(Reply::ledger_unavailable());
@@ -147,7 +147,8 @@ async fn call(stub: &LedgerObject, request: &LedgerRequest) -> Result<String, St
     ask(stub, request.op(), request.body().as_bytes()).await
 }
 
-fn parse<T: serde::de::DeserializeOwned>(reply: &str) -> Result<T, String> {
-    serde_json::from_slice(reply.as_bytes())
-        .map_err(|err| format!("unreadable ledger reply: {err}"))
+fn read_claim(reply: &str) -> Result<ClaimReply, String> {
+    JsReply::parse(reply).and_then(|fields| {
+        ClaimReply::read(&fields).map_err(|err| format!("unreadable ledger reply: {err}"))
+    })
 }

@@ -349,14 +349,19 @@ async fn durable_accept(
         content_type: content_type.map(str::to_owned),
     };
     let framed = meta.frame(body);
-    let stored: StoreReply =
-        match ledger_client::call_raw(ledger, shard_of(&meta.id), op::STORE, &framed).await {
-            Ok(stored) => stored,
-            Err(err) => {
-                log.ledger_error("store", &err);
-                return Err(Reply::ledger_unavailable());
-            }
-        };
+    let stored = ledger_client::ask_shard(ledger, shard_of(&meta.id), op::STORE, &framed)
+        .await
+        .and_then(|text| {
+            let fields = ledger_client::JsReply::parse(&text)?;
+            StoreReply::read(&fields).map_err(|err| format!("unreadable ledger reply: {err}"))
+        });
+    let stored = match stored {
+        Ok(stored) => stored,
+        Err(err) => {
+            log.ledger_error("store", &err);
+            return Err(Reply::ledger_unavailable());
+        }
+    };
     match stored {
         StoreReply::Stored => Ok(Reply::accepted()),
         StoreReply::Duplicate => Ok(Reply::status(Outcome::Duplicate)),

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::listing::{ListCursor, ListItem, Stats};
 use super::state::DeliveryState;
+use crate::receiver::reply_fields::{required_text, ReplyFields};
 
 /// Op names (the URL path of the request to the object).
 pub mod op {
@@ -95,34 +96,49 @@ pub enum StoreReply {
     },
 }
 
-/// [`StoreReply`] as read (the webhook script, every durable event): a flat struct, not serde's
-/// buffering of internally tagged enums (see `ClaimWire` in `src/receiver/ledger/protocol.rs`).
+/// [`StoreReply`] as read by serde: a flat struct, not serde's buffering of internally tagged
+/// enums (see `ClaimWire` in `src/receiver/ledger/protocol.rs`); the webhook script reads it
+/// without serde ([`StoreReply::read`]).
 #[derive(Deserialize)]
 struct StoreWire {
-    result: StoreResult,
+    result: String,
     stored_sha256: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum StoreResult {
-    Stored,
-    Duplicate,
-    InFlight,
-    Conflict,
+impl ReplyFields for StoreWire {
+    fn text(&self, name: &str) -> Option<String> {
+        match name {
+            "result" => Some(self.result.clone()),
+            "stored_sha256" => self.stored_sha256.clone(),
+            _ => None,
+        }
+    }
+
+    fn int(&self, _name: &str) -> Option<i64> {
+        None
+    }
 }
 
 impl TryFrom<StoreWire> for StoreReply {
-    type Error = &'static str;
+    type Error = String;
 
     fn try_from(wire: StoreWire) -> Result<Self, Self::Error> {
-        Ok(match wire.result {
-            StoreResult::Stored => Self::Stored,
-            StoreResult::Duplicate => Self::Duplicate,
-            StoreResult::InFlight => Self::InFlight,
-            StoreResult::Conflict => Self::Conflict {
-                stored_sha256: wire.stored_sha256.ok_or("missing field `stored_sha256`")?,
+        Self::read(&wire)
+    }
+}
+
+impl StoreReply {
+    /// The reply from its members, as serialized (`result`, and `stored_sha256` for a
+    /// conflict).
+    pub fn read(fields: &impl ReplyFields) -> Result<Self, String> {
+        Ok(match required_text(fields, "result")?.as_str() {
+            "stored" => Self::Stored,
+            "duplicate" => Self::Duplicate,
+            "in_flight" => Self::InFlight,
+            "conflict" => Self::Conflict {
+                stored_sha256: required_text(fields, "stored_sha256")?,
             },
+            other => return Err(format!("unknown result `{other}`")),
         })
     }
 }

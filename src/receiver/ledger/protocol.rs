@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::state::LedgerRow;
+use crate::receiver::reply_fields::{required_int, required_text, ReplyFields};
 
 /// Scheme and host of the requests to the object (the host is never resolved: the stub
 /// routes the request).
@@ -51,41 +52,58 @@ pub enum ClaimReply {
     },
 }
 
-/// [`ClaimReply`] as read: a flat struct, so that reading it does not instantiate serde's
-/// buffering of internally tagged enums (about 3 KB gzip in the webhook script, which reads
-/// one on every new event; docs/performance.md). The same JSON either way.
+/// [`ClaimReply`] as read by serde: a flat struct, so that reading it does not instantiate
+/// serde's buffering of internally tagged enums (about 3 KB gzip; docs/performance.md). The
+/// same JSON either way; the webhook script reads it without serde ([`ClaimReply::read`]).
 #[derive(Deserialize)]
 struct ClaimWire {
-    outcome: ClaimOutcome,
+    outcome: String,
     token: Option<i64>,
     lease_until: Option<i64>,
     stored_sha256: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum ClaimOutcome {
-    Claimed,
-    Done,
-    InFlight,
-    Conflict,
+impl ReplyFields for ClaimWire {
+    fn text(&self, name: &str) -> Option<String> {
+        match name {
+            "outcome" => Some(self.outcome.clone()),
+            "stored_sha256" => self.stored_sha256.clone(),
+            _ => None,
+        }
+    }
+
+    fn int(&self, name: &str) -> Option<i64> {
+        match name {
+            "token" => self.token,
+            "lease_until" => self.lease_until,
+            _ => None,
+        }
+    }
 }
 
 impl TryFrom<ClaimWire> for ClaimReply {
-    type Error = &'static str;
+    type Error = String;
 
     fn try_from(wire: ClaimWire) -> Result<Self, Self::Error> {
-        Ok(match wire.outcome {
-            ClaimOutcome::Claimed => Self::Claimed {
-                token: wire.token.ok_or("missing field `token`")?,
+        Self::read(&wire)
+    }
+}
+
+impl ClaimReply {
+    /// The reply from its members, as serialized (`outcome` and the outcome's field).
+    pub fn read(fields: &impl ReplyFields) -> Result<Self, String> {
+        Ok(match required_text(fields, "outcome")?.as_str() {
+            "claimed" => Self::Claimed {
+                token: required_int(fields, "token")?,
             },
-            ClaimOutcome::Done => Self::Done,
-            ClaimOutcome::InFlight => Self::InFlight {
-                lease_until: wire.lease_until.ok_or("missing field `lease_until`")?,
+            "done" => Self::Done,
+            "in_flight" => Self::InFlight {
+                lease_until: required_int(fields, "lease_until")?,
             },
-            ClaimOutcome::Conflict => Self::Conflict {
-                stored_sha256: wire.stored_sha256.ok_or("missing field `stored_sha256`")?,
+            "conflict" => Self::Conflict {
+                stored_sha256: required_text(fields, "stored_sha256")?,
             },
+            other => return Err(format!("unknown outcome `{other}`")),
         })
     }
 }
