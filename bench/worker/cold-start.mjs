@@ -68,6 +68,7 @@ if (process.env.BENCH_VARIANTS) {
     rust(`${variants}/webhook-no-ledger`, {
       durableObjects: { LEDGER: { className: 'EventLedger', scriptName: 'ops', useSQLite: true } },
       serviceBindings: { OPS: 'ops' },
+      bindings: { ...vars, LEDGER_SINCE: '0' },
     }),
     // The class's env is the ops script's: it needs the receiver's settings too.
     ops(`${variants}/ops-ledger`, { durableObjects: localLedger, bindings: vars }),
@@ -75,7 +76,7 @@ if (process.env.BENCH_VARIANTS) {
   // A third script hosting only the class (feature `worker-ledger` alone), bound by both.
   const ledgerBound = { LEDGER: { className: 'EventLedger', scriptName: 'ledger', useSQLite: true } };
   candidates['split: a ledger script hosts LEDGER'] = [
-    rust(`${variants}/webhook-no-ledger`, { durableObjects: ledgerBound, serviceBindings: { OPS: 'ops' } }),
+    rust(`${variants}/webhook-no-ledger`, { durableObjects: ledgerBound, serviceBindings: { OPS: 'ops' }, bindings: { ...vars, LEDGER_SINCE: '0' } }),
     ops('build/ops', { durableObjects: ledgerBound }),
     { name: 'ledger', scriptPath: `${ROOT}${variants}/ledger/index.js`, modules: true, modulesRules: wasmRules, durableObjects: localLedger, bindings: vars },
   ];

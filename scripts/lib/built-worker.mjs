@@ -1,7 +1,7 @@
 // The BUILT Worker's two scripts (webhook: build/index.js + index_bg.wasm; ops: build/ops/) in
 // real workerd through Miniflare, one instance running both as deployed (the webhook script's
-// `OPS` service binding to the ops script, whose `LEDGER` binds the webhook script's
-// EventLedger class by `scriptName`), with the bindings a run asks for: what the Worker tests
+// `OPS` service binding to the ops script, and its `LEDGER` binding the EventLedger class the
+// ops script hosts, by `scriptName`), with the bindings a run asks for: what the Worker tests
 // (tests/worker/helpers.mjs) and the chaos run (scripts/chaos.mjs) start: one Worker
 // (`startWorker`), or two locations sharing one delivery ledger (`startLocations`). Needs
 // `make build-worker`.
@@ -34,18 +34,10 @@ const OPS_VARS = [
   'ALERT_BACKLOG_SECONDS',
 ];
 /**
- * The variables both scripts read: the console's diagnosis runs with the webhook secrets; listen:
- * the webhook script publishes, the ops script serves /listen.
+ * Where the EventLedger class runs when the ops script is not the built one (none, or a JS
+ * stand-in): the built ops script again under this name, hosting the class only.
  */
-const SHARED_VARS = [
-  'WEBHOOK_SECRET',
-  'WEBHOOK_SECRET_PREVIOUS',
-  'FAILURE_SAMPLES',
-  'DELIVERY_MODE',
-  'LISTEN_TOKEN',
-  'LISTEN_RETENTION_SECONDS',
-  'LISTEN_MAX_BACKLOG',
-];
+const LEDGER_HOST = 'ledger-host';
 
 /** Lowercase hex HMAC-SHA256, as DigiVault signs (node:crypto: independent of the Rust core under test). */
 export function sign(body, secret = SECRET) {
@@ -69,25 +61,35 @@ export default function () {
 }`;
 
 /**
- * The ops script in Miniflare's `workers` list: `ledgerScript`, the webhook script hosting the
- * EventLedger class (null: no LEDGER binding), and the variables of `vars` it reads.
+ * The ops script in Miniflare's `workers` list: `ledger`, its LEDGER binding (null: none;
+ * as deployed, its own EventLedger class), and every variable of `vars` (the class it hosts
+ * delivers in durable mode with the receiver's settings; the console diagnoses with the
+ * webhook secrets; listen serves with LISTEN_TOKEN).
  */
-function opsService({ vars, ledgerScript, script = null, console: consoleObject = false, hub = false }) {
-  if (script) return { name: OPS_NAME, modules: true, script, compatibilityDate: COMPATIBILITY_DATE };
+function opsService({ vars, ledger, script = null, console: consoleObject = false, hub = false, name = OPS_NAME }) {
+  if (script) return { name, modules: true, script, compatibilityDate: COMPATIBILITY_DATE };
   return {
-    name: OPS_NAME,
+    name,
     scriptPath: OPS_SCRIPT,
     modules: true,
     modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
     compatibilityDate: COMPATIBILITY_DATE,
     durableObjects: {
-      ...(ledgerScript ? { LEDGER: { className: 'EventLedger', scriptName: ledgerScript, useSQLite: true } } : {}),
+      ...(ledger ? { LEDGER: ledger } : {}),
       // The console's object (refused-delivery evidence, alerts), class ConsoleLog of this script.
       ...(consoleObject ? { CONSOLE: { className: 'ConsoleLog', useSQLite: true } } : {}),
       ...(hub ? { LISTEN: { className: 'ListenHub', useSQLite: true } } : {}),
     },
-    bindings: Object.fromEntries([...OPS_VARS, ...SHARED_VARS].filter((name) => name in vars).map((name) => [name, vars[name]])),
+    bindings: vars,
   };
+}
+
+/** The EventLedger class of the built ops script, SQLite storage (bound where it is exported). */
+const OWN_LEDGER = { className: 'EventLedger', useSQLite: true };
+
+/** A LEDGER binding to the class `script` exports. */
+function ledgerIn(script) {
+  return { className: 'EventLedger', scriptName: script, useSQLite: true };
 }
 
 /** The webhook script's service in Miniflare's `workers` list, with its bindings. */
@@ -152,8 +154,8 @@ function client(fetch) {
  * do); `rateLimit` is the RATE_LIMITER binding's limit per 60 s, which counts failed requests
  * per address (null: no binding); `kv`:
  * true (a local KV namespace), false (no DEDUP binding) or 'reads-fail'; `ledger`: true
- * binds LEDGER to the Worker's own EventLedger class (SQLite), false leaves it unbound (KV
- * mode); `persist`: a directory for KV and Durable Object storage (alarms included), so that
+ * binds LEDGER to the EventLedger class of the ops script (SQLite; as deployed), false leaves
+ * it unbound (KV mode); `persist`: a directory for KV and Durable Object storage (alarms included), so that
  * a second instance starts on the first one's state. `ops`: true (the built ops script bound as
  * `OPS`), false (no `OPS` binding) or a JS module's source serving as the ops script.
  * `console`: binds the ops script's CONSOLE to its ConsoleLog class; `hub`: binds the ops
@@ -161,8 +163,10 @@ function client(fetch) {
  * served as the ASSETS binding (the page, www/); `listen`: Miniflare listens on a free port of
  * 127.0.0.1 (`url`), for a browser; `port`: the webhook script also serves on this port of
  * 127.0.0.1 (0: a free one), its base URL in `url` (for a real client such as the CLI).
+ * `opsVars`: the ops script's variables when they differ from the webhook script's (default:
+ * the same `vars`).
  */
-export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledger = false, persist = false, ops = true, console: consoleObject = false, hub = false, assets = null, listen = false, port = null } = {}) {
+export async function startWorker({ vars = {}, opsVars = vars, rateLimit = 1000, kv = true, ledger = false, persist = false, ops = true, console: consoleObject = false, hub = false, assets = null, listen = false, port = null } = {}) {
   const logs = [];
   const worker = {
     ...workerService({
@@ -170,7 +174,8 @@ export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledg
       vars,
       rateLimit,
       kv,
-      ledger: ledger ? { className: 'EventLedger', useSQLite: true } : null,
+      // As deployed: the class in the ops script; without the built ops script, in a copy of it.
+      ledger: ledger ? ledgerIn(ops === true ? OPS_NAME : LEDGER_HOST) : null,
       ops: ops !== false,
       assets,
     }),
@@ -184,7 +189,8 @@ export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledg
     ...(persist ? { kvPersist: `${persist}/kv`, durableObjectsPersist: `${persist}/do` } : {}),
     workers: [
       worker,
-      ...(ops === false ? [] : [opsService({ vars, ledgerScript: ledger ? 'receiver' : null, script: typeof ops === 'string' ? ops : null, console: consoleObject, hub })]),
+      ...(ops === false ? [] : [opsService({ vars: opsVars, ledger: ledger && ops === true ? OWN_LEDGER : null, script: typeof ops === 'string' ? ops : null, console: consoleObject, hub })]),
+      ...(ledger && ops !== true ? [opsService({ vars: opsVars, ledger: OWN_LEDGER, name: LEDGER_HOST })] : []),
       ...(kv === 'reads-fail' ? [{ name: 'failing-kv', modules: true, script: FAILING_KV }] : []),
     ],
   });
@@ -206,27 +212,21 @@ export async function startWorker({ vars = {}, rateLimit = 1000, kv = true, ledg
 
 /**
  * The built Worker twice, as two named Workers ("location A" and "location B": two
- * isolates) sharing one KV namespace and, when `ledger` is true, one delivery ledger: A
- * hosts the EventLedger class, B binds it by `scriptName`. `ledgerScript` (JS module
- * source exporting `EventLedger`) replaces the class with a JS one, hosted by a third
- * Worker `ledger-js` that both bind by `scriptName`. `persist`: a directory for KV and
- * Durable Object storage, so that a second instance starts on the first one's state.
+ * isolates) sharing one KV namespace and, when `ledger` is true, one delivery ledger: the
+ * EventLedger class of the ops script, which both bind by `scriptName` (as deployed).
+ * `ledgerScript` (JS module source exporting `EventLedger`) replaces the class with a JS one,
+ * hosted by a third Worker `ledger-js` that all bind by `scriptName`. `persist`: a directory
+ * for KV and Durable Object storage, so that a second instance starts on the first one's state.
  * `listen`: each location also listens on its own port of 127.0.0.1 (`urls.a`, `urls.b`).
  */
 export async function startLocations({ vars = {}, ledger = true, ledgerScript = null, kv = true, persist = false, listen = false } = {}) {
   const logs = [];
-  const binding = (name) => {
-    if (ledgerScript) return { className: 'EventLedger', scriptName: 'ledger-js' };
-    if (!ledger) return null;
-    return name === 'location-a'
-      ? { className: 'EventLedger', useSQLite: true }
-      : { className: 'EventLedger', scriptName: 'location-a', useSQLite: true };
-  };
+  const binding = ledgerScript ? { className: 'EventLedger', scriptName: 'ledger-js' } : ledger ? ledgerIn(OPS_NAME) : null;
   const workers = ['location-a', 'location-b'].map((name) => ({
-    ...workerService({ name, vars, rateLimit: null, kv, ledger: binding(name) }),
+    ...workerService({ name, vars, rateLimit: null, kv, ledger: binding }),
     ...(listen ? { unsafeDirectSockets: [{ host: '127.0.0.1', port: 0 }] } : {}),
   }));
-  workers.push(opsService({ vars, ledgerScript: ledgerScript ? 'ledger-js' : ledger ? 'location-a' : null }));
+  workers.push(opsService({ vars, ledger: ledgerScript ? binding : ledger ? OWN_LEDGER : null }));
   if (ledgerScript) {
     workers.push({
       name: 'ledger-js',
@@ -257,7 +257,7 @@ export async function startLocations({ vars = {}, ledger = true, ledgerScript = 
     kvPut: async (key, value, options) => (await mf.getKVNamespace('DEDUP', 'location-a')).put(key, value, options),
     /** What the ledger object that owns `id` holds for it: { row, live }. */
     lookup: async (id) => {
-      const namespace = await mf.getDurableObjectNamespace('LEDGER', 'location-a');
+      const namespace = await mf.getDurableObjectNamespace('LEDGER', OPS_NAME);
       const stub = namespace.get(namespace.idFromName(`shard-${shardOf(id)}`));
       const response = await stub.fetch('https://ledger/lookup', { method: 'POST', body: JSON.stringify({ id }) });
       return response.json();

@@ -14,10 +14,14 @@ pub trait ReplyFields {
 
 /// A required string member, or the error naming it.
 pub(crate) fn required_text(fields: &impl ReplyFields, name: &str) -> Result<String, String> {
-    fields.text(name).ok_or_else(|| format!("missing field `{name}`"))
+    fields
+        .text(name)
+        .ok_or_else(|| format!("missing field `{name}`"))
 }
 
 /// A required integer member, or the error naming it.
 pub(crate) fn required_int(fields: &impl ReplyFields, name: &str) -> Result<i64, String> {
-    fields.int(name).ok_or_else(|| format!("missing field `{name}`"))
+    fields
+        .int(name)
+        .ok_or_else(|| format!("missing field `{name}`"))
 }

@@ -77,8 +77,12 @@ fn rate_limiter(env: &Env) -> Option<RateLimitBinding> {
 async fn over_limit(limiter: &RateLimitBinding, client: &str) -> Result<bool, String> {
     let js_error = |err: JsValue| worker::Error::from(err).to_string();
     let options = Object::new();
-    Reflect::set(&options, &JsValue::from_str("key"), &JsValue::from_str(client))
-        .map_err(js_error)?;
+    Reflect::set(
+        &options,
+        &JsValue::from_str("key"),
+        &JsValue::from_str(client),
+    )
+    .map_err(js_error)?;
     let outcome = JsFuture::from(limiter.limit(&options).map_err(js_error)?)
         .await
         .map_err(js_error)?;

@@ -165,6 +165,16 @@ impl EventLedger {
     /// Durable mode's ops and the admin API's (src/worker/durable.rs,
     /// src/worker/ledger_overview.rs): the JSON reply; `None` for any other path.
     async fn other_op(&self, path: &str, body: &[u8]) -> Option<Result<String>> {
+        // An event stored is an event this object must deliver: refused (the webhook answers
+        // 503, DigiVault retries) while the script hosting the class cannot build the
+        // receiver from its own settings (FORWARD_URL, the secret; docs/receiver.md).
+        if path.trim_start_matches('/') == crate::receiver::op::STORE {
+            if let Err(err) = super::receiver(&self.env).as_ref() {
+                return Some(Err(worker::Error::RustError(format!(
+                    "durable delivery is not configured where EventLedger runs: {err}"
+                ))));
+            }
+        }
         let store = match self.store() {
             Ok(store) => store,
             Err(err) => return Some(Err(err)),

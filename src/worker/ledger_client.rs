@@ -9,9 +9,9 @@
 #[cfg(feature = "worker-ops")]
 use serde::{de::DeserializeOwned, Serialize};
 use wasm_bindgen::prelude::{wasm_bindgen, JsValue};
+use worker::js_sys::{Promise, Uint8Array};
 #[cfg(feature = "worker")]
 use worker::js_sys::{Reflect, JSON};
-use worker::js_sys::{Promise, Uint8Array};
 use worker::wasm_bindgen_futures::JsFuture;
 #[cfg(feature = "worker-ops")]
 use worker::{web_sys, Request};

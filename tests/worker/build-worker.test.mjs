@@ -37,16 +37,18 @@ test('the shim wires exported event functions and classes as worker-build 0.8.7 
   assert.equal(classExports(bindings), 'export const EventLedger = new Proxy(asDurableObject(exports.EventLedger), classProxyHooks);\n');
 });
 
-test('the webhook script exports the fetch entry point and the EventLedger class; the ops script no class', () => {
+test('the webhook script exports the fetch entry point and no Durable Object class; the ops script hosts all three', () => {
   const built = readFileSync(`${ROOT}build/index.js`, 'utf8');
   assert.match(built, /\.prototype\.fetch=function/);
-  assert.match(built, /export\s*\{[^}]*\bEventLedger\b[^}]*\bas default\b/);
+  assert.match(built, /export\s*\{[^}]*\bas default\b/);
+  assert.doesNotMatch(built, /EventLedger|ConsoleLog|ListenHub/);
   assert.doesNotMatch(built, /import source /);
   assert.match(built, /from"\.\/index_bg\.wasm"/);
   const ops = readFileSync(`${ROOT}build/ops/index.js`, 'utf8');
   assert.match(ops, /\.prototype\.fetch=function/);
-  assert.match(ops, /export\s*\{[^}]*\bas default\b/);
-  assert.doesNotMatch(ops, /EventLedger/);
+  for (const name of ['EventLedger', 'ConsoleLog', 'ListenHub']) {
+    assert.match(ops, new RegExp(`export\\s*\\{[^}]*\\b${name}\\b[^}]*\\bas default\\b`), name);
+  }
 });
 
 test("the webhook script's .wasm is within its gzip budget, and a build over it fails", () => {

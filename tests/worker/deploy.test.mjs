@@ -1,23 +1,23 @@
-// `make deploy` (scripts/deploy.mjs): the first-deploy bootstrap's config, and every step
-// checked and bundled by wrangler itself (--dry-run: nothing is uploaded, no account needed).
+// `make deploy` (scripts/deploy.mjs): the ops script first (the webhook script binds it twice),
+// every step checked and bundled by wrangler itself (--dry-run: nothing is uploaded, no
+// account needed).
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
-import { opsWithoutLedger, withoutBuild } from '../../scripts/deploy.mjs';
+import { withoutBuild } from '../../scripts/deploy.mjs';
 import { ROOT } from './helpers.mjs';
 
-test('the bootstrap config is the ops config without its LEDGER binding, nothing else', () => {
-  const ops = readFileSync(`${ROOT}ops/wrangler.toml`, 'utf8');
-  const bootstrap = opsWithoutLedger(ops);
-  assert.match(ops, /name = "LEDGER"/);
-  assert.doesNotMatch(bootstrap, /name = "LEDGER"|script_name = "digivault-webhooks"/);
-  assert.match(bootstrap, /^name = "digivault-webhooks-ops"$/m);
-  assert.match(bootstrap, /^main = "\.\.\/build\/ops\/index\.js"$/m);
-  // The ops script's own classes stay bound (their migration declares them).
-  for (const name of ['CONSOLE', 'LISTEN']) assert.match(bootstrap, new RegExp(`^name = "${name}"$`, 'm'));
-  assert.throws(() => opsWithoutLedger('name = "x"\n'), /no LEDGER block/);
+test('the ops script hosts EventLedger and binds nothing of the webhook script', () => {
+  const ops = readFileSync(`${ROOT}ops/wrangler.toml`, 'utf8').replace(/^#.*$/gm, '');
+  const webhook = readFileSync(`${ROOT}wrangler.toml`, 'utf8').replace(/^#.*$/gm, '');
+  assert.doesNotMatch(ops, /script_name|service = "digivault-webhooks"/);
+  assert.match(ops, /name = "LEDGER"\nclass_name = "EventLedger"\n\n/);
+  assert.match(ops, /new_sqlite_classes = \["EventLedger"\]/);
+  // The webhook script: LEDGER in the ops script, no class and no migration of its own.
+  assert.match(webhook, /name = "LEDGER"\nclass_name = "EventLedger"\nscript_name = "digivault-webhooks-ops"/);
+  assert.doesNotMatch(webhook, /\[\[migrations\]\]/);
 });
 
 test('the webhook script deploys from wrangler.toml without [build] only (built once, first)', () => {
@@ -30,11 +30,11 @@ test('the webhook script deploys from wrangler.toml without [build] only (built 
   assert.deepEqual(rest(deployed), rest(toml));
 });
 
-test('every deploy step bundles with wrangler (dry run), the bootstrap included', () => {
+test('every deploy step bundles with wrangler (dry run), the ops script first', () => {
   const out = execFileSync('node', [`${ROOT}scripts/deploy.mjs`, '--dry-run'], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const steps = [...out.matchAll(/^deploy: (.+) \(/gm)].map((m) => m[1]);
-  assert.deepEqual(steps, ['building both scripts', 'ops script without LEDGER', 'webhook script', 'ops script']);
+  assert.deepEqual(steps, ['building both scripts', 'ops script', 'webhook script']);
   assert.match(out, /env\.OPS \(digivault-webhooks-ops\)/);
-  assert.match(out, /env\.LEDGER \(EventLedger, defined in digivault-webhooks\)/);
+  assert.match(out, /env\.LEDGER \(EventLedger, defined in digivault-webhooks-ops\)/);
   assert.match(out, /deploy: dry run done/);
 });

@@ -50,10 +50,12 @@ export async function startDurableOrigin() {
  * The built Worker with the ledger object bound (`ledger: false` leaves it out; `rateLimit`:
  * the flood guard's failures per minute, null: none), plus an
  * `admin(path, { method, token })` client. `persist`: a directory keeping the ledger's
- * SQLite state and alarms across restarts.
+ * SQLite state and alarms across restarts. `opsVars`: the ops script's variables (where the
+ * ledger class runs) when not the same as the webhook script's.
  */
-export async function startDurableWorker({ vars = {}, persist = false, ledger = true, rateLimit = null, console = false } = {}) {
-  const worker = await startWorker({ vars: { WEBHOOK_SECRET: SECRET, ...vars }, ledger, persist, rateLimit, console });
+export async function startDurableWorker({ vars = {}, opsVars = null, persist = false, ledger = true, rateLimit = null, console = false } = {}) {
+  const withSecret = { WEBHOOK_SECRET: SECRET, ...vars };
+  const worker = await startWorker({ vars: withSecret, opsVars: opsVars ?? withSecret, ledger, persist, rateLimit, console });
   worker.admin = (path, { method = 'GET', token = ADMIN_TOKEN } = {}) =>
     worker.fetch(path, { method, headers: token === null ? {} : { authorization: `Bearer ${token}` } });
   return worker;

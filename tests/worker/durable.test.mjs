@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 
-import { eventBody, read, sleep, waitFor } from './helpers.mjs';
+import { SECRET, eventBody, read, sleep, waitFor } from './helpers.mjs';
 import { ADMIN_TOKEN, eventually, signedCorrectly, startDurableOrigin, startDurableWorker } from './durable-helpers.mjs';
 
 const idOf = (body) => JSON.parse(body).id;
@@ -221,6 +221,24 @@ describe('durable mode', () => {
       assert.equal(response.status, 404);
       assert.equal(response.headers.get('www-authenticate'), null);
     }
+  });
+
+  test('the ops script without the delivery settings: the ledger refuses to store, the webhook answers 503, nothing is lost', async () => {
+    const origin = await startDurableOrigin();
+    const vars = { FORWARD_URL: origin.url, DELIVERY_MODE: 'durable', FORWARD_TIMEOUT_MS: '1000' };
+    // What a deploy that set FORWARD_URL on the webhook script only looks like (ops/wrangler.toml).
+    const { FORWARD_URL: _, ...opsVars } = { WEBHOOK_SECRET: SECRET, ...vars };
+    const worker = await startDurableWorker({ vars, opsVars });
+    cleanups.push(() => origin.close(), () => worker.dispose());
+    const response = await read(await worker.post(eventBody()));
+    assert.equal(response.status, 503);
+    assert.equal(response.json.code, 'LEDGER_UNAVAILABLE');
+    assert.ok(response.headers.get('retry-after'));
+    const line = worker.logLines().at(-1);
+    assert.deepEqual(line.ledger_errors, ['store']);
+    assert.match(line.detail, /not configured where EventLedger runs: .*FORWARD_URL/);
+    await sleep(1500);
+    assert.equal(origin.attempts.length, 0);
   });
 
   test('durable mode without LEDGER is a configuration error', async () => {

@@ -273,6 +273,17 @@ async fn forward_notice(
     }
 }
 
+/// A ledger shard's alarm saw a failed attempt, in the script that hosts both (the ops
+/// script): the console object evaluates the alerts soon. Without `CONSOLE`, nothing.
+pub(crate) async fn nudge(env: &Env) -> Result<(), String> {
+    let Some(console) = binding(env) else {
+        return Ok(());
+    };
+    let answer: Result<serde_json::Value, String> =
+        super::super::ledger_client::call_object(&console, CONSOLE_OBJECT, op::NUDGE, b"{}").await;
+    answer.map(drop)
+}
+
 /// The console object's namespace (`CONSOLE`, class [`object::ConsoleLog`]), when bound.
 pub(crate) fn binding(env: &Env) -> Option<worker::ObjectNamespace> {
     let bound = worker::js_sys::Reflect::get(env.as_ref(), &JsValue::from_str(CONSOLE_BINDING))
