@@ -118,8 +118,7 @@ build-worker: setup-node setup-wasm-bindgen
 	node scripts/build-worker.mjs
 
 ## Deploys both scripts with wrangler (logged in, or CLOUDFLARE_API_TOKEN): the ops script first
-## (the webhook script's OPS binding names it); on a first deploy, scripts/deploy.mjs bootstraps
-## the two scripts' mutual bindings (the ops script without LEDGER, the webhook script, the ops script).
+## (the webhook script's OPS and LEDGER bindings name it), then the webhook script.
 deploy: setup-node setup-wasm-bindgen
 	node scripts/deploy.mjs
 

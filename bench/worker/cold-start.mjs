@@ -9,21 +9,25 @@
 //
 //   node bench/worker/cold-start.mjs            (after make build-worker; BENCH_ROUNDS, default 8)
 //   BENCH_VARIANTS=1 node bench/worker/cold-start.mjs   also the split's alternatives, after
-//       node scripts/build-worker.mjs one webhook-no-ledger ops-ledger ledger
+//       node scripts/build-worker.mjs one webhook-ledger ops-no-ledger ledger
 //   BENCH_FLOOR=1 node bench/worker/cold-start.mjs   also the floor (bench/worker/floor/: the
 //       smallest workers-rs Worker doing a cold start's two requests, and the same in plain
 //       JS), after node scripts/build-worker.mjs floor
 //   BENCH_KV=1 node bench/worker/cold-start.mjs   also the webhook script in KV mode (no LEDGER:
 //       what the ledger object's start adds)
+// Rows: the JS reference; the Rust Worker as deployed (the webhook script, and the ops script
+// hosting the EventLedger class, in one workerd: both start, a deploy's first webhook), with
+// LEDGER_SINCE unset and "0"; and as deployed with the ledger shard's isolate already running
+// (untimed lookup first): a new webhook isolate's usual case, the shards being shared by all.
 //   BENCH_COMPARE=DIR[,DIR...] node bench/worker/cold-start.mjs   also these builds of the webhook
 //       script, wired as deployed with LEDGER_SINCE = "0" (e.g. a copy of build/ from before a change)
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Miniflare } from 'miniflare';
 
-import { COMPATIBILITY_DATE } from '../../scripts/lib/built-worker.mjs';
+import { COMPATIBILITY_DATE, shardOf } from '../../scripts/lib/built-worker.mjs';
 
-import { ROOT, SECRET, cpuSeconds, median, signedEvent, startOrigin, workerdPids } from './common.mjs';
+import { LEDGER_IN_OPS, ROOT, SECRET, cpuSeconds, ledgerHost, median, signedEvent, startOrigin, workerdPids } from './common.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const children = [];
@@ -45,39 +49,37 @@ const ops = (dir, extra = {}) => ({ name: 'ops', scriptPath: `${ROOT}${dir}/inde
 const localLedger = { LEDGER: { className: 'EventLedger', useSQLite: true } };
 
 /** Each candidate: the Miniflare `workers` list (the first one serves). */
+const deployed = (dir = 'build', bindings = vars) => [
+  rust(dir, { durableObjects: LEDGER_IN_OPS, serviceBindings: { OPS: 'ops' }, bindings }),
+  ledgerHost(vars),
+];
 const candidates = {
   'js reference (KV)': [{ name: 'js', scriptPath: `${ROOT}bench/worker/reference/worker.js`, modules: true, kvNamespaces: ['DEDUP'], bindings: vars }],
-  'split, LEDGER_SINCE unset': [
-    rust('build', { durableObjects: localLedger, serviceBindings: { OPS: 'ops' } }),
-    ops('build/ops', { durableObjects: { LEDGER: { className: 'EventLedger', scriptName: 'webhook', useSQLite: true } } }),
-  ],
+  'LEDGER_SINCE unset': deployed('build'),
   // What wrangler.toml deploys: LEDGER_SINCE = "0" (no KV `done:` read beside the claim); the
   // row above leaves it unset (a Worker within DEDUP_TTL_SECONDS of its switch from KV mode).
-  'as deployed (LEDGER_SINCE = "0")': [
-    rust('build', { durableObjects: localLedger, serviceBindings: { OPS: 'ops' }, bindings: { ...vars, LEDGER_SINCE: '0' } }),
-    ops('build/ops', { durableObjects: { LEDGER: { className: 'EventLedger', scriptName: 'webhook', useSQLite: true } } }),
-  ],
+  'as deployed (LEDGER_SINCE = "0")': deployed('build', { ...vars, LEDGER_SINCE: '0' }),
+  // The common case in production: a new webhook isolate while the ledger shard's isolate (the
+  // ops script's, elsewhere) is already running; Miniflare starts both at once above.
+  'as deployed, the ledger shard warm': Object.assign(deployed('build', { ...vars, LEDGER_SINCE: '0' }), { warmLedger: true }),
 };
 if (process.env.BENCH_VARIANTS) {
   const variants = 'target/worker-variants';
-  for (const dir of ['one', 'webhook-no-ledger', 'ops-ledger', 'ledger']) {
-    if (!existsSync(`${ROOT}${variants}/${dir}/index.js`)) throw new Error(`${variants}/${dir} is missing: node scripts/build-worker.mjs one webhook-no-ledger ops-ledger ledger`);
+  for (const dir of ['one', 'webhook-ledger', 'ops-no-ledger', 'ledger']) {
+    if (!existsSync(`${ROOT}${variants}/${dir}/index.js`)) throw new Error(`${variants}/${dir} is missing: node scripts/build-worker.mjs one webhook-ledger ops-no-ledger ledger`);
   }
-  candidates['one script (before the split)'] = [rust(`${variants}/one`, { durableObjects: localLedger })];
-  candidates['split: ops hosts LEDGER'] = [
-    rust(`${variants}/webhook-no-ledger`, {
-      durableObjects: { LEDGER: { className: 'EventLedger', scriptName: 'ops', useSQLite: true } },
-      serviceBindings: { OPS: 'ops' },
-      bindings: { ...vars, LEDGER_SINCE: '0' },
-    }),
-    // The class's env is the ops script's: it needs the receiver's settings too.
-    ops(`${variants}/ops-ledger`, { durableObjects: localLedger, bindings: vars }),
+  const since = { ...vars, LEDGER_SINCE: '0' };
+  candidates['one script (before the split)'] = [rust(`${variants}/one`, { durableObjects: localLedger, bindings: since })];
+  // The layout deployed before: the webhook script hosting the class, the ops script binding it.
+  candidates['split: webhook hosts LEDGER (before)'] = [
+    rust(`${variants}/webhook-ledger`, { durableObjects: localLedger, serviceBindings: { OPS: 'ops' }, bindings: since }),
+    ops(`${variants}/ops-no-ledger`, { durableObjects: { LEDGER: { className: 'EventLedger', scriptName: 'webhook', useSQLite: true } } }),
   ];
   // A third script hosting only the class (feature `worker-ledger` alone), bound by both.
   const ledgerBound = { LEDGER: { className: 'EventLedger', scriptName: 'ledger', useSQLite: true } };
   candidates['split: a ledger script hosts LEDGER'] = [
-    rust(`${variants}/webhook-no-ledger`, { durableObjects: ledgerBound, serviceBindings: { OPS: 'ops' }, bindings: { ...vars, LEDGER_SINCE: '0' } }),
-    ops('build/ops', { durableObjects: ledgerBound }),
+    rust('build', { durableObjects: ledgerBound, serviceBindings: { OPS: 'ops' }, bindings: since }),
+    ops(`${variants}/ops-no-ledger`, { durableObjects: ledgerBound }),
     { name: 'ledger', scriptPath: `${ROOT}${variants}/ledger/index.js`, modules: true, modulesRules: wasmRules, durableObjects: localLedger, bindings: vars },
   ];
 }
@@ -90,13 +92,10 @@ if (process.env.BENCH_FLOOR) {
 }
 
 if (process.env.BENCH_KV) {
-  candidates['split: webhook script in KV mode (no LEDGER)'] = [rust('build', { serviceBindings: { OPS: 'ops' } }), ops('build/ops')];
+  candidates['webhook script in KV mode (no LEDGER)'] = [rust('build', { serviceBindings: { OPS: 'ops' } }), ops('build/ops')];
 }
 for (const dir of process.env.BENCH_COMPARE?.split(',') ?? []) {
-  candidates[`${dir.split('/').pop()}, LEDGER_SINCE = "0"`] = [
-    rust(dir, { durableObjects: localLedger, serviceBindings: { OPS: 'ops' }, bindings: { ...vars, LEDGER_SINCE: '0' } }),
-    ops('build/ops', { durableObjects: { LEDGER: { className: 'EventLedger', scriptName: 'webhook', useSQLite: true } } }),
-  ];
+  candidates[`${dir.split('/').pop()}, LEDGER_SINCE = "0"`] = deployed(dir, { ...vars, LEDGER_SINCE: '0' });
 }
 
 let counter = 0;
@@ -109,13 +108,20 @@ async function sample(workers) {
   const mf = new Miniflare({ handleStructuredLogs: () => {}, workers: dated });
   try {
     await mf.ready;
+    const id = `evt_cold_${process.pid}_${counter++}`;
+    if (workers.warmLedger) {
+      // The shard the webhook's claim goes to, started by a lookup of another id (untimed).
+      const namespace = await mf.getDurableObjectNamespace('LEDGER', 'ops');
+      const stub = namespace.get(namespace.idFromName(`shard-${shardOf(id)}`));
+      await (await stub.fetch('https://ledger/lookup', { method: 'POST', body: JSON.stringify({ id: `${id}_warm` }) })).text();
+    }
     const ready = performance.now();
     const pids = workerdPids().filter((pid) => !before.has(pid));
     const cpuAtReady = cpuSeconds(pids);
     const health = await mf.dispatchFetch('http://receiver.test/health');
     await health.arrayBuffer();
     const healthAt = performance.now();
-    const { body, headers } = signedEvent(`evt_cold_${process.pid}_${counter++}`);
+    const { body, headers } = signedEvent(id);
     const webhook = await mf.dispatchFetch('http://receiver.test/webhooks', { method: 'POST', headers, body });
     const answer = await webhook.text();
     if (health.status !== 200 || webhook.status !== 200) throw new Error(`cold sample failed: /health ${health.status}, webhook ${webhook.status} ${answer}`);

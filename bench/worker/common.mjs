@@ -225,6 +225,27 @@ export function rustWorker(dir, bindings, extra = {}) {
   };
 }
 
+/** The webhook script's LEDGER binding as deployed: the EventLedger class of the ops script. */
+export const LEDGER_IN_OPS = { LEDGER: { className: 'EventLedger', scriptName: 'ops', useSQLite: true } };
+
+/**
+ * The ops script as deployed for a Miniflare `workers` list (name `ops`), hosting the
+ * EventLedger class; `bindings`: its variables (the class delivers with the receiver's
+ * settings in durable mode). `dir`: another build of it.
+ */
+export function ledgerHost(bindings, dir = 'build/ops', extra = {}) {
+  return {
+    name: 'ops',
+    scriptPath: `${ROOT}${dir}/index.js`,
+    modules: true,
+    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+    compatibilityDate: '2026-04-20',
+    durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } },
+    bindings,
+    ...extra,
+  };
+}
+
 /** One of a cold start's requests to `mf`: `GET /health` (`step` ending so), else a new
  * signed webhook with this id, which must answer 200. */
 export async function coldRequest(mf, step, id) {

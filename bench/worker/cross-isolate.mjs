@@ -2,7 +2,7 @@
 // Benchmark (not a test), part of `make bench-worker`: duplicates whose ids were forwarded
 // by ANOTHER isolate, so that the delivery ledger answers (not the isolate's memory).
 // Miniflare (workerd, no wrangler proxy) runs the built Worker twice, as two named Workers
-// sharing one ledger ("location A" hosts EventLedger, "location B" binds it by scriptName)
+// sharing one ledger (the ops script's EventLedger class, which both bind by scriptName)
 // and one KV namespace, next to the JS reference Worker; each listens on its own port.
 //
 //   duplicate-elsewhere  (rust + LEDGER) BENCH_IDS ids (default 3000) forwarded through B,
@@ -17,7 +17,7 @@ import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
 import { Miniflare } from 'miniflare';
 
-import { CONNECTIONS, ROOT, ROUNDS, SECONDS, SECRET, cpuSeconds, load, report, signedEvent, startOrigin, summarize, workerdPids } from './common.mjs';
+import { CONNECTIONS, cpuSeconds, LEDGER_IN_OPS, ledgerHost, load, report, ROOT, ROUNDS, SECONDS, SECRET, signedEvent, startOrigin, summarize, workerdPids } from './common.mjs';
 
 const IDS = Number(process.env.BENCH_IDS ?? 3000);
 const children = [];
@@ -45,8 +45,9 @@ const rust = (name, ledger) => ({
 const mf = new Miniflare({
   handleStructuredLogs: () => {},
   workers: [
-    rust('location-a', { className: 'EventLedger', useSQLite: true }),
-    rust('location-b', { className: 'EventLedger', scriptName: 'location-a', useSQLite: true }),
+    rust('location-a', LEDGER_IN_OPS.LEDGER),
+    rust('location-b', LEDGER_IN_OPS.LEDGER),
+    ledgerHost({ WEBHOOK_SECRET: SECRET, FORWARD_URL: origin }),
     {
       name: 'reference',
       scriptPath: `${ROOT}bench/worker/reference/worker.js`,

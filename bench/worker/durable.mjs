@@ -12,7 +12,7 @@
 import { createServer } from 'node:http';
 import { Miniflare } from 'miniflare';
 
-import { CONNECTIONS, ROOT, ROUNDS, SECONDS, SECRET, cpuSeconds, load, median, sleep, workerdPids } from './common.mjs';
+import { CONNECTIONS, cpuSeconds, LEDGER_IN_OPS, ledgerHost, load, median, ROOT, ROUNDS, SECONDS, SECRET, sleep, workerdPids } from './common.mjs';
 
 const DELAY_MS = Number(process.env.ORIGIN_DELAY_MS ?? 50);
 const IN_FLIGHT = process.env.MAX_DELIVERIES_IN_FLIGHT ?? '32';
@@ -33,11 +33,13 @@ origin.keepAliveTimeout = 60_000;
 await new Promise((resolve) => origin.listen(0, '127.0.0.1', resolve));
 const originUrl = `http://127.0.0.1:${origin.address().port}/webhooks`;
 
+// As deployed: the EventLedger class (and the admin API's /admin/stats) in the ops script.
 const rust = {
   scriptPath: `${ROOT}build/index.js`,
   modules: true,
   modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
-  durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } },
+  durableObjects: LEDGER_IN_OPS,
+  serviceBindings: { OPS: 'ops' },
 };
 const workers = {
   'rust durable': { ...rust, vars: { DELIVERY_MODE: 'durable', ADMIN_TOKEN, MAX_DELIVERIES_IN_FLIGHT: IN_FLIGHT } },
@@ -47,16 +49,17 @@ const workers = {
 
 async function start({ vars, ...worker }) {
   const before = workerdPids();
-  const mf = new Miniflare({
-    host: '127.0.0.1',
-    port: 0,
-    handleStructuredLogs: () => {},
+  const bindings = { WEBHOOK_SECRET: SECRET, FORWARD_URL: originUrl, ...vars };
+  const served = {
+    name: 'webhook',
     compatibilityDate: '2026-04-20',
     kvNamespaces: ['DEDUP'],
     ratelimits: { RATE_LIMITER: { simple: { limit: 1_000_000_000, period: 60 } } },
-    bindings: { WEBHOOK_SECRET: SECRET, FORWARD_URL: originUrl, ...vars },
+    bindings,
     ...worker,
-  });
+  };
+  const list = worker.durableObjects === LEDGER_IN_OPS ? [served, ledgerHost(bindings)] : [served];
+  const mf = new Miniflare({ host: '127.0.0.1', port: 0, handleStructuredLogs: () => {}, workers: list });
   const base = String(await mf.ready).replace(/\/$/, '');
   const pids = workerdPids().filter((pid) => !before.includes(pid));
   return { mf, base, pids: () => pids };

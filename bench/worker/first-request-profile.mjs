@@ -14,7 +14,7 @@ import { Miniflare } from 'miniflare';
 
 import { COMPATIBILITY_DATE } from '../../scripts/lib/built-worker.mjs';
 
-import { SECRET, coldRequest, rustWorker, startOrigin } from './common.mjs';
+import { coldRequest, LEDGER_IN_OPS, ledgerHost, rustWorker, SECRET, startOrigin } from './common.mjs';
 
 const [dir = 'build', step = 'health'] = process.argv.slice(2);
 const PORT = Number(process.env.INSPECTOR_PORT ?? 9339);
@@ -31,9 +31,11 @@ const mf = new Miniflare({
       { WEBHOOK_SECRET: SECRET, FORWARD_URL: origin },
       {
         compatibilityDate: COMPATIBILITY_DATE,
-        ...(step === 'webhook' ? { durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } } } : {}),
+        ...(step === 'webhook' ? { durableObjects: LEDGER_IN_OPS } : {}),
       },
     ),
+    // As deployed: the EventLedger class in the ops script (profiled apart: its own isolate).
+    ...(step === 'webhook' ? [ledgerHost({ WEBHOOK_SECRET: SECRET, FORWARD_URL: origin })] : []),
   ],
 });
 try {

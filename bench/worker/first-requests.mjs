@@ -16,7 +16,7 @@ import { Miniflare } from 'miniflare';
 
 import { COMPATIBILITY_DATE } from '../../scripts/lib/built-worker.mjs';
 
-import { ROOT, SECRET, coldRequest, cpuSeconds, median, rustWorker, sleep, startOrigin, workerdPids } from './common.mjs';
+import { LEDGER_IN_OPS, ROOT, SECRET, coldRequest, cpuSeconds, ledgerHost, median, rustWorker, sleep, startOrigin, workerdPids } from './common.mjs';
 
 const [dir = 'build', mode = 'ledger'] = process.argv.slice(2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
@@ -25,16 +25,21 @@ process.on('exit', () => children.forEach((child) => child.exitCode === null && 
 const origin = await startOrigin(children);
 const vars = { WEBHOOK_SECRET: SECRET, FORWARD_URL: origin };
 const since = process.env.BENCH_LEDGER_SINCE === undefined ? {} : { LEDGER_SINCE: process.env.BENCH_LEDGER_SINCE };
-const rust = (build) => rustWorker(build, { ...vars, ...since }, mode === 'kv' ? {} : { durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } } });
+// As deployed: with LEDGER, the class in the ops script (build/ops), in the same workerd.
+const rust = (build) =>
+  mode === 'kv'
+    ? rustWorker(build, { ...vars, ...since })
+    : [rustWorker(build, { ...vars, ...since }, { durableObjects: LEDGER_IN_OPS }), ledgerHost(vars)];
 const js = { name: 'js', scriptPath: `${ROOT}bench/worker/reference/worker.js`, modules: true, kvNamespaces: ['DEDUP'], bindings: vars };
 const STEPS = ['first /health', 'first webhook', 'second /health', 'second webhook'];
 
 let counter = 0;
 /** CPU ms of each step in one fresh workerd (read 30 ms after each answer: work after it counts). */
-async function sample(worker) {
+async function sample(worker) { // one Worker's options, or a `workers` list (the first serves)
   const before = new Set(workerdPids());
   // The date is each worker's option (at the top level it is ignored when `workers` is given).
-  const mf = new Miniflare({ handleStructuredLogs: () => {}, workers: [{ compatibilityDate: COMPATIBILITY_DATE, ...worker }] });
+  const list = (Array.isArray(worker) ? worker : [worker]).map((each) => ({ compatibilityDate: COMPATIBILITY_DATE, ...each }));
+  const mf = new Miniflare({ handleStructuredLogs: () => {}, workers: list });
   try {
     await mf.ready;
     const pids = workerdPids().filter((pid) => !before.has(pid));

@@ -53,7 +53,8 @@ async function start(vars) {
         ...common,
         name: 'receiver',
         scriptPath: `${ROOT}build/index.js`,
-        durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } },
+        // As deployed: the EventLedger class in the ops script.
+        durableObjects: { LEDGER: { className: 'EventLedger', scriptName: 'ops', useSQLite: true } },
         kvNamespaces: ['DEDUP'],
         ratelimits: { RATE_LIMITER: { simple: { limit: 1_000_000_000, period: 60 } } },
         serviceBindings: { OPS: 'ops' },
@@ -65,7 +66,7 @@ async function start(vars) {
         scriptPath: `${ROOT}build/ops/index.js`,
         durableObjects: {
           LISTEN: { className: 'ListenHub', useSQLite: true },
-          LEDGER: { className: 'EventLedger', scriptName: 'receiver', useSQLite: true },
+          LEDGER: { className: 'EventLedger', useSQLite: true },
         },
         bindings: vars.LISTEN_TOKEN ? { LISTEN_TOKEN: vars.LISTEN_TOKEN } : {},
       },

@@ -10,7 +10,7 @@ import autocannon from 'autocannon';
 import { Miniflare } from 'miniflare';
 
 import { COMPATIBILITY_DATE } from '../../scripts/lib/built-worker.mjs';
-import { ROOT, SECRET, cpuSeconds, signedEvent, startOrigin, workerdPids } from './common.mjs';
+import { LEDGER_IN_OPS, ROOT, SECRET, cpuSeconds, ledgerHost, signedEvent, startOrigin, workerdPids } from './common.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const children = [];
@@ -21,7 +21,7 @@ const workers = {
   'rust + LEDGER': {
     scriptPath: `${ROOT}build/index.js`,
     modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
-    durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } },
+    durableObjects: LEDGER_IN_OPS,
   },
   'js reference': { scriptPath: `${ROOT}bench/worker/reference/worker.js` },
   'empty js worker': { script: 'export default { fetch() { return new Response("ok"); } }' },
@@ -36,17 +36,18 @@ const requests = {
 console.log(`workerd CPU per request at steady state, ${SECONDS} s of 10 connections each (after 1 s of warm-up)`);
 for (const [name, worker] of Object.entries(workers)) {
   const before = new Set(workerdPids());
-  const mf = new Miniflare({
-    host: '127.0.0.1',
-    port: 0,
+  const options = {
+    name: 'webhook',
     compatibilityDate: COMPATIBILITY_DATE,
-    handleStructuredLogs: () => {},
     modules: true,
     kvNamespaces: ['DEDUP'],
     ratelimits: { RATE_LIMITER: { simple: { limit: 1_000_000_000, period: 60 } } },
     bindings: { WEBHOOK_SECRET: SECRET, FORWARD_URL: origin, LEDGER_SINCE: '0' },
     ...worker,
-  });
+  };
+  // The Rust Worker as deployed: the EventLedger class in the ops script, same workerd.
+  const workersList = worker.durableObjects === LEDGER_IN_OPS ? [options, ledgerHost(options.bindings)] : [options];
+  const mf = new Miniflare({ host: '127.0.0.1', port: 0, handleStructuredLogs: () => {}, workers: workersList });
   try {
     const base = String(await mf.ready).replace(/\/$/, '');
     const pids = workerdPids().filter((pid) => !before.has(pid));

@@ -83,20 +83,32 @@ async function startWorker(name, main, originUrl, dir, { ledger = false } = {}) 
       `name = "RATE_LIMITER"`,
       `namespace_id = "4041"`,
       `simple = { limit = 1000000000, period = 60 }`,
-      // Ledger mode, as in the repository's wrangler.toml (DEDUP stays bound and is read).
+      // Ledger mode, as in the repository's wrangler.toml (DEDUP stays bound and is read): the
+      // class in the ops script, run by the same wrangler dev (ops/wrangler.toml).
       ...(ledger
-        ? [
-            `[[durable_objects.bindings]]`,
-            `name = "LEDGER"`,
-            `class_name = "EventLedger"`,
-            `[[migrations]]`,
-            `tag = "v1"`,
-            `new_sqlite_classes = ["EventLedger"]`,
-          ]
+        ? [`[[durable_objects.bindings]]`, `name = "LEDGER"`, `class_name = "EventLedger"`, `script_name = "bench-${name}-ops"`]
         : []),
       '',
     ].join('\n'),
   );
+  const opsConfig = join(dir, `${name}-ops.wrangler.toml`);
+  if (ledger) {
+    await writeFile(
+      opsConfig,
+      [
+        `name = "bench-${name}-ops"`,
+        `main = ${JSON.stringify(join(ROOT, 'build/ops/index.js'))}`,
+        `compatibility_date = "2026-04-20"`,
+        `[[durable_objects.bindings]]`,
+        `name = "LEDGER"`,
+        `class_name = "EventLedger"`,
+        `[[migrations]]`,
+        `tag = "v1"`,
+        `new_sqlite_classes = ["EventLedger"]`,
+        '',
+      ].join('\n'),
+    );
+  }
   const port = await freePort();
   const inspectorPort = await freePort();
   const child = spawn(
@@ -104,6 +116,7 @@ async function startWorker(name, main, originUrl, dir, { ledger = false } = {}) 
     [
       'dev',
       '--config', config,
+      ...(ledger ? ['--config', opsConfig] : []),
       '--ip', '127.0.0.1',
       '--port', String(port),
       '--inspector-port', String(inspectorPort),

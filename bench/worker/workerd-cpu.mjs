@@ -6,7 +6,7 @@
 //   node bench/worker/workerd-cpu.mjs   (after make build-worker; same BENCH_* settings)
 import { Miniflare } from 'miniflare';
 
-import { CONNECTIONS, ROOT, ROUNDS, SECONDS, SECRET, compare, report, startOrigin, workerdPids } from './common.mjs';
+import { CONNECTIONS, LEDGER_IN_OPS, ROOT, ROUNDS, SECONDS, SECRET, compare, ledgerHost, report, startOrigin, workerdPids } from './common.mjs';
 
 const children = [];
 const stopOrigin = () => {
@@ -39,11 +39,13 @@ const rustWorker = {
   modules: true,
   modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
 };
-// As the default wrangler.toml: LEDGER_SINCE "0" (no KV read per new id, docs/performance.md).
+// As the default wrangler.toml: LEDGER_SINCE "0" (no KV read per new id, docs/performance.md);
+// the class in the ops script, in the same workerd (its CPU counts).
 const [ledgerMf, ledgerBase] = await start({
-  ...rustWorker,
-  durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } },
-  bindings: { ...common.bindings, LEDGER_SINCE: '0' },
+  workers: [
+    { ...common, ...rustWorker, name: 'webhook', durableObjects: LEDGER_IN_OPS, bindings: { ...common.bindings, LEDGER_SINCE: '0' } },
+    ledgerHost(common.bindings),
+  ],
 });
 const ledgerPids = workerdPids();
 const [rustMf, rustBase] = await start(rustWorker);

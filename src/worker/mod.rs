@@ -2,11 +2,13 @@
 //! are built from it (docs/performance.md, "The split"):
 //!
 //! - the **webhook script** (cargo feature `worker`, `wrangler.toml`): [`webhook`], the hot
-//!   path: verify, deduplicate, forward or store, `/health`, the static assets; it hosts the
-//!   delivery ledger ([`ledger::EventLedger`]) and forwards `/admin/*` and `/listen` verbatim to
-//!   the ops script through the service binding `OPS`;
-//! - the **ops script** (cargo feature `worker-ops`, `ops/wrangler.toml`): [`ops`], what a
-//!   webhook does not need (the admin API; the console's and listen's code to come).
+//!   path: verify, deduplicate, forward or store, `/health`, the static assets; it forwards
+//!   `/admin/*` and `/listen` verbatim to the ops script through the service binding `OPS`, and
+//!   binds the delivery ledger there (`LEDGER`, by `script_name`);
+//! - the **ops script** (cargo features `worker-ops` and `worker-ledger`, `ops/wrangler.toml`):
+//!   [`ops`], what a webhook request does not load: the admin API, the console, listen, and the
+//!   delivery ledger's class ([`ledger::EventLedger`]), which runs in its own Durable Object
+//!   isolates whichever script exports it (docs/performance.md, "The split").
 //!
 //! Both features at once build one script doing both (what clippy checks, and the
 //! measurements' "one script" row).

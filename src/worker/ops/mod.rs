@@ -26,11 +26,15 @@
 //!     rejection path only (`FAILURE_SAMPLES` > 0 there); kept, diagnosed and alerted on here
 //!     ([`console`], the `ConsoleLog` object bound as `CONSOLE`).
 //!   - `/internal/console/nudge`: a ledger shard's alarm saw a failed attempt (at most every
-//!     10 s per isolate): the alerts are evaluated soon.
-//! - **Bindings of this script**: `LEDGER` (class `EventLedger` of the webhook script, bound by
-//!   `script_name`: the admin API reads and replays through it), `ADMIN_TOKEN` (secret: the
-//!   admin API is off without it), and whatever the console and listen add (their own Durable
-//!   Object classes are exported by this script, declared in `ops/wrangler.toml`'s migrations).
+//!     10 s per isolate): the alerts are evaluated soon (only when the class runs in another
+//!     script, as in measured variants; hosted here, the shard calls the console object itself).
+//! - **Bindings of this script**: `LEDGER` (class `EventLedger`, exported by this script and
+//!   bound by the webhook script by `script_name`: the claims, durable mode's stored events and
+//!   alarms; the admin API reads and replays through it; in durable mode the class delivers
+//!   with this script's FORWARD_URL, delivery settings and WEBHOOK_SECRET), `ADMIN_TOKEN`
+//!   (secret: the admin API is off without it), and whatever the console and listen add (their
+//!   own Durable Object classes, exported by this script too, declared in
+//!   `ops/wrangler.toml`'s migrations).
 //! - **Code placement**: platform I/O only the ops side needs under `src/worker/ops/`, pure
 //!   decisions in `src/receiver/<topic>/` with native unit tests; nothing here is compiled into
 //!   the webhook script (the size budget in `scripts/build-worker.mjs` checks it).
