@@ -64,6 +64,8 @@ clippy: setup-rust
 	cargo clippy --lib --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy --lib --features wasm --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy --lib --features debugger --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --lib --features worker --target wasm32-unknown-unknown -- -D warnings
+	cargo clippy --lib --features worker-ops,worker-ledger --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy --lib --features worker,worker-ledger --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy --lib --features worker-ops --target wasm32-unknown-unknown -- -D warnings
 	cargo clippy --lib --features worker-ledger --target wasm32-unknown-unknown -- -D warnings

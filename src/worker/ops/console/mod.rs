@@ -275,6 +275,7 @@ async fn forward_notice(
 
 /// A ledger shard's alarm saw a failed attempt, in the script that hosts both (the ops
 /// script): the console object evaluates the alerts soon. Without `CONSOLE`, nothing.
+#[cfg(feature = "worker-ledger")]
 pub(crate) async fn nudge(env: &Env) -> Result<(), String> {
     let Some(console) = binding(env) else {
         return Ok(());
