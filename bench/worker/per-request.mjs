@@ -6,6 +6,7 @@
 // docs/performance.md, "Steady state in workerd alone".
 //
 //   node bench/worker/per-request.mjs        (after make build-worker; BENCH_SECONDS, default 4)
+//   BENCH_COMPARE=DIR[,DIR...] node bench/worker/per-request.mjs   also these builds
 import autocannon from 'autocannon';
 import { Miniflare } from 'miniflare';
 
@@ -23,6 +24,18 @@ const workers = {
     modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
     durableObjects: LEDGER_IN_OPS,
   },
+  // BENCH_COMPARE=DIR[,DIR...]: other builds of the webhook script (e.g. a copy of build/
+  // from before a change), wired the same way.
+  ...Object.fromEntries(
+    (process.env.BENCH_COMPARE?.split(',') ?? []).map((dir) => [
+      `rust + LEDGER, ${dir.split('/').pop()}`,
+      {
+        scriptPath: `${ROOT}${dir}/index.js`,
+        modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+        durableObjects: LEDGER_IN_OPS,
+      },
+    ]),
+  ),
   'js reference': { scriptPath: `${ROOT}bench/worker/reference/worker.js` },
   'empty js worker': { script: 'export default { fetch() { return new Response("ok"); } }' },
 };
@@ -59,7 +72,7 @@ for (const [name, worker] of Object.entries(workers)) {
       const start = cpuSeconds(pids);
       const result = await autocannon({ url: base, connections: 10, duration: SECONDS, requests: [request] });
       const us = ((cpuSeconds(pids) - start) * 1e6) / result.requests.total;
-      console.log(`${name.padEnd(16)} ${label.padEnd(10)} ${us.toFixed(0).padStart(5)} us CPU/request  ${result.requests.average.toFixed(0)} req/s  ${result.non2xx} non-2xx`);
+      console.log(`${name.padEnd(32)} ${label.padEnd(10)} ${us.toFixed(0).padStart(5)} us CPU/request  ${result.requests.average.toFixed(0)} req/s  ${result.non2xx} non-2xx`);
     }
   } finally {
     await mf.dispose();

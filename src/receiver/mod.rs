@@ -160,7 +160,8 @@ impl Receiver {
         self.listen.iter().chain(self.admin.iter()).collect()
     }
 
-    /// Routes a request by method and path (the URL path only, without the query).
+    /// Routes a request by method and path (the URL path only, without the query: see
+    /// [`path_of_url`]).
     pub fn route(&self, method: &str, path: &str) -> Route {
         if path == self.settings.webhook_path {
             if method.eq_ignore_ascii_case("POST") {
@@ -252,6 +253,27 @@ impl Receiver {
                 false,
             ),
         }
+    }
+}
+
+/// The path of a serialized WHATWG URL (what `Request.url` gives): from the first `/` after
+/// the host to the query or fragment, `/` when there is none. No reparse: a special scheme's
+/// serialization never has an empty path and percent-encodes `?` and `#` inside it (the
+/// `worker` crate's `Request::path` reads it the same way).
+pub fn path_of_url(url: &str) -> &str {
+    let Some(host_start) = url.find("://").map(|at| at + 3) else {
+        return url
+            .split(['?', '#'])
+            .next()
+            .filter(|path| path.starts_with('/'))
+            .unwrap_or("/");
+    };
+    match url[host_start..].find('/') {
+        Some(at) => {
+            let path = &url[host_start + at..];
+            &path[..path.find(['?', '#']).unwrap_or(path.len())]
+        }
+        None => "/",
     }
 }
 

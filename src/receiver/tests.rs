@@ -534,3 +534,23 @@ fn ledger_replies_and_log_levels() {
     assert_eq!(line.level, "error");
     assert!(line.to_json().contains(r#""ledger_errors":["done"]"#));
 }
+
+#[test]
+fn the_path_of_a_url() {
+    for (url, path) in [
+        ("https://example.com/", "/"),
+        ("https://example.com", "/"),
+        ("https://example.com/webhooks", "/webhooks"),
+        ("https://example.com/foo/bar", "/foo/bar"),
+        ("https://example.com/foo?a=1&b=/x", "/foo"),
+        ("https://example.com/foo#/frag?x", "/foo"),
+        (
+            "http://127.0.0.1:8787/admin/events?state=dead",
+            "/admin/events",
+        ),
+        ("https://example.com/a%3Fb/c", "/a%3Fb/c"),
+        ("/health", "/health"),
+    ] {
+        assert_eq!(super::path_of_url(url), path, "{url}");
+    }
+}

@@ -8,8 +8,7 @@
 use worker::js_sys::{Reflect, Uint8Array};
 use worker::wasm_bindgen::{JsCast, JsValue};
 use worker::wasm_bindgen_futures::JsFuture;
-use worker::web_sys::ReadableStreamDefaultReader;
-use worker::Request;
+use worker::web_sys::{ReadableStreamDefaultReader, Request};
 
 use crate::receiver::{Receiver, Reply};
 
@@ -31,10 +30,7 @@ pub(super) async fn read(
 ) -> Result<Body, Reply> {
     let js = match declared {
         Some(_) => {
-            let promise = req
-                .inner()
-                .array_buffer()
-                .map_err(|_| Reply::unreadable_body())?;
+            let promise = req.array_buffer().map_err(|_| Reply::unreadable_body())?;
             let buffer = JsFuture::from(promise)
                 .await
                 .map_err(|_| Reply::unreadable_body())?;
@@ -49,7 +45,7 @@ pub(super) async fn read(
 
 async fn streamed(req: &Request, receiver: &Receiver) -> Result<Uint8Array, Reply> {
     // No body at all: an empty payload, which then fails verification.
-    let Some(stream) = req.inner().body() else {
+    let Some(stream) = req.body() else {
         return Ok(Uint8Array::new_with_length(0));
     };
     let reader = ReadableStreamDefaultReader::new(&stream).map_err(|_| Reply::unreadable_body())?;

@@ -2,7 +2,7 @@
 //! (its headers redacted, its body as read), sent to the ops script as one notice after the
 //! reply is decided (`webhook::notify_ops`). A verified delivery never comes here.
 
-use worker::{Date, Request};
+use worker::{web_sys, Date, Request};
 
 use super::body::Body;
 use super::flood::client_address;
@@ -13,10 +13,16 @@ use crate::receiver::Reply;
 /// The framed report of a refusal whose reply is kept (`None` otherwise): headers redacted,
 /// the body's length and SHA-256 when it was read (not for a 413 on its declared length),
 /// then at most 64 KiB of it.
-pub(super) fn report(req: &Request, body: Option<&Body>, reply: &Reply) -> Option<Vec<u8>> {
+pub(super) fn report(
+    raw: &web_sys::Request,
+    body: Option<&Body>,
+    reply: &Reply,
+) -> Option<Vec<u8>> {
     if !is_kept(reply.code) {
         return None;
     }
+    // The same JS object (not `Request.clone()`, which would tee the body).
+    let req = &Request::from(Clone::clone(raw));
     let headers = redact_headers(req.headers().entries());
     let declared = headers
         .iter()
@@ -32,7 +38,7 @@ pub(super) fn report(req: &Request, body: Option<&Body>, reply: &Reply) -> Optio
     };
     let report = FailureReport {
         received_at: Date::now().as_millis(),
-        address: client_address(req),
+        address: client_address(raw),
         method: req.method().to_string(),
         path: req.path(),
         headers,

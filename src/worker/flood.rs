@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::{wasm_bindgen, JsValue};
 use wasm_bindgen::JsCast;
 use worker::js_sys::{Function, Object, Promise, Reflect};
 use worker::wasm_bindgen_futures::JsFuture;
-use worker::{Date, Env, Request};
+use worker::{web_sys, Date, Env};
 
 use crate::receiver::{FloodGuard, LogLine, Reply};
 
@@ -32,7 +32,7 @@ thread_local! {
 }
 
 /// The address the guard counts by: Cloudflare's `CF-Connecting-IP`.
-pub(super) fn client_address(req: &Request) -> String {
+pub(super) fn client_address(req: &web_sys::Request) -> String {
     req.headers()
         .get("CF-Connecting-IP")
         .ok()

@@ -153,8 +153,26 @@ fn emit(log: &LogLine) {
     }
 }
 
-/// The HTTP response of a [`Reply`].
-#[cfg(any(feature = "worker", feature = "worker-ops"))]
+/// The HTTP response of a [`Reply`], as the runtime's own object (the webhook script's entry
+/// point answers with it, see `webhook::fetch`).
+#[cfg(feature = "worker")]
+fn to_web_response(reply: &Reply) -> worker::Result<worker::web_sys::Response> {
+    let headers = worker::web_sys::Headers::new()?;
+    for (name, value) in reply.headers() {
+        headers.set(name, &value)?;
+    }
+    let init = worker::web_sys::ResponseInit::new();
+    init.set_status(reply.status);
+    init.set_headers(&headers);
+    let mut body = reply.body().into_bytes();
+    Ok(worker::web_sys::Response::new_with_opt_u8_array_and_init(
+        Some(&mut body),
+        &init,
+    )?)
+}
+
+/// The HTTP response of a [`Reply`] (the ops script's).
+#[cfg(feature = "worker-ops")]
 fn to_response(reply: &Reply) -> worker::Result<worker::Response> {
     let headers = worker::Headers::new();
     for (name, value) in reply.headers() {

@@ -5,20 +5,20 @@
 //! one call ([`super::listen`]): after the reply, or, in the development mode, as the delivery.
 
 use worker::{
-    event, Context, Date, Env, Headers, KvStore, Method, ObjectNamespace, Request, Response,
+    event, web_sys, Context, Date, Env, Headers, KvStore, ObjectNamespace, Request, Response,
 };
 
 use super::forward::Sent;
 use super::{
     apart, body, emit, evidence, flood, forward, kv, ledger_binding, ledger_client, ledger_mode,
-    listen, receiver, to_response,
+    listen, receiver, to_web_response,
 };
 use crate::headers::SIGNATURE_HEADERS;
 use crate::receiver::ledger::{body_sha256, shard_of};
 use crate::receiver::listen::ReceiverMode;
 use crate::receiver::{
-    dedup_keys, forward_headers, op, Accepted, ConfigError, DedupKeys, DeliveryMode, LogLine,
-    OriginResult, Outcome, Receiver, Reply, Route, StoreMeta, StoreReply, ADMIN_PREFIX,
+    dedup_keys, forward_headers, op, path_of_url, Accepted, ConfigError, DedupKeys, DeliveryMode,
+    LogLine, OriginResult, Outcome, Receiver, Reply, Route, StoreMeta, StoreReply, ADMIN_PREFIX,
     HEALTH_PATH,
 };
 
@@ -38,8 +38,13 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self' 'wa
      style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
      base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
+/// The entry point. The request and the response stay the runtime's own objects
+/// (`web_sys`): the `worker` crate's `Request` reads the method, URL, headers and
+/// `request.cf` of every request up front, and its `Response` is converted once more on the
+/// way out; a webhook or `/health` needs none of that (docs/performance.md, "A request's fixed
+/// cost"). The routes that do (assets, the ops script's paths) convert theirs.
 #[event(fetch)]
-async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response> {
+async fn fetch(req: web_sys::Request, env: Env, ctx: Context) -> worker::Result<web_sys::Response> {
     let started = Date::now().as_millis();
     let mut log = LogLine::default();
     // An address that failed too often is refused before anything of its request is read.
@@ -60,7 +65,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
     let response = match handled {
         Handled::Reply(reply) => {
             log.finish(&reply, duration_ms);
-            to_response(&reply)
+            to_web_response(&reply)
         }
         Handled::Response(response, outcome) => {
             let status = response.status_code();
@@ -71,7 +76,7 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> worker::Result<Response>
             let mut reply = Reply::status(outcome);
             reply.status = status;
             log.finish(&reply, duration_ms);
-            Ok(response)
+            Ok(response.into())
         }
     };
     emit(&log);
@@ -90,14 +95,14 @@ impl From<Reply> for Handled {
     }
 }
 
-async fn handle(req: Request, env: &Env, ctx: &Context, log: &mut LogLine) -> Handled {
+async fn handle(req: web_sys::Request, env: &Env, ctx: &Context, log: &mut LogLine) -> Handled {
     let shared = receiver(env);
     let receiver = match shared.as_ref() {
         Ok(receiver) => receiver,
         Err(err) => {
             // The details are for the operator's log; the caller gets a generic answer.
             log.detail(&err.to_string());
-            let health = req.path() == HEALTH_PATH;
+            let health = path_of_url(&req.url()) == HEALTH_PATH;
             return if health {
                 Reply::unhealthy()
             } else {
@@ -108,13 +113,14 @@ async fn handle(req: Request, env: &Env, ctx: &Context, log: &mut LogLine) -> Ha
     };
 
     let method = req.method();
-    let path = req.path();
+    let url = req.url();
+    let path = path_of_url(&url);
     // The ops script's paths, verbatim; without `OPS` they are 404 (or an asset).
-    if ops_path(&path) && ops_bound(env) {
-        return apart(to_ops(req, env, log)).await;
+    if ops_path(path) && ops_bound(env) {
+        return apart(to_ops(Request::from(req), env, log)).await;
     }
     // Each route's flow apart (see `apart`): a first `/health` compiles none of the webhook's.
-    match receiver.route(method.as_ref(), &path) {
+    match receiver.route(&method, path) {
         Route::Webhook => match dedup(env, log) {
             Some(dedup) => apart(webhook(req, env, receiver, &dedup, ctx, log))
                 .await
@@ -128,8 +134,8 @@ async fn handle(req: Request, env: &Env, ctx: &Context, log: &mut LogLine) -> Ha
             None => Reply::unhealthy().into(),
         },
         Route::MethodNotAllowed { allow } => Reply::method_not_allowed(allow).into(),
-        Route::NotFound if matches!(method, Method::Get | Method::Head) => {
-            apart(asset(req, env)).await
+        Route::NotFound if method == "GET" || method == "HEAD" => {
+            apart(asset(Request::from(req), env)).await
         }
         Route::NotFound => Reply::not_found().into(),
     }
@@ -181,7 +187,7 @@ impl Delivery<'_> {
 }
 
 async fn webhook(
-    req: Request,
+    req: web_sys::Request,
     env: &Env,
     receiver: &Receiver,
     dedup: &Dedup,
@@ -191,7 +197,8 @@ async fn webhook(
     let refuse =
         |reply: Reply, body: Option<&body::Body>| refused(&req, env, ctx, receiver, reply, body);
     // Only the headers used, one lookup each (cheaper than copying every header out).
-    let header = |name: &str| req.headers().get(name).ok().flatten();
+    let headers = req.headers();
+    let header = |name: &str| headers.get(name).ok().flatten();
     let content_length = header("content-length");
     let content_type = header("content-type");
     let signatures: Vec<(&str, String)> = SIGNATURE_HEADERS
@@ -285,7 +292,7 @@ async fn webhook(
 #[cold]
 #[inline(never)]
 fn refused(
-    req: &Request,
+    req: &web_sys::Request,
     env: &Env,
     ctx: &Context,
     receiver: &Receiver,
