@@ -47,7 +47,10 @@ const requests = {
 };
 
 console.log(`workerd CPU per request at steady state, ${SECONDS} s of 10 connections each (after 1 s of warm-up)`);
-for (const [name, worker] of Object.entries(workers)) {
+// BENCH_REVERSE=1: the Workers in the opposite order (a machine's drift shows as an order effect).
+const order = Object.entries(workers);
+if (process.env.BENCH_REVERSE) order.reverse();
+for (const [name, worker] of order) {
   const before = new Set(workerdPids());
   const options = {
     name: 'webhook',

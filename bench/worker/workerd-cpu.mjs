@@ -52,10 +52,25 @@ const [rustMf, rustBase] = await start(rustWorker);
 const rustPids = workerdPids().filter((pid) => !ledgerPids.includes(pid));
 const [jsMf, jsBase] = await start({ scriptPath: `${ROOT}bench/worker/reference/worker.js`, modules: true });
 const jsPids = workerdPids().filter((pid) => !rustPids.includes(pid) && !ledgerPids.includes(pid));
+// BENCH_HOSTED=DIR: also a build of the webhook script that hosts the EventLedger class itself
+// (the layout before issue 20's last round: node scripts/build-worker.mjs webhook-ledger, DIR
+// target/worker-variants/webhook-ledger), one isolate for the requests and the ledger.
+const hosted = process.env.BENCH_HOSTED;
+const [hostedMf, hostedBase] = hosted
+  ? await start({
+      scriptPath: `${ROOT}${hosted}/index.js`,
+      modules: true,
+      modulesRules: rustWorker.modulesRules,
+      durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } },
+      bindings: { ...common.bindings, LEDGER_SINCE: '0' },
+    })
+  : [null, null];
+const hostedPids = hosted ? workerdPids().filter((pid) => ![...rustPids, ...ledgerPids, ...jsPids].includes(pid)) : [];
 try {
   const targets = [
     ['rust + LEDGER', ledgerBase, () => ledgerPids],
     ['rust, KV mode', rustBase, () => rustPids],
+    ...(hosted ? [['rust + LEDGER, webhook hosts the class', hostedBase, () => hostedPids]] : []),
     ['js reference', jsBase, () => jsPids],
   ];
   const rows = await compare(targets);
@@ -68,5 +83,6 @@ try {
   await ledgerMf.dispose();
   await rustMf.dispose();
   await jsMf.dispose();
+  await hostedMf?.dispose();
   stopOrigin();
 }
