@@ -10,6 +10,8 @@
 //
 //   node scripts/deploy.mjs             # deploys (wrangler's own login or CLOUDFLARE_API_TOKEN)
 //   node scripts/deploy.mjs --dry-run   # every step's config checked and bundled by wrangler, nothing uploaded
+// In durable mode the ops script delivers (it hosts the ledger): its [vars] must repeat the
+// webhook script's delivery settings, checked before anything is built or deployed.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,12 +29,36 @@ function wrangler(config, what) {
   return spawnSync(join(root, 'node_modules/.bin/wrangler'), args, { cwd: root, env, stdio: 'inherit' }).status === 0;
 }
 
+/** What the ledger's alarms deliver with, in durable mode: read by the ops script, which hosts the class. */
+export const DELIVERY_VARS = ['DELIVERY_MODE', 'FORWARD_URL', 'FORWARD_TIMEOUT_MS', 'RETRY_SCHEDULE_SECONDS', 'DEAD_LETTER_TTL_SECONDS', 'MAX_DELIVERIES_IN_FLIGHT'];
+
+/**
+ * The delivery settings the ops script's `[vars]` must repeat and does not, as
+ * `[name, webhook value, ops value]`: none unless the webhook script is in durable mode (forward
+ * mode delivers from the webhook script). Secrets are not in a config: the ledger refuses to
+ * store without WEBHOOK_SECRET (503, DigiVault retries).
+ */
+export function durableMismatches(webhookVars = {}, opsVars = {}) {
+  if (String(webhookVars.DELIVERY_MODE ?? '') !== 'durable') return [];
+  return DELIVERY_VARS.filter((name) => String(webhookVars[name] ?? '') !== String(opsVars[name] ?? '')).map((name) => [name, webhookVars[name], opsVars[name]]);
+}
+
 /** A wrangler config without its `[build]` table (the build ran once, before the first step). */
 export function withoutBuild(toml) {
   return toml.replace(/^\[build\]\n(?:(?!\[).*\n)*/m, '');
 }
 
-function main() {
+async function main() {
+  const { experimental_readRawConfig: read } = await import('wrangler');
+  const vars = (config) => read({ config: join(root, config) }).rawConfig.vars ?? {};
+  const mismatches = durableMismatches(vars('wrangler.toml'), vars('ops/wrangler.toml'));
+  if (mismatches.length > 0) {
+    for (const [name, webhook, ops] of mismatches) {
+      console.error(`deploy: durable mode delivers from the ops script: ${name} is ${JSON.stringify(webhook ?? null)} in wrangler.toml but ${JSON.stringify(ops ?? null)} in ops/wrangler.toml [vars]`);
+    }
+    console.error('deploy: set them alike in both (docs/operations.md, "Deploy walkthrough"); nothing deployed');
+    process.exit(1);
+  }
   console.log('deploy: building both scripts (release, scripts/build-worker.mjs)');
   if (spawnSync('node', [join(root, 'scripts/build-worker.mjs')], { cwd: root, env, stdio: 'inherit' }).status !== 0) {
     console.error('deploy: the build failed (above); nothing deployed');
@@ -50,4 +76,4 @@ function main() {
   console.log(dryRun ? 'deploy: dry run done, every step bundled, nothing uploaded' : 'deploy: both scripts deployed');
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) main();
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

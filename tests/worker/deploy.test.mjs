@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 
-import { withoutBuild } from '../../scripts/deploy.mjs';
+import { DELIVERY_VARS, durableMismatches, withoutBuild } from '../../scripts/deploy.mjs';
 import { ROOT } from './helpers.mjs';
 
 test('the ops script hosts EventLedger and binds nothing of the webhook script', () => {
@@ -18,6 +18,16 @@ test('the ops script hosts EventLedger and binds nothing of the webhook script',
   // The webhook script: LEDGER in the ops script, no class and no migration of its own.
   assert.match(webhook, /name = "LEDGER"\nclass_name = "EventLedger"\nscript_name = "digivault-webhooks-ops"/);
   assert.doesNotMatch(webhook, /\[\[migrations\]\]/);
+});
+
+test('durable mode: the ops script must repeat the delivery settings, or nothing deploys', () => {
+  const webhook = { DELIVERY_MODE: 'durable', FORWARD_URL: 'https://origin.example/hook', FORWARD_TIMEOUT_MS: '25000' };
+  assert.deepEqual(durableMismatches(webhook, { ...webhook }), []);
+  assert.deepEqual(durableMismatches(webhook, { DELIVERY_MODE: 'durable', FORWARD_TIMEOUT_MS: 25000 }), [['FORWARD_URL', 'https://origin.example/hook', undefined]]);
+  assert.deepEqual(durableMismatches({ ...webhook, RETRY_SCHEDULE_SECONDS: '30,60' }, webhook).map(([name]) => name), ['RETRY_SCHEDULE_SECONDS']);
+  // Forward mode delivers from the webhook script: nothing to repeat.
+  assert.deepEqual(durableMismatches({ FORWARD_URL: 'https://origin.example/hook' }, {}), []);
+  assert.ok(DELIVERY_VARS.includes('MAX_DELIVERIES_IN_FLIGHT'));
 });
 
 test('the webhook script deploys from wrangler.toml without [build] only (built once, first)', () => {
