@@ -54,7 +54,8 @@ async function main() {
   const mismatches = durableMismatches(vars('wrangler.toml'), vars('ops/wrangler.toml'));
   if (mismatches.length > 0) {
     for (const [name, webhook, ops] of mismatches) {
-      console.error(`deploy: durable mode delivers from the ops script: ${name} is ${JSON.stringify(webhook ?? null)} in wrangler.toml but ${JSON.stringify(ops ?? null)} in ops/wrangler.toml [vars]`);
+      const shown = (value) => (value === undefined ? 'unset' : JSON.stringify(String(value)));
+      console.error(`deploy: durable mode delivers from the ops script: ${name} is ${shown(webhook)} in wrangler.toml [vars] but ${shown(ops)} in ops/wrangler.toml [vars]`);
     }
     console.error('deploy: set them alike in both (docs/operations.md, "Deploy walkthrough"); nothing deployed');
     process.exit(1);

@@ -12,6 +12,20 @@ pub trait ReplyFields {
     fn int(&self, name: &str) -> Option<i64>;
 }
 
+/// A flat reply as serde reads it (natively, and in the ops script): `#[serde(try_from =
+/// "JsonObject")]` on the reply types, so both readers share their `read`.
+pub type JsonObject = serde_json::Map<String, serde_json::Value>;
+
+impl ReplyFields for JsonObject {
+    fn text(&self, name: &str) -> Option<String> {
+        self.get(name)?.as_str().map(str::to_owned)
+    }
+
+    fn int(&self, name: &str) -> Option<i64> {
+        self.get(name)?.as_i64()
+    }
+}
+
 /// A required string member, or the error naming it.
 pub(crate) fn required_text(fields: &impl ReplyFields, name: &str) -> Result<String, String> {
     fields
@@ -28,74 +42,20 @@ pub(crate) fn required_int(fields: &impl ReplyFields, name: &str) -> Result<i64,
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
-    use super::ReplyFields;
+    use super::{JsonObject, ReplyFields};
     use crate::receiver::ledger::ClaimReply;
     use crate::receiver::StoreReply;
 
-    /// Members as the webhook script's `JSON.parse` reader gives them (strings and integers).
-    struct Members(HashMap<&'static str, serde_json::Value>);
-
-    impl ReplyFields for Members {
-        fn text(&self, name: &str) -> Option<String> {
-            self.0.get(name)?.as_str().map(str::to_owned)
-        }
-
-        fn int(&self, name: &str) -> Option<i64> {
-            self.0.get(name)?.as_i64()
-        }
-    }
-
-    /// Both readers of `json`: serde's, and member by member.
+    /// `json` read as serde does it, and member by member from its object.
     fn both<T: serde::de::DeserializeOwned>(
         json: &str,
-        read: fn(&Members) -> Result<T, String>,
+        read: fn(&JsonObject) -> Result<T, String>,
     ) -> (Result<T, String>, Result<T, String>) {
-        let value: serde_json::Map<String, serde_json::Value> = serde_json::from_str(json).unwrap();
-        let members = Members(
-            value
-                .into_iter()
-                .map(|(name, value)| (&*String::leak(name), value))
-                .collect(),
-        );
+        let object: JsonObject = serde_json::from_str(json).unwrap();
         (
             serde_json::from_str(json).map_err(|err| err.to_string()),
-            read(&members),
+            read(&object),
         )
-    }
-
-    #[test]
-    fn claim_replies_read_the_same_either_way() {
-        for (json, expected) in [
-            (
-                r#"{"outcome":"claimed","token":1700000000123}"#,
-                ClaimReply::Claimed {
-                    token: 1_700_000_000_123,
-                },
-            ),
-            (r#"{"outcome":"done"}"#, ClaimReply::Done),
-            (
-                r#"{"outcome":"in_flight","lease_until":5}"#,
-                ClaimReply::InFlight { lease_until: 5 },
-            ),
-            (
-                r#"{"outcome":"conflict","stored_sha256":"ab"}"#,
-                ClaimReply::Conflict {
-                    stored_sha256: "ab".into(),
-                },
-            ),
-        ] {
-            let (serde, members) = both(json, ClaimReply::read);
-            assert_eq!(serde.as_ref(), Ok(&expected), "{json}");
-            assert_eq!(members, Ok(expected.clone()), "{json}");
-            // And what the object writes reads back.
-            assert_eq!(
-                serde_json::from_str::<ClaimReply>(&serde_json::to_string(&expected).unwrap())
-                    .unwrap(),
-                expected
-            );
-        }
     }
 
     #[test]
@@ -106,32 +66,23 @@ mod tests {
                 r#"{"outcome":"claimed","token":"12"}"#,
                 "missing field `token`",
             ),
+            (
+                r#"{"outcome":"claimed","token":1.5}"#,
+                "missing field `token`",
+            ),
             (r#"{"outcome":"in_flight"}"#, "missing field `lease_until`"),
             (r#"{"outcome":"conflict"}"#, "missing field `stored_sha256`"),
             (r#"{"outcome":"later"}"#, "unknown outcome `later`"),
             (r#"{"token":1}"#, "missing field `outcome`"),
         ] {
-            let (_, members) = both(json, ClaimReply::read);
+            let (serde, members) = both(json, ClaimReply::read);
             assert_eq!(members, Err(error.to_owned()), "{json}");
-            assert!(serde_json::from_str::<ClaimReply>(json).is_err(), "{json}");
+            assert!(serde.is_err_and(|err| err.contains(error)), "{json}");
         }
         let (serde, members) = both(r#"{"result":"conflict"}"#, StoreReply::read);
         assert!(serde.is_err());
         assert_eq!(members, Err("missing field `stored_sha256`".to_owned()));
-        for (json, expected) in [
-            (r#"{"result":"stored"}"#, StoreReply::Stored),
-            (r#"{"result":"duplicate"}"#, StoreReply::Duplicate),
-            (r#"{"result":"in_flight"}"#, StoreReply::InFlight),
-            (
-                r#"{"result":"conflict","stored_sha256":"cd"}"#,
-                StoreReply::Conflict {
-                    stored_sha256: "cd".into(),
-                },
-            ),
-        ] {
-            let (serde, members) = both(json, StoreReply::read);
-            assert_eq!(serde, Ok(expected.clone()), "{json}");
-            assert_eq!(members, Ok(expected), "{json}");
-        }
+        let object: JsonObject = serde_json::from_str(r#"{"result":7}"#).unwrap();
+        assert_eq!(object.text("result"), None);
     }
 }

@@ -155,7 +155,7 @@ fn emit(log: &LogLine) {
 
 /// The HTTP response of a [`Reply`], as the runtime's own object (the webhook script's entry
 /// point answers with it, see `webhook::fetch`).
-#[cfg(feature = "worker")]
+#[cfg(any(feature = "worker", feature = "worker-ops"))]
 fn to_web_response(reply: &Reply) -> worker::Result<worker::web_sys::Response> {
     let headers = worker::web_sys::Headers::new()?;
     for (name, value) in reply.headers() {
@@ -171,14 +171,8 @@ fn to_web_response(reply: &Reply) -> worker::Result<worker::web_sys::Response> {
     )?)
 }
 
-/// The HTTP response of a [`Reply`] (the ops script's).
+/// The same as the `worker` crate's `Response` (the ops script's handlers return those).
 #[cfg(feature = "worker-ops")]
 fn to_response(reply: &Reply) -> worker::Result<worker::Response> {
-    let headers = worker::Headers::new();
-    for (name, value) in reply.headers() {
-        headers.set(name, &value)?;
-    }
-    Ok(worker::Response::from_bytes(reply.body().into_bytes())?
-        .with_status(reply.status)
-        .with_headers(headers))
+    to_web_response(reply).map(worker::Response::from)
 }

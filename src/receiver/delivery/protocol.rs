@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::listing::{ListCursor, ListItem, Stats};
 use super::state::DeliveryState;
-use crate::receiver::reply_fields::{required_text, ReplyFields};
+use crate::receiver::reply_fields::{required_text, JsonObject, ReplyFields};
 
 /// Op names (the URL path of the request to the object).
 pub mod op {
@@ -81,7 +81,7 @@ pub(crate) fn unframe<T: serde::de::DeserializeOwned>(framed: &[u8]) -> Option<(
 
 /// The shard's answer to a `store`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "result", rename_all = "snake_case", try_from = "StoreWire")]
+#[serde(tag = "result", rename_all = "snake_case", try_from = "JsonObject")]
 pub enum StoreReply {
     /// Written durably: answer 202.
     Stored,
@@ -96,34 +96,11 @@ pub enum StoreReply {
     },
 }
 
-/// [`StoreReply`] as read by serde: a flat struct, not serde's buffering of internally tagged
-/// enums (see `ClaimWire` in `src/receiver/ledger/protocol.rs`); the webhook script reads it
-/// without serde ([`StoreReply::read`]).
-#[derive(Deserialize)]
-struct StoreWire {
-    result: String,
-    stored_sha256: Option<String>,
-}
-
-impl ReplyFields for StoreWire {
-    fn text(&self, name: &str) -> Option<String> {
-        match name {
-            "result" => Some(self.result.clone()),
-            "stored_sha256" => self.stored_sha256.clone(),
-            _ => None,
-        }
-    }
-
-    fn int(&self, _name: &str) -> Option<i64> {
-        None
-    }
-}
-
-impl TryFrom<StoreWire> for StoreReply {
+impl TryFrom<JsonObject> for StoreReply {
     type Error = String;
 
-    fn try_from(wire: StoreWire) -> Result<Self, Self::Error> {
-        Self::read(&wire)
+    fn try_from(object: JsonObject) -> Result<Self, Self::Error> {
+        Self::read(&object)
     }
 }
 

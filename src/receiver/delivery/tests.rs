@@ -415,7 +415,8 @@ fn reply_shapes() {
     );
 }
 
-/// Read through a flat struct (`StoreWire`, for size): every variant back as written.
+/// Read through its JSON object (`ReplyFields`, the mapping the webhook script's JS reader
+/// shares): every variant back as written.
 #[test]
 fn store_replies_read_back_as_written() {
     for reply in [

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::state::LedgerRow;
-use crate::receiver::reply_fields::{required_int, required_text, ReplyFields};
+use crate::receiver::reply_fields::{required_int, required_text, JsonObject, ReplyFields};
 
 /// Scheme and host of the requests to the object (the host is never resolved: the stub
 /// routes the request).
@@ -30,7 +30,7 @@ pub struct ClaimRequest {
 
 /// The object's answer to a [`ClaimRequest`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "outcome", rename_all = "snake_case", try_from = "ClaimWire")]
+#[serde(tag = "outcome", rename_all = "snake_case", try_from = "JsonObject")]
 pub enum ClaimReply {
     /// This delivery holds the claim and forwards; `token` identifies the claim in the
     /// `done` or `release` that follows.
@@ -52,40 +52,11 @@ pub enum ClaimReply {
     },
 }
 
-/// [`ClaimReply`] as read by serde: a flat struct, so that reading it does not instantiate
-/// serde's buffering of internally tagged enums (about 3 KB gzip; docs/performance.md). The
-/// same JSON either way; the webhook script reads it without serde ([`ClaimReply::read`]).
-#[derive(Deserialize)]
-struct ClaimWire {
-    outcome: String,
-    token: Option<i64>,
-    lease_until: Option<i64>,
-    stored_sha256: Option<String>,
-}
-
-impl ReplyFields for ClaimWire {
-    fn text(&self, name: &str) -> Option<String> {
-        match name {
-            "outcome" => Some(self.outcome.clone()),
-            "stored_sha256" => self.stored_sha256.clone(),
-            _ => None,
-        }
-    }
-
-    fn int(&self, name: &str) -> Option<i64> {
-        match name {
-            "token" => self.token,
-            "lease_until" => self.lease_until,
-            _ => None,
-        }
-    }
-}
-
-impl TryFrom<ClaimWire> for ClaimReply {
+impl TryFrom<JsonObject> for ClaimReply {
     type Error = String;
 
-    fn try_from(wire: ClaimWire) -> Result<Self, Self::Error> {
-        Self::read(&wire)
+    fn try_from(object: JsonObject) -> Result<Self, Self::Error> {
+        Self::read(&object)
     }
 }
 

@@ -215,8 +215,8 @@ mod properties {
     }
 }
 
-/// Read through a flat struct (`ClaimWire`, for size): the same JSON as the tagged enum
-/// writes, every variant back as it was, a variant's missing field an error.
+/// Read through its JSON object (`ReplyFields`, the mapping the webhook script's JS reader
+/// shares): the same JSON as the tagged enum writes, every variant back as it was, a variant's missing field an error.
 #[test]
 fn claim_replies_read_back_as_written() {
     for reply in [

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::event::EventType;
+use crate::receiver::reply_fields::{required_int, required_text, JsonObject, ReplyFields};
 use crate::receiver::{AdminToken, Reply};
 
 /// The WebSocket endpoint's path.
@@ -231,7 +232,7 @@ impl PublishReply {
 
 /// The hub's answer to a publish.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "result", rename_all = "snake_case", try_from = "PublishWire")]
+#[serde(tag = "result", rename_all = "snake_case", try_from = "JsonObject")]
 pub enum PublishReply {
     /// Stored for `listeners` registered names (0: none registered, nothing stored).
     Queued {
@@ -242,30 +243,24 @@ pub enum PublishReply {
     Duplicate,
 }
 
-/// [`PublishReply`] as read (the webhook script): a flat struct, not serde's buffering of
-/// internally tagged enums (see `ClaimWire` in `src/receiver/ledger/protocol.rs`).
-#[derive(Deserialize)]
-struct PublishWire {
-    result: PublishResult,
-    listeners: Option<u64>,
+impl TryFrom<JsonObject> for PublishReply {
+    type Error = String;
+
+    fn try_from(object: JsonObject) -> Result<Self, Self::Error> {
+        Self::read(&object)
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum PublishResult {
-    Queued,
-    Duplicate,
-}
-
-impl TryFrom<PublishWire> for PublishReply {
-    type Error = &'static str;
-
-    fn try_from(wire: PublishWire) -> Result<Self, Self::Error> {
-        Ok(match wire.result {
-            PublishResult::Queued => Self::Queued {
-                listeners: wire.listeners.ok_or("missing field `listeners`")?,
+impl PublishReply {
+    /// The reply from its members, as serialized (`result`, and `listeners` when queued).
+    pub fn read(fields: &impl ReplyFields) -> Result<Self, String> {
+        Ok(match required_text(fields, "result")?.as_str() {
+            "queued" => Self::Queued {
+                listeners: u64::try_from(required_int(fields, "listeners")?)
+                    .map_err(|_| "negative `listeners`".to_owned())?,
             },
-            PublishResult::Duplicate => Self::Duplicate,
+            "duplicate" => Self::Duplicate,
+            other => return Err(format!("unknown result `{other}`")),
         })
     }
 }

@@ -296,7 +296,8 @@ fn health_says_the_mode() {
     assert_eq!(reply.body(), r#"{"status":"ok","mode":"development"}"#);
 }
 
-/// Read through a flat struct (`PublishWire`, for size): every variant back as written.
+/// Read through its JSON object (`ReplyFields`, the same mapping as any reader's): every
+/// variant back as written.
 #[test]
 fn publish_replies_read_back_as_written() {
     for reply in [
