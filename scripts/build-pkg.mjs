@@ -44,7 +44,7 @@ rmSync(join(wasmDir, 'digivault_webhooks_bg.wasm.d.ts'));
 rmSync(join(wasmDir, '.gitignore'), { force: true });
 
 mkdirSync(join(pkg, 'esm'), { recursive: true });
-for (const file of ['index.js', 'api.js', 'express.js', 'deduplicator.js']) cpSync(join(glue, file), join(pkg, 'esm', file));
+for (const file of ['index.js', 'api.js', 'plain-event.js', 'express.js', 'deduplicator.js']) cpSync(join(glue, file), join(pkg, 'esm', file));
 for (const file of ['node.mjs', 'web.js', 'workerd.js', 'wasm.d.ts', 'cli.js', 'cli-args.js', 'cli-send.js', 'cli-admin.js', 'cli-listen.js', 'sender.js']) {
   cpSync(join(glue, file), join(pkg, file));
 }

@@ -18,13 +18,13 @@ mod wasm;
 
 pub use diagnose::{diagnose, parse_raw_request};
 pub use error::{Error, SignatureFormat};
-#[doc(hidden)]
-pub use event::decode_with_serde_only;
 pub use event::{
     check_freshness, default_sample_id, sample_event, sample_event_json, validate_event, Contact,
     Conversation, Event, EventData, EventObject, EventSummary, EventType, Extra, Group,
     GroupMembership, Message, ObjectKind, SAMPLE_CREATED_AT,
 };
+#[doc(hidden)]
+pub use event::{decode_with_serde_only, plain_key_count};
 pub use headers::{
     find_signature, find_signature_header, LEGACY_SIGNATURE_HEADER, SIGNATURE_HEADER,
     SIGNATURE_HEADERS,

@@ -3,6 +3,7 @@
 mod event_type;
 mod objects;
 mod parse;
+mod prescan;
 mod samples;
 mod scan;
 mod shape;
@@ -12,6 +13,8 @@ pub use event_type::{EventType, ObjectKind};
 pub use objects::{Contact, Conversation, EventObject, Extra, Group, GroupMembership, Message};
 #[doc(hidden)]
 pub use parse::decode_with_serde_only;
+#[doc(hidden)]
+pub use prescan::plain_key_count;
 pub use samples::{default_sample_id, sample_event, sample_event_json, SAMPLE_CREATED_AT};
 pub use validate::{validate_event, EventSummary};
 

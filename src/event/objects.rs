@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::shape::{Field, Kind, Shape};
+use super::ObjectKind;
 
 /// Fields an object carries that this version does not model.
 pub type Extra = Map<String, Value>;
@@ -173,4 +174,17 @@ pub enum EventObject {
     GroupMembership(GroupMembership),
     /// For a type this version does not know: the object as received.
     Unknown(Map<String, Value>),
+}
+
+impl ObjectKind {
+    /// The shape of this kind's object, from its declaration above.
+    pub(crate) fn shape(self) -> Kind {
+        match self {
+            Self::Conversation => Conversation::KIND,
+            Self::Message => Message::KIND,
+            Self::Contact => Contact::KIND,
+            Self::Group => Group::KIND,
+            Self::GroupMembership => GroupMembership::KIND,
+        }
+    }
 }

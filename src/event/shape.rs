@@ -51,3 +51,61 @@ impl Shape for u64 {
 impl Shape for Vec<String> {
     const KIND: Kind = Kind::Array(&Kind::String);
 }
+
+impl Kind {
+    /// The shape as compact JSON, for glue that checks values another parser built (the npm
+    /// package's `parseEvent`): `"s"` a string, `"i"` an `i64`, `"u"` a `u64`, `"o"` any
+    /// object, `[kind]` an array, `{"name": [kind, required], ...}` an object.
+    #[cfg_attr(not(feature = "wasm"), allow(dead_code))]
+    pub(crate) fn describe(self, out: &mut String) {
+        match self {
+            Kind::String => out.push_str("\"s\""),
+            Kind::I64 => out.push_str("\"i\""),
+            Kind::U64 => out.push_str("\"u\""),
+            Kind::AnyObject => out.push_str("\"o\""),
+            Kind::Array(element) => {
+                out.push('[');
+                element.describe(out);
+                out.push(']');
+            }
+            Kind::Object(fields) => {
+                out.push('{');
+                for (index, field) in fields.iter().enumerate() {
+                    if index > 0 {
+                        out.push(',');
+                    }
+                    // Field names are Rust identifiers: nothing to escape.
+                    out.push('"');
+                    out.push_str(field.name);
+                    out.push_str("\":[");
+                    field.kind.describe(out);
+                    out.push_str(if field.required { ",true]" } else { ",false]" });
+                }
+                out.push('}');
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Kind;
+    use crate::ObjectKind;
+
+    #[test]
+    fn a_shape_is_described_as_json() {
+        let mut out = String::new();
+        ObjectKind::Message.shape().describe(&mut out);
+        let described: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+        assert_eq!(described["id"], serde_json::json!(["s", true]));
+        assert_eq!(described["created_at"], serde_json::json!(["i", true]));
+        assert_eq!(
+            described["contact"][0]["id"],
+            serde_json::json!(["s", true])
+        );
+        assert_eq!(described["contact"][1], false);
+        let mut array = String::new();
+        Kind::Array(&Kind::U64).describe(&mut array);
+        assert_eq!(array, r#"["u"]"#);
+    }
+}

@@ -8,8 +8,8 @@
 use std::borrow::Cow;
 
 use super::scan::{Number, Scanner, SyntaxError, Token};
-use super::shape::{Field, Kind, Shape};
-use super::{Contact, Conversation, EventType, Group, GroupMembership, Message, ObjectKind};
+use super::shape::{Field, Kind};
+use super::{EventType, ObjectKind};
 use crate::error::Error;
 
 /// What validation tells about a valid event, borrowed from the payload.
@@ -62,14 +62,9 @@ fn check_utf8(payload: &[u8]) -> Result<(), Error> {
 
 /// The shape `data.object` must have for an event type.
 fn kind_of(event_type: &EventType) -> Kind {
-    match event_type.object_kind() {
-        Some(ObjectKind::Conversation) => Conversation::KIND,
-        Some(ObjectKind::Message) => Message::KIND,
-        Some(ObjectKind::Contact) => Contact::KIND,
-        Some(ObjectKind::Group) => Group::KIND,
-        Some(ObjectKind::GroupMembership) => GroupMembership::KIND,
-        None => Kind::AnyObject,
-    }
+    event_type
+        .object_kind()
+        .map_or(Kind::AnyObject, ObjectKind::shape)
 }
 
 /// Why validation failed: not JSON (the scanner knows where), or JSON of the wrong shape

@@ -1,7 +1,11 @@
 // The public JavaScript API. Every decision (signature checks, validation, replay window)
 // is made by the wasm core; this file only normalises arguments, moves bytes into wasm
-// memory and turns status numbers into errors. Each entry point (node, web, workerd)
+// memory and turns status numbers into errors. (One shortcut: an event whose text the core's
+// pre-scan finds plain is read by JSON.parse and checked against the core's own shape tables,
+// plain-event.js; anything in doubt goes to the core's validator, so the answers are its.) Each entry point (node, web, workerd)
 // hands it the wasm-bindgen build it loaded, through useBindings().
+
+import { checkedKeys } from './plain-event.js';
 
 let wasm = null;
 // The core's error codes, facts (coreFacts) and signature header names are read on first
@@ -384,7 +388,16 @@ export class Webhook {
     let status;
     if (room <= CHUNK_BYTES) {
       const signatureLength = writeSignature(signature, room);
-      status = core.construct(signatureLength, writePayload(checked, signatureLength, room), now);
+      const payloadLength = writePayload(checked, signatureLength, room);
+      const keys = core.verifyPlain(signatureLength, payloadLength);
+      if (keys < -1) throw lastError(-1 - keys);
+      // Verified. As parseEvent: plain text is read by JSON.parse and checked against the
+      // core's tables; anything else, and every failure, by the core's validator.
+      const text = typeof checked === 'string' ? checked : decode(checked);
+      const event = keys >= 0 ? plainEvent(text, keys) : undefined;
+      status = event === undefined ? core.checkEvent(signatureLength, payloadLength, now) : core.checkFreshness(event.created_at, now);
+      if (status !== 0) throw lastError(status);
+      return event ?? JSON.parse(text);
     } else {
       // A large payload is copied whole, for validation, only once its signature matched.
       const whole = plain(checked);
@@ -392,7 +405,7 @@ export class Webhook {
       if (status === 0) {
         const size = hashInChunks(whole);
         status = wasm.finishVerify();
-        if (status === 0) status = core.checkEvent(writeWhole(whole, size), now);
+        if (status === 0) status = core.checkEvent(0, writeWhole(whole, size), now);
       }
     }
     if (status !== 0) throw lastError(status);
@@ -457,9 +470,32 @@ export function verify(secretOrSecrets, payload, signature) {
 /** Validates an event without verifying its signature; returns it or throws a WebhookError. */
 export function parseEvent(payload) {
   const checked = checkPayload(payload);
-  const status = bindings().validate(writeWhole(checked));
+  const w = bindings();
+  const size = writeWhole(checked);
+  const text = typeof checked === 'string' ? checked : decode(checked);
+  // Plain text (most events) is read by JSON.parse alone and its value checked against the
+  // core's tables; anything else, and every failure, by the core's validator.
+  const keys = w.plainKeyCount(size);
+  const event = keys >= 0 ? plainEvent(text, keys) : undefined;
+  if (event !== undefined) return event;
+  const status = w.validate(size);
   if (status !== 0) throw lastError(status);
-  return JSON.parse(typeof checked === 'string' ? checked : decode(checked));
+  return JSON.parse(text);
+}
+
+/**
+ * `text` parsed by JSON.parse when the value it builds is a valid event by the core's tables
+ * with `keys` keys (the count of the core's pre-scan: one fewer means a key written twice,
+ * which JSON.parse keeps one of); undefined when in doubt (plain-event.js).
+ */
+function plainEvent(text, keys) {
+  let event;
+  try {
+    event = JSON.parse(text);
+  } catch {
+    return undefined; // not JSON: the validator says where
+  }
+  return checkedKeys(event, wasm) === keys ? event : undefined;
 }
 
 /**

@@ -101,6 +101,40 @@ pub fn validate(payload_len: usize) -> u32 {
     scratch::with_input(0, payload_len, |_, payload| status(validate_event(payload)))
 }
 
+/// How many keys the payload in the scratch area writes when it is plain, for `parseEvent`'s
+/// check of the value `JSON.parse` built; -1 when it is not (then `validate` decides).
+#[wasm_bindgen(js_name = plainKeyCount)]
+pub fn plain_key_count(payload_len: usize) -> i32 {
+    scratch::with_input(0, payload_len, |_, payload| {
+        crate::plain_key_count(payload)
+            .and_then(|keys| i32::try_from(keys).ok())
+            .unwrap_or(-1)
+    })
+}
+
+/// `{ "Message": shape, ... }`: the shape of each kind of object the known types carry
+/// (see `Kind::describe`), for `parseEvent`'s check of what `JSON.parse` built.
+#[wasm_bindgen(js_name = objectShapes)]
+pub fn object_shapes() -> String {
+    let mut out = String::from("{");
+    let mut described = Vec::new();
+    for kind in EventType::ALL.iter().filter_map(EventType::object_kind) {
+        if described.contains(&kind) {
+            continue;
+        }
+        if !described.is_empty() {
+            out.push(',');
+        }
+        described.push(kind);
+        out.push('"');
+        out.push_str(kind.type_name());
+        out.push_str("\":");
+        kind.shape().describe(&mut out);
+    }
+    out.push('}');
+    out
+}
+
 /// The signature header names, canonical first.
 #[wasm_bindgen(js_name = signatureHeaders)]
 pub fn signature_headers() -> Vec<String> {
@@ -195,14 +229,31 @@ impl WebhookCore {
         })
     }
 
-    /// Verifies, validates and checks the replay window at `now` (Unix seconds).
-    pub fn construct(&self, signature_len: usize, payload_len: usize, now: f64) -> u32 {
-        scratch::with_input(signature_len, payload_len, |signature, payload| {
-            status(
-                self.inner
-                    .verify_event_at(payload, Some(signature), seconds(now)),
-            )
-        })
+    /// Verifies the payload in the scratch area against the signature before it, then
+    /// pre-scans it for `constructEvent`'s check of what `JSON.parse` builds: the number of
+    /// keys it writes when it is plain (0 or more), -1 when it is not (then `checkEvent`
+    /// decides), or, when it does not verify, -1 minus the status number.
+    #[wasm_bindgen(js_name = verifyPlain)]
+    pub fn verify_plain(&self, signature_len: usize, payload_len: usize) -> i32 {
+        scratch::with_input(
+            signature_len,
+            payload_len,
+            |signature, payload| match status(self.inner.verify(payload, Some(signature))) {
+                0 => crate::plain_key_count(payload)
+                    .and_then(|keys| i32::try_from(keys).ok())
+                    .unwrap_or(-1),
+                failed => i32::try_from(failed).map_or(i32::MIN, |status| -1 - status),
+            },
+        )
+    }
+
+    /// Checks the replay window at `now` for an event the glue validated (Unix seconds).
+    #[wasm_bindgen(js_name = checkFreshness)]
+    pub fn check_freshness(&self, created_at: f64, now: f64) -> u32 {
+        status(
+            self.inner
+                .check_freshness(seconds(created_at), seconds(now)),
+        )
     }
 
     /// `PAYLOAD_TOO_LARGE` (as a status number) when a payload of `size` bytes is over the
@@ -239,11 +290,12 @@ impl WebhookCore {
         });
     }
 
-    /// Validates the payload in the scratch area (whose signature was verified in chunks)
-    /// and checks the replay window at `now` (Unix seconds).
+    /// Validates the payload in the scratch area after `offset` bytes (a signature verified
+    /// before, or none when it was verified in chunks) and checks the replay window at `now`
+    /// (Unix seconds).
     #[wasm_bindgen(js_name = checkEvent)]
-    pub fn check_event(&self, payload_len: usize, now: f64) -> u32 {
-        scratch::with_input(0, payload_len, |_, payload| {
+    pub fn check_event(&self, offset: usize, payload_len: usize, now: f64) -> u32 {
+        scratch::with_input(offset, payload_len, |_, payload| {
             let checked = self.inner.check_size(payload);
             status(checked.and_then(|()| self.inner.validate_event_at(payload, seconds(now))))
         })

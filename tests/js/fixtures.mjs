@@ -17,3 +17,19 @@ export const events = load('events.json').events.map((e) => ({
 
 /** The package under test: the built pkg/ (PKG_DIR overrides, e.g. an installed copy). */
 export const packageDir = process.env.PKG_DIR ?? new URL('../../pkg/', import.meta.url).pathname;
+
+/**
+ * The package's wasm core on its own, without the JS glue (whose fast path lets JSON.parse
+ * read plain text): for tests of the core's validator itself. `write(bytes)` copies bytes
+ * into its scratch area and returns their length, for the calls that read it.
+ */
+export async function rawCore() {
+  const core = await import(`${packageDir}/wasm/digivault_webhooks.js`);
+  core.initSync({ module: readFileSync(`${packageDir}/wasm/digivault_webhooks_bg.wasm`) });
+  const write = (bytes) => {
+    const pointer = core.scratch(Math.max(bytes.length, 1));
+    new Uint8Array(core.wasmMemory().buffer, pointer, bytes.length).set(bytes);
+    return bytes.length;
+  };
+  return { core, write };
+}
