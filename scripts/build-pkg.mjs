@@ -4,10 +4,11 @@
 import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, statSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { buildWasm, root } from './wasm.mjs';
-import { JS_ERROR_CODES } from '../src/js/api.js';
 import { NPM_GUIDE, packageReadme } from './package-readme.mjs';
+import { eventCheckersSource } from './event-checkers.mjs';
 
 const pkg = join(root, 'pkg');
 const glue = join(root, 'src', 'js');
@@ -35,16 +36,24 @@ const bindingTypes = readFileSync(join(wasmDir, 'digivault_webhooks.d.ts'), 'utf
 const firstBinding = bindingTypes.search(/^export (class|function) /m);
 const typesEnd = bindingTypes.lastIndexOf('/**', firstBinding);
 if (firstBinding < 0 || typesEnd < 0) throw new Error('unexpected wasm-bindgen .d.ts layout');
-// The glue's own error codes join the core's (CoreErrorCode, from its table) in WebhookErrorCode.
-const jsErrorCodes = `/** The codes only the JS glue raises (JS_ERROR_CODES in src/js/api.js). */\nexport type JsErrorCode = ${Object.keys(JS_ERROR_CODES).map((code) => JSON.stringify(code)).join(' | ')};\n`;
-const eventTypes =
-  '// Generated from the Rust types by tsify and wasm-bindgen, and from src/js/api.js.\n' + bindingTypes.slice(0, typesEnd).trimEnd() + '\n\n' + jsErrorCodes;
 rmSync(join(wasmDir, 'digivault_webhooks.d.ts'));
 rmSync(join(wasmDir, 'digivault_webhooks_bg.wasm.d.ts'));
 rmSync(join(wasmDir, '.gitignore'), { force: true });
 
 mkdirSync(join(pkg, 'esm'), { recursive: true });
 for (const file of ['index.js', 'api.js', 'plain-event.js', 'express.js', 'deduplicator.js']) cpSync(join(glue, file), join(pkg, 'esm', file));
+// The event checkers plain-event.js imports, generated from the shape tables of the core
+// just built (scripts/event-checkers.mjs); the Node bundle below takes them from here too.
+const core = await import(pathToFileURL(join(wasmDir, 'digivault_webhooks.js')).href);
+core.initSync({ module: readFileSync(wasmFile) });
+const eventCheckers = join(pkg, 'esm', 'event-checkers.js');
+writeFileSync(eventCheckers, eventCheckersSource(JSON.parse(core.objectShapes()), core.eventTypes()));
+
+// The glue's own error codes join the core's (CoreErrorCode, from its table) in WebhookErrorCode.
+const { JS_ERROR_CODES } = await import(pathToFileURL(join(pkg, 'esm', 'api.js')).href);
+const jsErrorCodes = `/** The codes only the JS glue raises (JS_ERROR_CODES in src/js/api.js). */\nexport type JsErrorCode = ${Object.keys(JS_ERROR_CODES).map((code) => JSON.stringify(code)).join(' | ')};\n`;
+const eventTypes =
+  '// Generated from the Rust types by tsify and wasm-bindgen, and from src/js/api.js.\n' + bindingTypes.slice(0, typesEnd).trimEnd() + '\n\n' + jsErrorCodes;
 for (const file of ['node.mjs', 'web.js', 'workerd.js', 'wasm.d.ts', 'cli.js', 'cli-args.js', 'cli-send.js', 'cli-admin.js', 'cli-listen.js', 'sender.js']) {
   cpSync(join(glue, file), join(pkg, file));
 }
@@ -73,6 +82,7 @@ await build({
       setup(b) {
         b.onResolve({ filter: /^#wasm-glue$/ }, () => ({ path: join(wasmDir, 'digivault_webhooks.js') }));
         b.onResolve({ filter: /^#wasm-bytes$/ }, () => ({ path: 'wasm-bytes', namespace: 'embedded' }));
+        b.onResolve({ filter: /^\.\/event-checkers\.js$/ }, () => ({ path: eventCheckers }));
         b.onLoad({ filter: /.*/, namespace: 'embedded' }, () => ({
           contents: `export default ${JSON.stringify(wasmBase64)};`,
           loader: 'js',

@@ -495,7 +495,7 @@ function plainEvent(text, keys) {
   } catch {
     return undefined; // not JSON: the validator says where
   }
-  return checkedKeys(event, wasm) === keys ? event : undefined;
+  return checkedKeys(event) === keys ? event : undefined;
 }
 
 /**
