@@ -394,8 +394,9 @@ export class Webhook {
       // Verified. As parseEvent: plain text is read by JSON.parse and checked against the
       // core's tables; anything else, and every failure, by the core's validator.
       const text = typeof checked === 'string' ? checked : decode(checked);
-      const event = keys >= 0 ? plainEvent(text, keys) : undefined;
-      status = event === undefined ? core.checkEvent(signatureLength, payloadLength, now) : core.checkFreshness(event.created_at, now);
+      const event = keys >= 0 ? parsedOrUndefined(text) : undefined;
+      const checkedPlain = event !== undefined && checkedKeys(event) === keys;
+      status = checkedPlain ? core.checkFreshness(event.created_at, now) : core.checkEvent(signatureLength, payloadLength, now);
       if (status !== 0) throw lastError(status);
       return event ?? JSON.parse(text);
     } else {
@@ -476,26 +477,20 @@ export function parseEvent(payload) {
   // Plain text (most events) is read by JSON.parse alone and its value checked against the
   // core's tables; anything else, and every failure, by the core's validator.
   const keys = w.plainKeyCount(size);
-  const event = keys >= 0 ? plainEvent(text, keys) : undefined;
-  if (event !== undefined) return event;
+  const event = keys >= 0 ? parsedOrUndefined(text) : undefined;
+  if (event !== undefined && checkedKeys(event) === keys) return event;
   const status = w.validate(size);
   if (status !== 0) throw lastError(status);
-  return JSON.parse(text);
+  return event ?? JSON.parse(text);
 }
 
-/**
- * `text` parsed by JSON.parse when the value it builds is a valid event by the core's tables
- * with `keys` keys (the count of the core's pre-scan: one fewer means a key written twice,
- * which JSON.parse keeps one of); undefined when in doubt (plain-event.js).
- */
-function plainEvent(text, keys) {
-  let event;
+/** JSON.parse's value, or undefined when the text is not JSON (the validator then says why). */
+function parsedOrUndefined(text) {
   try {
-    event = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
-    return undefined; // not JSON: the validator says where
+    return undefined;
   }
-  return checkedKeys(event) === keys ? event : undefined;
 }
 
 /**

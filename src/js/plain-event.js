@@ -33,6 +33,14 @@ export function checkedKeys(event) {
   }
   const object = data.object;
   if (!isObject(object)) return NaN;
-  const check = objectCheckers.get(type);
-  return 5 + (check === undefined ? keysIn(object, MAX_DEPTH) : check(object));
+  // A receiver mostly sees a few types in a row: comparing with the last is cheaper than
+  // hashing the type (a new string each time) for the map.
+  if (type !== lastType) {
+    lastType = type;
+    lastCheck = objectCheckers.get(type);
+  }
+  return 5 + (lastCheck === undefined ? keysIn(object, MAX_DEPTH) : lastCheck(object));
 }
+
+let lastType = '';
+let lastCheck;
