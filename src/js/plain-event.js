@@ -5,7 +5,10 @@
 // reads as the core does (no `\u` escapes, integers only, ...). Equal counts mean no key was
 // written twice (JSON.parse keeps one of two) and none the tables do not name. Anything else
 // returns a count that differs, or NaN, and the core's validator decides: the answers, errors
-// included, stay the core's; this check can only say "valid".
+// included, stay the core's; this check can only say "valid". (Fields are read as
+// `object.name`, so a process whose Object.prototype was given a required field's name could
+// have that field's absence hidden by an unknown key's count, as a zod schema would read it;
+// own-property checks on every read would cost a few percent for a process already subverted.)
 import { isInteger, isObject, objectCheckers } from './event-checkers.js';
 
 // serde_json refuses nesting deeper than 128: deeper than this is left to the core.
