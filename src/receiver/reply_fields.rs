@@ -26,6 +26,23 @@ impl ReplyFields for JsonObject {
     }
 }
 
+/// `TryFrom<JsonObject>` for reply types with a `read(&impl ReplyFields)`: what their
+/// `#[serde(try_from = "JsonObject")]` calls.
+macro_rules! read_by_serde {
+    ($($reply:ty),* $(,)?) => {$(
+        impl TryFrom<$crate::receiver::reply_fields::JsonObject> for $reply {
+            type Error = String;
+
+            fn try_from(
+                object: $crate::receiver::reply_fields::JsonObject,
+            ) -> Result<Self, Self::Error> {
+                Self::read(&object)
+            }
+        }
+    )*};
+}
+pub(crate) use read_by_serde;
+
 /// A required string member, or the error naming it.
 pub(crate) fn required_text(fields: &impl ReplyFields, name: &str) -> Result<String, String> {
     fields

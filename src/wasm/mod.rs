@@ -105,11 +105,14 @@ pub fn validate(payload_len: usize) -> u32 {
 /// check of the value `JSON.parse` built; -1 when it is not (then `validate` decides).
 #[wasm_bindgen(js_name = plainKeyCount)]
 pub fn plain_key_count(payload_len: usize) -> i32 {
-    scratch::with_input(0, payload_len, |_, payload| {
-        crate::plain_key_count(payload)
-            .and_then(|keys| i32::try_from(keys).ok())
-            .unwrap_or(-1)
-    })
+    scratch::with_input(0, payload_len, |_, payload| key_count(payload))
+}
+
+/// The pre-scan's key count for the glue: -1 when the payload is not plain.
+fn key_count(payload: &[u8]) -> i32 {
+    crate::plain_key_count(payload)
+        .and_then(|keys| i32::try_from(keys).ok())
+        .unwrap_or(-1)
 }
 
 /// `{ "Message": shape, ... }`: the shape of each kind of object the known types carry
@@ -239,9 +242,7 @@ impl WebhookCore {
             signature_len,
             payload_len,
             |signature, payload| match status(self.inner.verify(payload, Some(signature))) {
-                0 => crate::plain_key_count(payload)
-                    .and_then(|keys| i32::try_from(keys).ok())
-                    .unwrap_or(-1),
+                0 => key_count(payload),
                 failed => i32::try_from(failed).map_or(i32::MIN, |status| -1 - status),
             },
         )

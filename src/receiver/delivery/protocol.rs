@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::listing::{ListCursor, ListItem, Stats};
 use super::state::DeliveryState;
-use crate::receiver::reply_fields::{required_text, JsonObject, ReplyFields};
+use crate::receiver::reply_fields::{read_by_serde, required_text, JsonObject, ReplyFields};
 
 /// Op names (the URL path of the request to the object).
 pub mod op {
@@ -96,13 +96,7 @@ pub enum StoreReply {
     },
 }
 
-impl TryFrom<JsonObject> for StoreReply {
-    type Error = String;
-
-    fn try_from(object: JsonObject) -> Result<Self, Self::Error> {
-        Self::read(&object)
-    }
-}
+read_by_serde!(StoreReply);
 
 impl StoreReply {
     /// The reply from its members, as serialized (`result`, and `stored_sha256` for a

@@ -5,7 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use super::state::LedgerRow;
-use crate::receiver::reply_fields::{required_int, required_text, JsonObject, ReplyFields};
+use crate::receiver::reply_fields::{
+    read_by_serde, required_int, required_text, JsonObject, ReplyFields,
+};
 
 /// Scheme and host of the requests to the object (the host is never resolved: the stub
 /// routes the request).
@@ -52,13 +54,7 @@ pub enum ClaimReply {
     },
 }
 
-impl TryFrom<JsonObject> for ClaimReply {
-    type Error = String;
-
-    fn try_from(object: JsonObject) -> Result<Self, Self::Error> {
-        Self::read(&object)
-    }
-}
+read_by_serde!(ClaimReply);
 
 impl ClaimReply {
     /// The reply from its members, as serialized (`outcome` and the outcome's field).

@@ -5,7 +5,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::event::EventType;
-use crate::receiver::reply_fields::{required_int, required_text, JsonObject, ReplyFields};
+use crate::receiver::reply_fields::{
+    read_by_serde, required_int, required_text, JsonObject, ReplyFields,
+};
 use crate::receiver::{AdminToken, Reply};
 
 /// The WebSocket endpoint's path.
@@ -243,13 +245,7 @@ pub enum PublishReply {
     Duplicate,
 }
 
-impl TryFrom<JsonObject> for PublishReply {
-    type Error = String;
-
-    fn try_from(object: JsonObject) -> Result<Self, Self::Error> {
-        Self::read(&object)
-    }
-}
+read_by_serde!(PublishReply);
 
 impl PublishReply {
     /// The reply from its members, as serialized (`result`, and `listeners` when queued).
