@@ -1,9 +1,10 @@
 // The public JavaScript API. Every decision (signature checks, validation, replay window)
 // is made by the wasm core; this file only normalises arguments, moves bytes into wasm
-// memory and turns status numbers into errors. (One shortcut: an event whose text the core's
-// pre-scan finds plain is read by JSON.parse and checked against the core's own shape tables,
-// plain-event.js; anything in doubt goes to the core's validator, so the answers are its.) Each entry point (node, web, workerd)
-// hands it the wasm-bindgen build it loaded, through useBindings().
+// memory and turns status numbers into errors. (One shortcut: an event whose text the
+// core's pre-scan finds plain is read by JSON.parse and checked against the core's own shape
+// tables, plain-event.js; anything in doubt goes to the core's validator, so the answers are
+// its.) Each entry point (node, web, workerd) hands it the wasm-bindgen build it loaded,
+// through useBindings().
 
 import { checkedKeys } from './plain-event.js';
 
