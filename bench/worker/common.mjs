@@ -1,7 +1,8 @@
 // Shared by the Worker benchmarks: the signed events, the origin, CPU accounting and load.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 
@@ -42,6 +43,24 @@ export async function startOrigin(children) {
   children.push(child);
   const line = await new Promise((resolve) => child.stdout.once('data', (chunk) => resolve(String(chunk))));
   return `http://127.0.0.1:${JSON.parse(line).port}/webhooks`;
+}
+
+/**
+ * Where Miniflare keeps the Workers' storage (Durable Objects' SQLite, KV): its temporary
+ * directory, under `os.tmpdir()`. workerd commits every storage write with `fsync`, one per
+ * forwarded event for the Rust Worker and the JS reference alike, and on this VM's disk that
+ * capped both near the disk's fsync rate (about 200 forwards/s: the forward row measured the
+ * disk, not the Workers; docs/performance.md, "The forward row measured the disk"). So by
+ * default the storage goes to a fresh directory in `/dev/shm` (RAM), removed at exit;
+ * `BENCH_STORAGE=disk` keeps the system's. Call before the first `new Miniflare`. Returns
+ * what the report says about it.
+ */
+export function benchStorage() {
+  if (process.env.BENCH_STORAGE === 'disk' || !existsSync('/dev/shm')) return `storage in ${tmpdir()} (disk)`;
+  const dir = mkdtempSync('/dev/shm/digivault-bench-');
+  process.env.TMPDIR = dir; // os.tmpdir() reads it at each call
+  process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  return 'storage in /dev/shm (RAM; BENCH_STORAGE=disk for the disk)';
 }
 
 /** The workerd processes Miniflare started for this process (whose CPU time a benchmark charges). */

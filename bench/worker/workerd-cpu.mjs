@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // Companion to run.mjs (not a test): the same three Workers and scenarios, but served by
-// Miniflare directly (workerd, in-memory KV, no wrangler proxy), charging only workerd's CPU
+// Miniflare directly (workerd, its storage in RAM, no wrangler proxy), charging only workerd's CPU
 // time to each request, so that the Workers' own cost is less drowned in wrangler's.
 //
 //   node bench/worker/workerd-cpu.mjs   (after make build-worker; same BENCH_* settings)
+//   BENCH_STORAGE=disk node bench/worker/workerd-cpu.mjs   storage on disk (see benchStorage)
 import { Miniflare } from 'miniflare';
 
-import { CONNECTIONS, LEDGER_IN_OPS, ROOT, ROUNDS, SECONDS, SECRET, compare, ledgerHost, report, startOrigin, workerdPids } from './common.mjs';
+import { CONNECTIONS, LEDGER_IN_OPS, ROOT, ROUNDS, SECONDS, SECRET, benchStorage, compare, ledgerHost, report, startOrigin, workerdPids } from './common.mjs';
+
+const storage = benchStorage();
 
 const children = [];
 const stopOrigin = () => {
@@ -77,7 +80,7 @@ try {
   report(
     rows,
     `${2 * ROUNDS} x ${SECONDS} s per worker and scenario (A B C C B A x ${ROUNDS}, medians shown), ` +
-      `${CONNECTIONS} connections, autocannon -> Miniflare (workerd, no wrangler) on 127.0.0.1; CPU = workerd only`,
+      `${CONNECTIONS} connections, autocannon -> Miniflare (workerd, no wrangler) on 127.0.0.1; CPU = workerd only; ${storage}`,
   );
 } finally {
   await ledgerMf.dispose();
