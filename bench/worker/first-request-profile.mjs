@@ -14,6 +14,7 @@ import { Miniflare } from 'miniflare';
 
 import { COMPATIBILITY_DATE } from '../../scripts/lib/built-worker.mjs';
 
+import { attachProfiler } from './inspector.mjs';
 import { coldRequest, LEDGER_IN_OPS, ledgerHost, rustWorker, SECRET, startOrigin } from './common.mjs';
 
 const [dir = 'build', step = 'health'] = process.argv.slice(2);
@@ -40,37 +41,13 @@ const mf = new Miniflare({
 });
 try {
   await mf.ready;
-  const targets = await (await fetch(`http://127.0.0.1:${PORT}/json`)).json();
-  const socket = new WebSocket((targets.find((t) => t.title?.includes('webhook')) ?? targets[0]).webSocketDebuggerUrl);
-  await new Promise((resolve) => socket.addEventListener('open', resolve));
-  let id = 0;
-  const pending = new Map();
-  socket.addEventListener('message', ({ data }) => {
-    const message = JSON.parse(data);
-    pending.get(message.id)?.(message);
-    pending.delete(message.id);
-  });
-  const send = (method, params = {}) => new Promise((resolve) => {
-    pending.set(++id, resolve);
-    socket.send(JSON.stringify({ id, method, params }));
-  });
+  const profiler = await attachProfiler(PORT, 'webhook');
   if (step === 'webhook') await coldRequest(mf, 'first /health');
-  await send('Profiler.enable');
-  await send('Profiler.setSamplingInterval', { interval: 50 });
-  await send('Profiler.start');
+  await profiler.start();
   await coldRequest(mf, step === 'webhook' ? 'first webhook' : 'first /health', `evt_profile_${process.pid}`);
-  const { profile } = (await send('Profiler.stop')).result;
-  socket.close();
-  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
-  const self = new Map();
-  profile.samples.forEach((sample, i) => {
-    const { functionName, url } = nodes.get(sample).callFrame;
-    const key = `${functionName || '(anonymous)'} ${url.split('/').pop()}`;
-    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
-  });
-  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const { selfTimes, total } = await profiler.stop();
   console.log(`first ${step === 'webhook' ? 'webhook' : '/health'} of ${dir}: ${(total / 1000).toFixed(1)} ms sampled (inspector attached)`);
-  for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, 20)) {
+  for (const [key, us] of selfTimes.slice(0, 20)) {
     console.log(`${(us / 1000).toFixed(2).padStart(7)} ms ${((100 * us) / total).toFixed(0).padStart(3)}%  ${key.slice(0, 110)}`);
   }
 } finally {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Where a warm isolate spends a request (not a test): V8's sampling profiler through workerd's
 // inspector (Miniflare `inspectorPort`) over many requests at steady state, self time per
-// function, the 25 largest. Needs a global WebSocket (Node >= 22):
+// function, the 25 largest (PROFILE_TOP). Needs a global WebSocket (Node >= 22):
 //
 //   node_modules/node22/bin/node bench/worker/steady-profile.mjs [DIR] [duplicate|health|forward]
 //
@@ -13,6 +13,7 @@ import { Miniflare } from 'miniflare';
 
 import { COMPATIBILITY_DATE } from '../../scripts/lib/built-worker.mjs';
 
+import { attachProfiler } from './inspector.mjs';
 import { LEDGER_IN_OPS, benchStorage, ledgerHost, rustWorker, SECRET, signedEvent, startOrigin } from './common.mjs';
 
 const [dir = 'build', scenario = 'duplicate'] = process.argv.slice(2);
@@ -58,38 +59,13 @@ const run = (seconds) =>
 try {
   await (await fetch(`${base}/webhooks`, { method: 'POST', ...fixed })).arrayBuffer();
   await run(2);
-  const targets = await (await fetch(`http://127.0.0.1:${PORT}/json`)).json();
-  const socket = new WebSocket((targets.find((t) => t.title?.includes('webhook')) ?? targets[0]).webSocketDebuggerUrl);
-  await new Promise((resolve) => socket.addEventListener('open', resolve));
-  let id = 0;
-  const pending = new Map();
-  socket.addEventListener('message', ({ data }) => {
-    const message = JSON.parse(data);
-    pending.get(message.id)?.(message);
-    pending.delete(message.id);
-  });
-  const send = (method, params = {}) =>
-    new Promise((resolve) => {
-      pending.set(++id, resolve);
-      socket.send(JSON.stringify({ id, method, params }));
-    });
-  await send('Profiler.enable');
-  await send('Profiler.setSamplingInterval', { interval: 100 });
-  await send('Profiler.start');
+  const profiler = await attachProfiler(PORT, 'webhook', 100);
+  await profiler.start();
   const result = await run(SECONDS);
-  const { profile } = (await send('Profiler.stop')).result;
-  socket.close();
-  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
-  const self = new Map();
-  profile.samples.forEach((sample, i) => {
-    const { functionName, url } = nodes.get(sample).callFrame;
-    const key = `${functionName || '(anonymous)'} ${url.split('/').pop()}`;
-    self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0));
-  });
-  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const { selfTimes, total } = await profiler.stop();
   const requests = result.requests.total;
   console.log(`${scenario} of ${dir}: ${requests} requests, ${(total / 1000).toFixed(0)} ms sampled, ${(total / requests).toFixed(0)} us per request (inspector attached)`);
-  for (const [key, us] of [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.PROFILE_TOP ?? 25))) {
+  for (const [key, us] of selfTimes.slice(0, Number(process.env.PROFILE_TOP ?? 25))) {
     console.log(`${(us / requests).toFixed(1).padStart(7)} us ${((100 * us) / total).toFixed(1).padStart(5)}%  ${key.slice(0, 110)}`);
   }
 } finally {
