@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Companion to run.mjs (not a test): the same three Workers and scenarios, but served by
-// Miniflare directly (workerd, its storage in RAM, no wrangler proxy), charging only workerd's CPU
-// time to each request, so that the Workers' own cost is less drowned in wrangler's.
+// Miniflare directly (workerd, its storage in RAM, no wrangler proxy), charging only
+// workerd's CPU time to each request, so that the Workers' own cost is less drowned in
+// wrangler's.
 //
 //   node bench/worker/workerd-cpu.mjs   (after make build-worker; same BENCH_* settings)
 //   BENCH_STORAGE=disk node bench/worker/workerd-cpu.mjs   storage on disk (see benchStorage)
