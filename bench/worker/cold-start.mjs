@@ -21,13 +21,17 @@
 // (untimed lookup first): a new webhook isolate's usual case, the shards being shared by all.
 //   BENCH_COMPARE=DIR[,DIR...] node bench/worker/cold-start.mjs   also these builds of the webhook
 //       script, wired as deployed with LEDGER_SINCE = "0" (e.g. a copy of build/ from before a change)
+//   BENCH_OPS_COMPARE=DIR[,DIR...] ...   also these builds of the ops script (the ledger's host),
+//       with build/ as the webhook script
+//   BENCH_JS_LEDGER=1 ...   also the webhook script against bench/worker/reference/ledger.js, a
+//       JS EventLedger doing the same storage work: what the wasm object's start adds
 import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { Miniflare } from 'miniflare';
 
 import { COMPATIBILITY_DATE, shardOf } from '../../scripts/lib/built-worker.mjs';
 
-import { LEDGER_IN_OPS, ROOT, SECRET, cpuSeconds, ledgerHost, median, signedEvent, startOrigin, workerdPids } from './common.mjs';
+import { JS_LEDGER_HOST, LEDGER_IN_OPS, ROOT, SECRET, cpuSeconds, ledgerHost, median, signedEvent, startOrigin, workerdPids } from './common.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const children = [];
@@ -93,6 +97,17 @@ if (process.env.BENCH_FLOOR) {
 
 if (process.env.BENCH_KV) {
   candidates['webhook script in KV mode (no LEDGER)'] = [rust('build', { serviceBindings: { OPS: 'ops' } }), ops('build/ops')];
+}
+if (process.env.BENCH_JS_LEDGER) {
+  // The webhook script as deployed, but the shards are bench/worker/reference/ledger.js: the
+  // same storage work in a Durable Object written in JS.
+  const webhook = rust('build', { durableObjects: LEDGER_IN_OPS, serviceBindings: { OPS: 'ops' }, bindings: { ...vars, LEDGER_SINCE: '0' } });
+  candidates['webhook script, a JS ledger object'] = [webhook, JS_LEDGER_HOST];
+  candidates['the same, the JS shard warm'] = Object.assign([webhook, JS_LEDGER_HOST], { warmLedger: true });
+}
+for (const dir of process.env.BENCH_OPS_COMPARE?.split(',') ?? []) {
+  const webhook = rust('build', { durableObjects: LEDGER_IN_OPS, serviceBindings: { OPS: 'ops' }, bindings: { ...vars, LEDGER_SINCE: '0' } });
+  candidates[`ops script ${dir.split('/').pop()}, LEDGER_SINCE = "0"`] = [webhook, ledgerHost(vars, dir)];
 }
 for (const dir of process.env.BENCH_COMPARE?.split(',') ?? []) {
   candidates[`${dir.split('/').pop()}, LEDGER_SINCE = "0"`] = deployed(dir, { ...vars, LEDGER_SINCE: '0' });

@@ -265,6 +265,18 @@ export function ledgerHost(bindings, dir = 'build/ops', extra = {}) {
   };
 }
 
+/**
+ * In place of the ops script, bench/worker/reference/ledger.js: a JS EventLedger doing the same
+ * storage work for a claim and a done mark (what a Durable Object written in JS costs).
+ */
+export const JS_LEDGER_HOST = {
+  name: 'ops',
+  scriptPath: `${ROOT}bench/worker/reference/ledger.js`,
+  modules: true,
+  compatibilityDate: '2026-04-20',
+  durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } },
+};
+
 /** One of a cold start's requests to `mf`: `GET /health` (`step` ending so), else a new
  * signed webhook with this id, which must answer 200. */
 export async function coldRequest(mf, step, id) {

@@ -11,9 +11,10 @@
 //   node bench/worker/compile-trace.mjs [DIR] [kv]    DIR: a build (default build); kv: no LEDGER.
 //       Function names: a build keeping them (node scripts/build-worker.mjs --names webhook,
 //       then DIR target/worker-variants/webhook-named: the same code as build/).
-//       With LEDGER the ops script (build/ops, hosting the EventLedger class) runs in the same
-//       workerd and its compiles are counted too; names are the webhook script's only, so a
-//       name of a function the ledger object compiled is not its own.
+//       With LEDGER the ops script (build/ops, hosting the EventLedger class; OPS_DIR for
+//       another build, e.g. target/worker-variants/ops-named from --names ops) runs in the same
+//       workerd: its compiles (the ledger shard's first claim and done mark) are counted apart,
+//       told from the webhook script's by V8's module address, and named from OPS_DIR.
 // Miniflare has no option for V8 flags: this runs a copy of it (target/bench-miniflare/) whose
 // workerd config gets `v8Flags`, the config field workerd reads them from.
 import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
@@ -52,12 +53,14 @@ const worker = rustWorker(
 );
 // As deployed: with LEDGER, the class in the ops script (its compiles are counted too: one
 // workerd process).
-const workers = mode === 'kv' ? [worker] : [worker, ledgerHost({ WEBHOOK_SECRET: SECRET, FORWARD_URL: origin })];
+const opsDir = process.env.OPS_DIR ?? 'build/ops';
+const workers = mode === 'kv' ? [worker] : [worker, ledgerHost({ WEBHOOK_SECRET: SECRET, FORWARD_URL: origin }, opsDir)];
 const STEPS = ['first /health', 'first webhook', 'second /health', 'second webhook'];
-const names = functionNames(readFileSync(`${ROOT}${dir}/index_bg.wasm`));
+const names = { webhook: functionNames(readFileSync(`${ROOT}${dir}/index_bg.wasm`)) };
+if (mode !== 'kv') names.ops = functionNames(readFileSync(`${ROOT}${opsDir}/index_bg.wasm`));
 
 let counter = 0;
-/** Per step: the functions compiled ([index, µs, body bytes]). */
+/** Per step: the functions compiled ([index, µs, body bytes, script]). */
 async function sample() {
   let out = '';
   const mf = new Miniflare({
@@ -72,10 +75,15 @@ async function sample() {
     await sleep(30);
     out = '';
     const steps = [];
+    // V8 names each function by its module's address: the first module a /health compiles in
+    // is the webhook script's; the ledger object's is the other one.
+    let webhookModule;
     for (const step of STEPS) {
       await coldRequest(mf, step, `evt_trace_${process.pid}_${counter++}`);
       await sleep(50);
-      steps.push([...out.matchAll(/Compiled function \S+#(\d+) using Liftoff, took (\d+) μs.*?bodysize (\d+)/g)].map((m) => m.slice(1).map(Number)));
+      const compiled = [...out.matchAll(/Compiled function (\S+)#(\d+) using Liftoff, took (\d+) μs.*?bodysize (\d+)/g)];
+      webhookModule ??= compiled[0]?.[1];
+      steps.push(compiled.map(([, module, ...numbers]) => [...numbers.map(Number), module === webhookModule ? 'webhook' : 'ops']));
       out = '';
     }
     return steps;
@@ -87,15 +95,17 @@ async function sample() {
 const samples = [];
 for (let round = 0; round < ROUNDS; round++) samples.push(await sample());
 console.log(`wasm functions compiled per request in a fresh workerd (${dir}, ${mode === 'kv' ? 'KV mode' : 'LEDGER'}), medians of ${ROUNDS}; ${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log(`${'request'.padEnd(16)} ${'functions'.padStart(10)} ${'body KB'.padStart(8)} ${'Liftoff ms'.padStart(11)}`);
+console.log(`${'request'.padEnd(16)} ${'script'.padEnd(8)} ${'functions'.padStart(10)} ${'body KB'.padStart(8)} ${'Liftoff ms'.padStart(11)}`);
 STEPS.forEach((step, i) => {
-  const of = (pick) => median(samples.map((steps) => steps[i].reduce((sum, fn) => sum + pick(fn), 0)));
-  console.log(`${step.padEnd(16)} ${of(() => 1).toFixed(0).padStart(10)} ${(of((fn) => fn[2]) / 1000).toFixed(1).padStart(8)} ${(of((fn) => fn[1]) / 1000).toFixed(2).padStart(11)}`);
+  for (const script of Object.keys(names)) {
+    const of = (pick) => median(samples.map((steps) => steps[i].filter((fn) => fn[3] === script).reduce((sum, fn) => sum + pick(fn), 0)));
+    console.log(`${step.padEnd(16)} ${script.padEnd(8)} ${of(() => 1).toFixed(0).padStart(10)} ${(of((fn) => fn[2]) / 1000).toFixed(1).padStart(8)} ${(of((fn) => fn[1]) / 1000).toFixed(2).padStart(11)}`);
+  }
 });
 for (const i of [0, 1]) {
-  console.log(`\nlargest compiles of the ${STEPS[i]} (first sample): µs, body bytes, function`);
-  for (const [index, us, body] of [...samples[0][i]].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.BENCH_TOP ?? 10))) {
-    console.log(`${String(us).padStart(7)} ${String(body).padStart(7)}  ${(names.get(index) ?? `#${index}`).slice(0, 120)}`);
+  console.log(`\nlargest compiles of the ${STEPS[i]} (first sample): µs, body bytes, script, function`);
+  for (const [index, us, body, script] of [...samples[0][i]].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.BENCH_TOP ?? 10))) {
+    console.log(`${String(us).padStart(7)} ${String(body).padStart(7)}  ${script.padEnd(8)} ${(names[script].get(index) ?? `#${index}`).slice(0, 110)}`);
   }
 }
 process.exit(0);

@@ -9,6 +9,9 @@
 //       them in the same run; kv: no LEDGER binding
 //   BENCH_LEDGER_SINCE=0 ...   the Rust builds with LEDGER_SINCE (wrangler.toml's "0": no KV
 //       `done:` read beside the claim); unset, they read it, as the JS reference reads KV
+//   OPS_DIR=DIR ...   another build of the ops script (the ledger shards' host), e.g.
+//       target/worker-variants/ops-named; BENCH_JS_LEDGER=1: bench/worker/reference/ledger.js
+//       instead, a JS EventLedger doing the same storage work (what the wasm object's start adds)
 //   node bench/worker/first-requests.mjs floor    the floor (bench/worker/floor/, built by
 //       node scripts/build-worker.mjs floor) and its plain-JS twin, against the JS reference
 import { cpus, loadavg } from 'node:os';
@@ -16,7 +19,7 @@ import { Miniflare } from 'miniflare';
 
 import { COMPATIBILITY_DATE } from '../../scripts/lib/built-worker.mjs';
 
-import { LEDGER_IN_OPS, ROOT, SECRET, coldRequest, cpuSeconds, ledgerHost, median, rustWorker, sleep, startOrigin, workerdPids } from './common.mjs';
+import { JS_LEDGER_HOST, LEDGER_IN_OPS, ROOT, SECRET, coldRequest, cpuSeconds, ledgerHost, median, rustWorker, sleep, startOrigin, workerdPids } from './common.mjs';
 
 const [dir = 'build', mode = 'ledger'] = process.argv.slice(2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
@@ -29,7 +32,7 @@ const since = process.env.BENCH_LEDGER_SINCE === undefined ? {} : { LEDGER_SINCE
 const rust = (build) =>
   mode === 'kv'
     ? rustWorker(build, { ...vars, ...since })
-    : [rustWorker(build, { ...vars, ...since }, { durableObjects: LEDGER_IN_OPS }), ledgerHost(vars)];
+    : [rustWorker(build, { ...vars, ...since }, { durableObjects: LEDGER_IN_OPS }), process.env.BENCH_JS_LEDGER ? JS_LEDGER_HOST : ledgerHost(vars, process.env.OPS_DIR)];
 const js = { name: 'js', scriptPath: `${ROOT}bench/worker/reference/worker.js`, modules: true, kvNamespaces: ['DEDUP'], bindings: vars };
 const STEPS = ['first /health', 'first webhook', 'second /health', 'second webhook'];
 

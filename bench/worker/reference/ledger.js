@@ -1,0 +1,103 @@
+// A hand-written JS `EventLedger` (not a test, not shipped): the same RPC method (`answer(path,
+// body)`), schema and SQL per operation as src/worker/ledger.rs for the two calls a forwarded
+// event makes (claim, done mark), with none of the rest (release, lookup, durable mode, the
+// admin API, expiry). `BENCH_JS_LEDGER=1 node bench/worker/cold-start.mjs` runs the webhook
+// script against it: what a Durable Object doing the same storage work costs when it is
+// written in JS, apart from what our wasm object adds (docs/performance.md, "Cold start: where
+// the ledger shard's start goes").
+import { DurableObject } from 'cloudflare:workers';
+
+// src/worker/ledger.rs's SCHEMA, verbatim.
+const SCHEMA = `CREATE TABLE IF NOT EXISTS events (
+        id TEXT PRIMARY KEY,
+        body_sha256 TEXT NOT NULL,
+        state TEXT NOT NULL,
+        received_at INTEGER NOT NULL,
+        lease_until INTEGER,
+        expires_at INTEGER NOT NULL,
+        event_type TEXT,
+        size INTEGER,
+        body BLOB,
+        signature_header TEXT,
+        signature TEXT,
+        attempt_count INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER,
+        content_type TEXT
+    );
+    CREATE INDEX IF NOT EXISTS events_by_expiry ON events(expires_at);
+    CREATE INDEX IF NOT EXISTS events_by_state ON events(state, received_at);
+    CREATE TABLE IF NOT EXISTS attempts (
+        event_id TEXT NOT NULL, at INTEGER NOT NULL, status INTEGER, duration_ms INTEGER, error TEXT
+    );
+    CREATE INDEX IF NOT EXISTS attempts_by_event ON attempts(event_id, at);
+    CREATE INDEX IF NOT EXISTS attempts_by_time ON attempts(at)`;
+
+const PUT = `INSERT INTO events (id, body_sha256, state, received_at, lease_until, expires_at, event_type)
+  VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET body_sha256 = excluded.body_sha256,
+  state = excluded.state, received_at = excluded.received_at, lease_until = excluded.lease_until,
+  expires_at = excluded.expires_at`;
+
+export class EventLedger extends DurableObject {
+  #ready = false;
+  #alarm; // undefined until read: then the armed time or null
+
+  #sql() {
+    const sql = this.ctx.storage.sql;
+    if (!this.#ready) {
+      sql.exec(SCHEMA);
+      sql.exec('SELECT content_type FROM events LIMIT 0');
+      this.#ready = true;
+    }
+    return sql;
+  }
+
+  async answer(path, body) {
+    const request = JSON.parse(new TextDecoder().decode(body));
+    const sql = this.#sql();
+    const now = Date.now();
+    const row = sql.exec('SELECT id, body_sha256, state, received_at, lease_until, expires_at FROM events WHERE id = ?', request.id).toArray()[0];
+    if (path === '/claim') {
+      if (row && row.expires_at > now && (row.state === 'done' || row.lease_until > now)) {
+        if (row.body_sha256 !== request.body_sha256) return JSON.stringify({ outcome: 'conflict', stored_sha256: row.body_sha256 });
+        return JSON.stringify(row.state === 'done' ? { outcome: 'done' } : { outcome: 'in_flight', lease_until: row.lease_until });
+      }
+      const token = now + request.lease_ms;
+      const expires = now + request.done_ttl_ms;
+      sql.exec(PUT, request.id, request.body_sha256, 'claimed', now, token, expires, request.event_type ?? null);
+      await this.#armFor(expires);
+      return JSON.stringify({ outcome: 'claimed', token });
+    }
+    if (path === '/done') {
+      if (!row || row.body_sha256 !== request.body_sha256) return JSON.stringify({ outcome: 'conflict' });
+      const expires = now + request.done_ttl_ms;
+      sql.exec(PUT, row.id, row.body_sha256, 'done', row.received_at, null, expires, null);
+      await this.#armFor(expires);
+      return JSON.stringify({ outcome: 'done' });
+    }
+    throw new Error(`not in this reference: ${path}`);
+  }
+
+  // As ArmedAlarm::arm_for: one getAlarm per instance, a setAlarm only when none is armed
+  // as early (src/worker/alarm.rs; the batching of expiries left out).
+  async #armFor(at) {
+    if (this.#alarm === undefined) this.#alarm = await this.ctx.storage.getAlarm();
+    if (this.#alarm === null || this.#alarm > at) {
+      this.#alarm = at;
+      await this.ctx.storage.setAlarm(at);
+    }
+  }
+
+  // cold-start.mjs starts a shard with a lookup over HTTP for its "shard warm" row.
+  async fetch() {
+    this.#sql();
+    return Response.json({ outcome: 'unknown' });
+  }
+
+  async alarm() {}
+}
+
+export default {
+  async fetch() {
+    return new Response('the reference ledger has no routes', { status: 404 });
+  },
+};
