@@ -275,6 +275,8 @@ export const JS_LEDGER_HOST = {
   modules: true,
   compatibilityDate: '2026-04-20',
   durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } },
+  // The wasm object's schema, the same statements in one exec.
+  bindings: { SCHEMA: /const SCHEMA: &str = "([^"]*)";/.exec(readFileSync(`${ROOT}src/worker/ledger.rs`, 'utf8'))[1] },
 };
 
 /** One of a cold start's requests to `mf`: `GET /health` (`step` ending so), else a new

@@ -3,34 +3,9 @@
 // event makes (claim, done mark), with none of the rest (release, lookup, durable mode, the
 // admin API, expiry). `BENCH_JS_LEDGER=1 node bench/worker/cold-start.mjs` runs the webhook
 // script against it: what a Durable Object doing the same storage work costs when it is
-// written in JS, apart from what our wasm object adds (docs/performance.md, "Cold start: where
-// the ledger shard's start goes").
+// written in JS, apart from what our wasm object adds (docs/performance.md, "Cold start: what
+// the ledger shard's start costs").
 import { DurableObject } from 'cloudflare:workers';
-
-// src/worker/ledger.rs's SCHEMA, verbatim.
-const SCHEMA = `CREATE TABLE IF NOT EXISTS events (
-        id TEXT PRIMARY KEY,
-        body_sha256 TEXT NOT NULL,
-        state TEXT NOT NULL,
-        received_at INTEGER NOT NULL,
-        lease_until INTEGER,
-        expires_at INTEGER NOT NULL,
-        event_type TEXT,
-        size INTEGER,
-        body BLOB,
-        signature_header TEXT,
-        signature TEXT,
-        attempt_count INTEGER NOT NULL DEFAULT 0,
-        next_attempt_at INTEGER,
-        content_type TEXT
-    );
-    CREATE INDEX IF NOT EXISTS events_by_expiry ON events(expires_at);
-    CREATE INDEX IF NOT EXISTS events_by_state ON events(state, received_at);
-    CREATE TABLE IF NOT EXISTS attempts (
-        event_id TEXT NOT NULL, at INTEGER NOT NULL, status INTEGER, duration_ms INTEGER, error TEXT
-    );
-    CREATE INDEX IF NOT EXISTS attempts_by_event ON attempts(event_id, at);
-    CREATE INDEX IF NOT EXISTS attempts_by_time ON attempts(at)`;
 
 const PUT = `INSERT INTO events (id, body_sha256, state, received_at, lease_until, expires_at, event_type)
   VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET body_sha256 = excluded.body_sha256,
@@ -44,7 +19,8 @@ export class EventLedger extends DurableObject {
   #sql() {
     const sql = this.ctx.storage.sql;
     if (!this.#ready) {
-      sql.exec(SCHEMA);
+      // src/worker/ledger.rs's SCHEMA, read from it by the bench (common.mjs's JS_LEDGER_HOST).
+      sql.exec(this.env.SCHEMA);
       sql.exec('SELECT content_type FROM events LIMIT 0');
       this.#ready = true;
     }
