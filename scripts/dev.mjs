@@ -22,12 +22,13 @@
 //   (`make build-www` refreshes them), so that a rebuild of the Worker never waits behind them.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, watch, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
-import { dirname, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DevGate } from './lib/dev-gate.mjs';
 import { freePort } from './lib/free-port.mjs';
+import { watchTree } from './lib/watch-tree.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 process.chdir(root);
@@ -283,21 +284,20 @@ function answers(url) {
   });
 }
 
-// 6. One build per change in src/ (and the manifests).
+// 6. One build per change in src/ (and the manifests), however the editor saves
+// (scripts/lib/watch-tree.mjs: Node's recursive watch misses a file's saves after a rename).
 let debounce = null;
-for (const path of WATCH) {
-  watch(path, { recursive: statSync(path).isDirectory() }, (_event, file) => {
-    if (file && /(^|\/)(\.|#)|~$|\.sw.$/.test(file)) return; // editors' temporary files
-    changedAt ??= performance.now();
-    // From the save on, requests wait for the new build instead of getting the old one.
-    if (gate.state === 'ready') gate.set('building');
-    clearTimeout(debounce);
-    debounce = setTimeout(() => {
-      if (building) pending = true;
-      else void build(`${file ? join(path, file) : path} changed`);
-    }, 200);
-  });
-}
+watchTree(WATCH, (path) => {
+  if (/^(\.|#)|~$|\.sw.$/.test(basename(path))) return; // editors' temporary files
+  changedAt ??= performance.now();
+  // From the save on, requests wait for the new build instead of getting the old one.
+  if (gate.state === 'ready') gate.set('building');
+  clearTimeout(debounce);
+  debounce = setTimeout(() => {
+    if (building) pending = true;
+    else void build(`${path} changed`);
+  }, 200);
+});
 
 // 7. The first build, always: cargo's fingerprints say whether anything is to compile (a no-op
 // build is a second), and build/'s stamps whether a release build is there instead. wrangler

@@ -5,13 +5,14 @@
 //   change served   from saving a change in src/ to the first answer from the new build: the
 //                   change makes /health answer a new status text, so "served" means the new
 //                   code answered, not merely that something did. Each round changes the text,
-//                   then restores it (a second change, measured too).
+//                   then restores it (a second change, measured too); the change is saved by
+//                   rename, as editors with "atomic save" do, the restore in place.
 // It edits src/receiver/reply.rs (restored at the end, also on Ctrl-C): run it in a worktree
 // where nothing else builds.
 //
 //   node bench/dev/dev-loop.mjs [rounds=3]
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -85,11 +86,16 @@ try {
   console.log(`warm start: ${seconds(start.ms)} to the first 200 from /health (answers on the way: ${JSON.stringify(start.seen)})`);
   const figures = [];
   for (let round = 1; round <= rounds; round++) {
-    for (const [label, text] of [[`ok-r${round}`, `"ok-r${round}"`], ['ok', '"ok"']]) {
+    // The change saved as editors with "atomic save" do (a new file renamed over it), its undo in place.
+    for (const [label, text, atomic] of [[`ok-r${round}`, `"ok-r${round}"`, true], ['ok', '"ok"', false]]) {
       await sleep(1500); // a developer does not save twice in the same second
       const from = performance.now();
-      timed?.push(`${((from - t0) / 1000).toFixed(2).padStart(8)}  -- bench: saved /health -> "${label}"`);
-      writeFileSync(FILE, original.replace(LINE, `$1${text}$2`));
+      timed?.push(`${((from - t0) / 1000).toFixed(2).padStart(8)}  -- bench: saved /health -> "${label}"${atomic ? ' (by rename)' : ''}`);
+      const changed = original.replace(LINE, `$1${text}$2`);
+      if (atomic) {
+        writeFileSync(`${FILE}.tmp-save`, changed);
+        renameSync(`${FILE}.tmp-save`, FILE);
+      } else writeFileSync(FILE, changed);
       const served = await until((status, body) => status === 200 && body.includes(`"${label}"`), from, 180_000);
       figures.push(served.ms);
       console.log(`round ${round}, /health -> "${label}": served ${seconds(served.ms)} after the change (answers on the way: ${JSON.stringify(served.seen)})`);
