@@ -31,7 +31,7 @@ import { Miniflare } from 'miniflare';
 
 import { COMPATIBILITY_DATE, shardOf } from '../../scripts/lib/built-worker.mjs';
 
-import { JS_LEDGER_HOST, LEDGER_IN_OPS, ROOT, SECRET, cpuSeconds, ledgerHost, median, signedEvent, startOrigin, workerdPids } from './common.mjs';
+import { LEDGER_IN_OPS, ROOT, SECRET, cpuSeconds, jsLedgerHost, ledgerHost, median, signedEvent, startOrigin, workerdPids } from './common.mjs';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const children = [];
@@ -53,9 +53,10 @@ const ops = (dir, extra = {}) => ({ name: 'ops', scriptPath: `${ROOT}${dir}/inde
 const localLedger = { LEDGER: { className: 'EventLedger', useSQLite: true } };
 
 /** Each candidate: the Miniflare `workers` list (the first one serves). */
-const deployed = (dir = 'build', bindings = vars) => [
+/** The webhook script `dir` wired as deployed, beside `host` (the ops script hosting LEDGER). */
+const deployed = (dir = 'build', bindings = vars, host = ledgerHost(vars)) => [
   rust(dir, { durableObjects: LEDGER_IN_OPS, serviceBindings: { OPS: 'ops' }, bindings }),
-  ledgerHost(vars),
+  host,
 ];
 const candidates = {
   'js reference (KV)': [{ name: 'js', scriptPath: `${ROOT}bench/worker/reference/worker.js`, modules: true, kvNamespaces: ['DEDUP'], bindings: vars }],
@@ -101,13 +102,12 @@ if (process.env.BENCH_KV) {
 if (process.env.BENCH_JS_LEDGER) {
   // The webhook script as deployed, but the shards are bench/worker/reference/ledger.js: the
   // same storage work in a Durable Object written in JS.
-  const webhook = rust('build', { durableObjects: LEDGER_IN_OPS, serviceBindings: { OPS: 'ops' }, bindings: { ...vars, LEDGER_SINCE: '0' } });
-  candidates['webhook script, a JS ledger object'] = [webhook, JS_LEDGER_HOST];
-  candidates['the same, the JS shard warm'] = Object.assign([webhook, JS_LEDGER_HOST], { warmLedger: true });
+  const jsLedger = () => deployed('build', { ...vars, LEDGER_SINCE: '0' }, jsLedgerHost());
+  candidates['webhook script, a JS ledger object'] = jsLedger();
+  candidates['the same, the JS shard warm'] = Object.assign(jsLedger(), { warmLedger: true });
 }
 for (const dir of process.env.BENCH_OPS_COMPARE?.split(',') ?? []) {
-  const webhook = rust('build', { durableObjects: LEDGER_IN_OPS, serviceBindings: { OPS: 'ops' }, bindings: { ...vars, LEDGER_SINCE: '0' } });
-  candidates[`ops script ${dir.split('/').pop()}, LEDGER_SINCE = "0"`] = [webhook, ledgerHost(vars, dir)];
+  candidates[`ops script ${dir.split('/').pop()}, LEDGER_SINCE = "0"`] = deployed('build', { ...vars, LEDGER_SINCE: '0' }, ledgerHost(vars, dir));
 }
 for (const dir of process.env.BENCH_COMPARE?.split(',') ?? []) {
   candidates[`${dir.split('/').pop()}, LEDGER_SINCE = "0"`] = deployed(dir, { ...vars, LEDGER_SINCE: '0' });

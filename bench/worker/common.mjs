@@ -269,15 +269,19 @@ export function ledgerHost(bindings, dir = 'build/ops', extra = {}) {
  * In place of the ops script, bench/worker/reference/ledger.js: a JS EventLedger doing the same
  * storage work for a claim and a done mark (what a Durable Object written in JS costs).
  */
-export const JS_LEDGER_HOST = {
-  name: 'ops',
-  scriptPath: `${ROOT}bench/worker/reference/ledger.js`,
-  modules: true,
-  compatibilityDate: '2026-04-20',
-  durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } },
-  // The wasm object's schema, the same statements in one exec.
-  bindings: { SCHEMA: /const SCHEMA: &str = "([^"]*)";/.exec(readFileSync(`${ROOT}src/worker/ledger.rs`, 'utf8'))[1] },
-};
+export function jsLedgerHost() {
+  // The wasm object's schema (src/worker/ledger.rs), the same statements in one exec.
+  const schema = /const SCHEMA: &str = "([^"]*)";/.exec(readFileSync(`${ROOT}src/worker/ledger.rs`, 'utf8'))?.[1];
+  if (!schema) throw new Error('jsLedgerHost: src/worker/ledger.rs no longer has `const SCHEMA: &str = "..."`');
+  return {
+    name: 'ops',
+    scriptPath: `${ROOT}bench/worker/reference/ledger.js`,
+    modules: true,
+    compatibilityDate: '2026-04-20',
+    durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } },
+    bindings: { SCHEMA: schema },
+  };
+}
 
 /** One of a cold start's requests to `mf`: `GET /health` (`step` ending so), else a new
  * signed webhook with this id, which must answer 200. */

@@ -19,7 +19,7 @@ import { Miniflare } from 'miniflare';
 
 import { COMPATIBILITY_DATE } from '../../scripts/lib/built-worker.mjs';
 
-import { JS_LEDGER_HOST, LEDGER_IN_OPS, ROOT, SECRET, coldRequest, cpuSeconds, ledgerHost, median, rustWorker, sleep, startOrigin, workerdPids } from './common.mjs';
+import { LEDGER_IN_OPS, ROOT, SECRET, coldRequest, cpuSeconds, jsLedgerHost, ledgerHost, median, rustWorker, sleep, startOrigin, workerdPids } from './common.mjs';
 
 const [dir = 'build', mode = 'ledger'] = process.argv.slice(2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
@@ -32,7 +32,7 @@ const since = process.env.BENCH_LEDGER_SINCE === undefined ? {} : { LEDGER_SINCE
 const rust = (build) =>
   mode === 'kv'
     ? rustWorker(build, { ...vars, ...since })
-    : [rustWorker(build, { ...vars, ...since }, { durableObjects: LEDGER_IN_OPS }), process.env.BENCH_JS_LEDGER ? JS_LEDGER_HOST : ledgerHost(vars, process.env.OPS_DIR)];
+    : [rustWorker(build, { ...vars, ...since }, { durableObjects: LEDGER_IN_OPS }), process.env.BENCH_JS_LEDGER ? jsLedgerHost() : ledgerHost(vars, process.env.OPS_DIR)];
 const js = { name: 'js', scriptPath: `${ROOT}bench/worker/reference/worker.js`, modules: true, kvNamespaces: ['DEDUP'], bindings: vars };
 const STEPS = ['first /health', 'first webhook', 'second /health', 'second webhook'];
 

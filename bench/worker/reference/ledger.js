@@ -19,7 +19,7 @@ export class EventLedger extends DurableObject {
   #sql() {
     const sql = this.ctx.storage.sql;
     if (!this.#ready) {
-      // src/worker/ledger.rs's SCHEMA, read from it by the bench (common.mjs's JS_LEDGER_HOST).
+      // src/worker/ledger.rs's SCHEMA, read from it by the bench (common.mjs's jsLedgerHost).
       sql.exec(this.env.SCHEMA);
       sql.exec('SELECT content_type FROM events LIMIT 0');
       this.#ready = true;
