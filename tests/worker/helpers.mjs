@@ -41,6 +41,17 @@ export function wranglerRateLimit() {
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Waits, when needed, until at least `leftMs` of RATE_LIMITER's current window remains. The
+ * binding counts in fixed windows on the clock (Miniflare's `floor(now / period)`, 60 s in
+ * the tests): a flood across a window's end starts counting again, so a test that asserts
+ * where the count runs out starts it early in a window.
+ */
+export async function freshRateWindow(leftMs = 20_000, periodMs = 60_000) {
+  const left = periodMs - (Date.now() % periodMs);
+  if (left < leftMs) await sleep(left + 100);
+}
+
 /** Polls `condition` until it holds; fails after `timeoutMs` (a bound, not a speed check). */
 export async function waitFor(condition, what, timeoutMs = 15_000) {
   const deadline = Date.now() + timeoutMs;
