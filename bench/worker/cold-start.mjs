@@ -19,10 +19,15 @@
 // hosting the EventLedger class, in one workerd: both start, a deploy's first webhook), with
 // LEDGER_SINCE unset and "0"; and as deployed with the ledger shard's isolate already running
 // (untimed lookup first): a new webhook isolate's usual case, the shards being shared by all.
+// A second reference has our guarantee: the JS Worker deduplicating in a JS ledger object
+// (reference/worker.js with LEDGER, reference/ledger.js), cold or with its shard warm; each
+// Worker with a ledger is also given as a ratio to it (`like`).
 //   BENCH_COMPARE=DIR[,DIR...] node bench/worker/cold-start.mjs   also these builds of the webhook
 //       script, wired as deployed with LEDGER_SINCE = "0" (e.g. a copy of build/ from before a change)
 //   BENCH_OPS_COMPARE=DIR[,DIR...] ...   also these builds of the ops script (the ledger's host),
 //       with build/ as the webhook script
+//   BENCH_PAIR_COMPARE=WEBHOOK_DIR:OPS_DIR[,...] ...   also these builds of both scripts together
+//       (a change to the calls between them: e.g. both as they were before it)
 //   BENCH_JS_LEDGER=1 ...   also the webhook script against bench/worker/reference/ledger.js, a
 //       JS EventLedger doing the same storage work: what the wasm object's start adds
 import { existsSync } from 'node:fs';
@@ -58,8 +63,14 @@ const deployed = (dir = 'build', bindings = vars, host = ledgerHost(vars)) => [
   rust(dir, { durableObjects: LEDGER_IN_OPS, serviceBindings: { OPS: 'ops' }, bindings }),
   host,
 ];
+const reference = (extra = {}) => ({ name: 'js', scriptPath: `${ROOT}bench/worker/reference/worker.js`, modules: true, kvNamespaces: ['DEDUP'], bindings: vars, ...extra });
+// The same hand-written Worker with the same exactly-once guarantee as ours: claims and done
+// marks in a JS ledger object (reference/ledger.js) in the same 16 shards, over the same RPC.
+const referenceWithLedger = () => [reference({ durableObjects: LEDGER_IN_OPS }), jsLedgerHost()];
 const candidates = {
-  'js reference (KV)': [{ name: 'js', scriptPath: `${ROOT}bench/worker/reference/worker.js`, modules: true, kvNamespaces: ['DEDUP'], bindings: vars }],
+  'js reference (KV)': [reference()],
+  'js reference (ledger object)': referenceWithLedger(),
+  'the same, its shard warm': Object.assign(referenceWithLedger(), { warmLedger: true }),
   'LEDGER_SINCE unset': deployed('build'),
   // What wrangler.toml deploys: LEDGER_SINCE = "0" (no KV `done:` read beside the claim); the
   // row above leaves it unset (a Worker within DEDUP_TTL_SECONDS of its switch from KV mode).
@@ -108,6 +119,10 @@ if (process.env.BENCH_JS_LEDGER) {
 }
 for (const dir of process.env.BENCH_OPS_COMPARE?.split(',') ?? []) {
   candidates[`ops script ${dir.split('/').pop()}, LEDGER_SINCE = "0"`] = deployed('build', { ...vars, LEDGER_SINCE: '0' }, ledgerHost(vars, dir));
+}
+for (const pair of process.env.BENCH_PAIR_COMPARE?.split(',') ?? []) {
+  const [webhookDir, opsDir] = pair.split(':');
+  candidates[`${webhookDir.split('/').pop()} + ${opsDir.split('/').pop()}`] = deployed(webhookDir, { ...vars, LEDGER_SINCE: '0' }, ledgerHost(vars, opsDir));
 }
 for (const dir of process.env.BENCH_COMPARE?.split(',') ?? []) {
   candidates[`${dir.split('/').pop()}, LEDGER_SINCE = "0"`] = deployed(dir, { ...vars, LEDGER_SINCE: '0' });
@@ -158,19 +173,27 @@ for (let round = 0; round < ROUNDS; round++) {
 }
 
 const base = 'js reference (KV)';
+// Each candidate against the reference with its guarantee: a Worker with a ledger object
+// against the JS Worker with one (both cold, or both shards warm), KV mode against KV.
+const likeBase = (name) => {
+  if (!candidates[name].some((worker) => worker.durableObjects)) return base;
+  return candidates[name].warmLedger ? 'the same, its shard warm' : 'js reference (ledger object)';
+};
 const med = (name, key) => median(samples[name].map((s) => s[key]));
 console.log(
   `cold start: ${ROUNDS} fresh workerd per candidate (turns), medians in ms; ` +
     `${cpus().length} x ${cpus()[0]?.model ?? 'cpu'}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}, ${new Date().toISOString()}`,
 );
-console.log(`${'candidate'.padEnd(44)} ${'/health'.padStart(8)} ${'webhook'.padStart(8)} ${'both'.padStart(8)} ${'ratio'.padStart(6)} ${'cpu ms'.padStart(7)} ${'ratio'.padStart(6)} ${'startup'.padStart(8)}`);
+console.log('ratio: to the JS reference (KV); like: to the JS reference with the same guarantee (its ledger object cold or warm as ours)');
+console.log(`${'candidate'.padEnd(44)} ${'/health'.padStart(8)} ${'webhook'.padStart(8)} ${'both'.padStart(8)} ${'ratio'.padStart(6)} ${'like'.padStart(6)} ${'cpu ms'.padStart(7)} ${'ratio'.padStart(6)} ${'like'.padStart(6)} ${'startup'.padStart(8)}`);
+const times = (value) => `${value.toFixed(2)}x`.padStart(6);
 for (const name of names) {
-  const ratio = med(name, 'total') / med(base, 'total');
-  const cpuRatio = med(name, 'cpu') / med(base, 'cpu');
+  const like = likeBase(name);
   console.log(
     `${name.padEnd(44)} ${med(name, 'health').toFixed(1).padStart(8)} ${med(name, 'webhook').toFixed(1).padStart(8)} ` +
-      `${med(name, 'total').toFixed(1).padStart(8)} ${`${ratio.toFixed(2)}x`.padStart(6)} ${med(name, 'cpu').toFixed(0).padStart(7)} ` +
-      `${`${cpuRatio.toFixed(2)}x`.padStart(6)} ${med(name, 'startup').toFixed(0).padStart(8)}`,
+      `${med(name, 'total').toFixed(1).padStart(8)} ${times(med(name, 'total') / med(base, 'total'))} ${times(med(name, 'total') / med(like, 'total'))} ` +
+      `${med(name, 'cpu').toFixed(0).padStart(7)} ${times(med(name, 'cpu') / med(base, 'cpu'))} ${times(med(name, 'cpu') / med(like, 'cpu'))} ` +
+      `${med(name, 'startup').toFixed(0).padStart(8)}`,
   );
 }
 process.exit(0);

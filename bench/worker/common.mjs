@@ -205,8 +205,8 @@ export function summarize(scenario, worker, list) {
   };
 }
 
-/** Prints the rows as a Markdown table, then each target's ratio to the first and to `base`. */
-export function report(rows, heading, base = 'js reference') {
+/** Prints the rows as a Markdown table, then each target's ratio to `base` (one name or several). */
+export function report(rows, heading, bases = 'js reference') {
   console.log(`\n${heading}\n`);
   console.log('| scenario | worker | req/s (median) | spread | p50 ms | p99 ms | CPU ms/request | requests | non-2xx | errors |');
   console.log('| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
@@ -217,7 +217,7 @@ export function report(rows, heading, base = 'js reference') {
     );
   }
   console.log('');
-  for (const scenario of new Set(rows.map((r) => r.scenario))) {
+  for (const [scenario, base] of [...new Set(rows.map((r) => r.scenario))].flatMap((scenario) => [bases].flat().map((base) => [scenario, base]))) {
     const list = rows.filter((r) => r.scenario === scenario);
     const reference = list.find((r) => r.worker === base);
     for (const r of list) {

@@ -6,15 +6,16 @@
 //   node_modules/node22/bin/node bench/worker/steady-profile.mjs [DIR] [duplicate|health|forward]
 //
 // DIR: a build (default build/; for function names, `node scripts/build-worker.mjs --names
-// webhook` and DIR target/worker-variants/webhook-named). The inspector slows everything
-// down: compare shares, not microseconds.
+// webhook` and DIR target/worker-variants/webhook-named). PROFILE_SCRIPT=ops profiles the ops
+// script's isolate instead (the ledger shards; OPS_DIR=target/worker-variants/ops-named for
+// names; BENCH_JS_LEDGER=1: reference/ledger.js, the same storage work in a JS object). The inspector slows everything down: compare shares, not microseconds.
 import autocannon from 'autocannon';
 import { Miniflare } from 'miniflare';
 
 import { COMPATIBILITY_DATE } from '../../scripts/lib/built-worker.mjs';
 
 import { attachProfiler } from './inspector.mjs';
-import { LEDGER_IN_OPS, benchStorage, ledgerHost, rustWorker, SECRET, signedEvent, startOrigin } from './common.mjs';
+import { LEDGER_IN_OPS, benchStorage, jsLedgerHost, ledgerHost, rustWorker, SECRET, signedEvent, startOrigin } from './common.mjs';
 
 const [dir = 'build', scenario = 'duplicate'] = process.argv.slice(2);
 const PORT = Number(process.env.INSPECTOR_PORT ?? 9339);
@@ -35,7 +36,7 @@ const mf = new Miniflare({
       durableObjects: LEDGER_IN_OPS,
       ratelimits: { RATE_LIMITER: { simple: { limit: 1e9, period: 60 } } },
     }),
-    ledgerHost(vars),
+    process.env.BENCH_JS_LEDGER ? jsLedgerHost() : ledgerHost(vars, process.env.OPS_DIR ?? 'build/ops'),
   ],
 });
 const fixed = signedEvent(`evt_steady_${process.pid}`);
@@ -59,7 +60,7 @@ const run = (seconds) =>
 try {
   await (await fetch(`${base}/webhooks`, { method: 'POST', ...fixed })).arrayBuffer();
   await run(2);
-  const profiler = await attachProfiler(PORT, 'webhook', 100);
+  const profiler = await attachProfiler(PORT, process.env.PROFILE_SCRIPT ?? 'webhook', 100);
   await profiler.start();
   const result = await run(SECONDS);
   const { selfTimes, total } = await profiler.stop();

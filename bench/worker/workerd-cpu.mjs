@@ -6,9 +6,13 @@
 //
 //   node bench/worker/workerd-cpu.mjs   (after make build-worker; same BENCH_* settings)
 //   BENCH_STORAGE=disk node bench/worker/workerd-cpu.mjs   storage on disk (see benchStorage)
+//   BENCH_PAIR=WEBHOOK_DIR:OPS_DIR ...   also these builds of both scripts together
+//   BENCH_JS_LEDGER=1 ...   also the webhook script against reference/ledger.js (a JS object)
+// Besides the JS reference (KV dedup, best effort), the same JS Worker with our guarantee:
+// its claims and done marks in a JS ledger object (reference/ledger.js).
 import { Miniflare } from 'miniflare';
 
-import { CONNECTIONS, LEDGER_IN_OPS, ROOT, ROUNDS, SECONDS, SECRET, benchStorage, compare, ledgerHost, report, startOrigin, workerdPids } from './common.mjs';
+import { CONNECTIONS, LEDGER_IN_OPS, ROOT, ROUNDS, SECONDS, SECRET, benchStorage, compare, jsLedgerHost, ledgerHost, report, startOrigin, workerdPids } from './common.mjs';
 
 const storage = benchStorage();
 
@@ -56,6 +60,29 @@ const [rustMf, rustBase] = await start(rustWorker);
 const rustPids = workerdPids().filter((pid) => !ledgerPids.includes(pid));
 const [jsMf, jsBase] = await start({ scriptPath: `${ROOT}bench/worker/reference/worker.js`, modules: true });
 const jsPids = workerdPids().filter((pid) => !rustPids.includes(pid) && !ledgerPids.includes(pid));
+// The JS reference with the same exactly-once guarantee: its claims and done marks in a JS
+// ledger object (reference/ledger.js), in the same workerd.
+const reference = { ...common, name: 'js', scriptPath: `${ROOT}bench/worker/reference/worker.js`, modules: true, durableObjects: LEDGER_IN_OPS };
+const [jsLedgerMf, jsLedgerBase] = await start({ workers: [reference, jsLedgerHost()] });
+const jsLedgerPids = workerdPids().filter((pid) => ![...rustPids, ...ledgerPids, ...jsPids].includes(pid));
+// BENCH_PAIR=WEBHOOK_DIR:OPS_DIR: also these builds of both scripts, wired as deployed (a
+// change to the calls between them, measured against both as they were before it).
+const pair = process.env.BENCH_PAIR?.split(':');
+const [pairMf, pairBase] = pair
+  ? await start({
+      workers: [
+        { ...common, ...rustWorker, scriptPath: `${ROOT}${pair[0]}/index.js`, name: 'webhook', durableObjects: LEDGER_IN_OPS, bindings: { ...common.bindings, LEDGER_SINCE: '0' } },
+        ledgerHost(common.bindings, pair[1]),
+      ],
+    })
+  : [null, null];
+const pairPids = pair ? workerdPids().filter((pid) => ![...rustPids, ...ledgerPids, ...jsPids, ...jsLedgerPids].includes(pid)) : [];
+// BENCH_JS_LEDGER=1: also the webhook script as built against the JS ledger object (what each
+// side of a forward costs: our webhook script, and our ledger object against the JS one).
+const [rustJsLedgerMf, rustJsLedgerBase] = process.env.BENCH_JS_LEDGER
+  ? await start({ workers: [{ ...common, ...rustWorker, name: 'webhook', durableObjects: LEDGER_IN_OPS, bindings: { ...common.bindings, LEDGER_SINCE: '0' } }, jsLedgerHost()] })
+  : [null, null];
+const rustJsLedgerPids = rustJsLedgerMf ? workerdPids().filter((pid) => ![...rustPids, ...ledgerPids, ...jsPids, ...jsLedgerPids, ...pairPids].includes(pid)) : [];
 // BENCH_HOSTED=DIR: also a build of the webhook script that hosts the EventLedger class itself
 // (the layout before issue 20's last round: node scripts/build-worker.mjs webhook-ledger, DIR
 // target/worker-variants/webhook-ledger), one isolate for the requests and the ledger.
@@ -69,12 +96,15 @@ const [hostedMf, hostedBase] = hosted
       bindings: { ...common.bindings, LEDGER_SINCE: '0' },
     })
   : [null, null];
-const hostedPids = hosted ? workerdPids().filter((pid) => ![...rustPids, ...ledgerPids, ...jsPids].includes(pid)) : [];
+const hostedPids = hosted ? workerdPids().filter((pid) => ![...rustPids, ...ledgerPids, ...jsPids, ...jsLedgerPids, ...pairPids, ...rustJsLedgerPids].includes(pid)) : [];
 try {
   const targets = [
     ['rust + LEDGER', ledgerBase, () => ledgerPids],
     ['rust, KV mode', rustBase, () => rustPids],
     ...(hosted ? [['rust + LEDGER, webhook hosts the class', hostedBase, () => hostedPids]] : []),
+    ...(pair ? [[`rust + LEDGER, ${pair.map((dir) => dir.split('/').pop()).join(' + ')}`, pairBase, () => pairPids]] : []),
+    ...(rustJsLedgerMf ? [['rust webhook script + JS ledger object', rustJsLedgerBase, () => rustJsLedgerPids]] : []),
+    ['js reference + ledger object', jsLedgerBase, () => jsLedgerPids],
     ['js reference', jsBase, () => jsPids],
   ];
   const rows = await compare(targets);
@@ -82,11 +112,15 @@ try {
     rows,
     `${2 * ROUNDS} x ${SECONDS} s per worker and scenario (A B C C B A x ${ROUNDS}, medians shown), ` +
       `${CONNECTIONS} connections, autocannon -> Miniflare (workerd, no wrangler) on 127.0.0.1; CPU = workerd only; ${storage}`,
+    ['js reference', 'js reference + ledger object'],
   );
 } finally {
   await ledgerMf.dispose();
   await rustMf.dispose();
   await jsMf.dispose();
+  await jsLedgerMf.dispose();
+  await pairMf?.dispose();
+  await rustJsLedgerMf?.dispose();
   await hostedMf?.dispose();
   stopOrigin();
 }

@@ -4,9 +4,11 @@
 use std::time::Duration;
 
 use futures_util::future::{select, Either};
-use futures_util::{pin_mut, StreamExt};
-use worker::js_sys::Uint8Array;
-use worker::{web_sys, AbortController, Delay, Fetch, Headers, Request, Response};
+use futures_util::pin_mut;
+use worker::js_sys::{self, Reflect, Uint8Array};
+use worker::wasm_bindgen::{JsCast, JsValue};
+use worker::wasm_bindgen_futures::JsFuture;
+use worker::{web_sys, AbortController, Delay, Headers};
 
 use crate::receiver::OriginResult;
 
@@ -28,7 +30,7 @@ pub struct Sent {
     #[cfg_attr(not(feature = "worker-ledger"), allow(dead_code))]
     pub retry_after: Option<String>,
     /// The origin's response, to drain after replying (see [`drain`]).
-    pub response: Option<Response>,
+    pub response: Option<web_sys::Response>,
 }
 
 impl Sent {
@@ -66,35 +68,28 @@ pub async fn send(
     init.set_headers(&request_headers.0);
     init.set_redirect(web_sys::RequestRedirect::Manual);
     init.set_body(body);
-    let request = match web_sys::Request::new_with_str_and_init(url, &init) {
-        Ok(request) => Request::from(request),
-        Err(err) => {
-            return Sent::failed(
-                OriginResult::Unreachable,
-                format!(
-                    "FORWARD_URL rejected by the runtime: {}",
-                    worker::Error::from(err)
-                ),
-            )
-        }
-    };
-
     let controller = AbortController::default();
     let signal = controller.signal();
-    let fetch = Fetch::Request(request);
-    let send = fetch.send_with_signal(&signal);
+    init.set_signal(Some(&*signal));
+    // The runtime's `fetch` itself: the `worker` crate's would make a second `Request` from
+    // this one, and a crate `Response` of the answer (its headers, `cf`, body wrapped).
+    let global: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
+    let send = JsFuture::from(global.fetch_with_str_and_init(url, &init));
     let timeout = Delay::from(Duration::from_millis(timeout_ms));
     pin_mut!(send, timeout);
     match select(send, timeout).await {
-        Either::Left((Ok(response), _)) => Sent {
-            result: OriginResult::Status(response.status_code()),
-            detail: None,
-            retry_after: response.headers().get("retry-after").ok().flatten(),
-            response: Some(response),
-        },
+        Either::Left((Ok(answer), _)) => {
+            let response: web_sys::Response = answer.unchecked_into();
+            Sent {
+                result: OriginResult::Status(response.status()),
+                detail: None,
+                retry_after: response.headers().get("retry-after").ok().flatten(),
+                response: Some(response),
+            }
+        }
         Either::Left((Err(err), _)) => Sent::failed(
             OriginResult::Unreachable,
-            format!("origin fetch failed: {err}"),
+            format!("origin fetch failed: {}", worker::Error::from(err)),
         ),
         Either::Right(_) => {
             controller.abort();
@@ -108,21 +103,57 @@ pub async fn send(
     }
 }
 
-/// Reads (and drops) a little of the origin's answer, briefly, so that the connection to
-/// the origin can be reused. Run after the reply (`wait_until`): the status decided.
-pub async fn drain(mut response: Response) {
-    let drain = async {
-        if let Ok(mut body) = response.stream() {
-            let mut read = 0;
-            while let Some(Ok(chunk)) = body.next().await {
-                read += chunk.len();
-                if read > ORIGIN_BODY_DRAIN_BYTES {
-                    break;
+/// Reads (and drops) the origin's answer, briefly, so that the connection to the origin can
+/// be reused. Run after the reply (`wait_until`): the status decided. A body declaring at
+/// most [`ORIGIN_BODY_DRAIN_BYTES`] is read by the runtime in one `arrayBuffer()`; one
+/// declaring more is cancelled unread; one with no length is read chunk by chunk until it
+/// passes the limit. Nothing of it is copied into wasm.
+pub async fn drain(response: web_sys::Response) {
+    let Some(body) = response.body() else {
+        return;
+    };
+    let declared = response
+        .headers()
+        .get("content-length")
+        .ok()
+        .flatten()
+        .and_then(|length| length.trim().parse::<usize>().ok());
+    let read = async {
+        match declared {
+            Some(length) if length <= ORIGIN_BODY_DRAIN_BYTES => {
+                if let Ok(whole) = response.array_buffer() {
+                    let _ = JsFuture::from(whole).await;
                 }
             }
+            Some(_) => {
+                let _ = body.cancel();
+            }
+            None => read_some(&body).await,
         }
     };
     let bound = Delay::from(Duration::from_millis(ORIGIN_BODY_DRAIN_MS));
-    pin_mut!(drain, bound);
-    let _ = select(drain, bound).await;
+    pin_mut!(read, bound);
+    let _ = select(read, bound).await;
+}
+
+/// Reads a body of unknown length until its end or [`ORIGIN_BODY_DRAIN_BYTES`], then
+/// cancels the rest.
+async fn read_some(body: &web_sys::ReadableStream) {
+    let Ok(reader) = web_sys::ReadableStreamDefaultReader::new(body) else {
+        return;
+    };
+    let mut read = 0;
+    while read <= ORIGIN_BODY_DRAIN_BYTES {
+        let Ok(next) = JsFuture::from(reader.read()).await else {
+            return;
+        };
+        let member = |name: &str| Reflect::get(&next, &JsValue::from_str(name)).ok();
+        if member("done").is_none_or(|done| done.is_truthy()) {
+            return;
+        }
+        read += member("value")
+            .and_then(|value| value.dyn_into::<Uint8Array>().ok())
+            .map_or(0, |chunk| chunk.length() as usize);
+    }
+    let _ = reader.cancel();
 }

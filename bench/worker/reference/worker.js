@@ -1,7 +1,11 @@
 // The reference: the same receiver written by hand the way a user would, in plain JS with
 // WebCrypto: rate limit, size limit, HMAC verify (keys imported once per isolate), JSON
 // checks, the same KV dedup (done marker + in-flight lease), forward with a timeout, and one
-// JSON log line per request. Used only by bench/worker/run.mjs.
+// JSON log line per request. Used only by the benchmarks (bench/worker/).
+// With a `LEDGER` binding (bench/worker/reference/ledger.js) it deduplicates as the Rust
+// Worker does instead: a claim in the id's shard (the same 16 shards, the same requests over
+// the same RPC method), a done mark after the origin's 2xx, a release after a failure: the
+// same exactly-once guarantee, written by hand.
 const encoder = new TextEncoder();
 let keys;
 let keysFor;
@@ -85,17 +89,8 @@ async function route(request, env, log) {
   log.event_id = event.id;
   log.event_type = event.type;
 
-  const done = `done:${event.id}`;
-  const lease = `lease:${event.id}`;
-  let state = [null, null];
-  try {
-    state = await Promise.all([env.DEDUP.get(done), env.DEDUP.get(lease)]);
-  } catch {
-    // forward anyway
-  }
-  if (state[0] !== null) return reply(200, { status: 'duplicate' });
-  if (state[1] !== null) return error(409, 'IN_FLIGHT', { 'retry-after': '25' });
-  await env.DEDUP.put(lease, '1', { expirationTtl: 60 }).catch(() => {});
+  const dedup = env.LEDGER ? await claimInLedger(env, event, body) : await claimInKv(env, event.id);
+  if (dedup.answer) return dedup.answer;
 
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), Number(env.FORWARD_TIMEOUT_MS ?? 25000));
@@ -114,19 +109,65 @@ async function route(request, env, log) {
       },
     });
   } catch (err) {
-    await env.DEDUP.delete(lease).catch(() => {});
+    await dedup.release();
     return controller.signal.aborted ? error(504, 'ORIGIN_TIMEOUT') : error(502, 'ORIGIN_UNREACHABLE');
   } finally {
     clearTimeout(timer);
   }
   if (response.status >= 200 && response.status < 300) {
-    await env.DEDUP.put(done, String(Math.floor(Date.now() / 1000)), {
-      expirationTtl: Number(env.DEDUP_TTL_SECONDS ?? 172800),
-    }).catch(() => {});
+    await dedup.done();
     return reply(200, { status: 'forwarded' });
   }
-  await env.DEDUP.delete(lease).catch(() => {});
+  await dedup.release();
   return error(502, 'ORIGIN_ERROR');
+}
+
+// KV: a done marker and an in-flight lease, best effort (forwards when KV fails).
+async function claimInKv(env, id) {
+  const done = `done:${id}`;
+  const lease = `lease:${id}`;
+  let state = [null, null];
+  try {
+    state = await Promise.all([env.DEDUP.get(done), env.DEDUP.get(lease)]);
+  } catch {
+    // forward anyway
+  }
+  if (state[0] !== null) return { answer: reply(200, { status: 'duplicate' }) };
+  if (state[1] !== null) return { answer: error(409, 'IN_FLIGHT', { 'retry-after': '25' }) };
+  await env.DEDUP.put(lease, '1', { expirationTtl: 60 }).catch(() => {});
+  return {
+    done: () =>
+      env.DEDUP.put(done, String(Math.floor(Date.now() / 1000)), { expirationTtl: Number(env.DEDUP_TTL_SECONDS ?? 172800) }).catch(() => {}),
+    release: () => env.DEDUP.delete(lease).catch(() => {}),
+  };
+}
+
+const sha256 = (bytes) => crypto.subtle.digest('SHA-256', bytes);
+const hex = (buffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, '0')).join('');
+
+// The ledger: exactly once across isolates; unavailable is a 503 (DigiVault retries), as in
+// the Rust Worker. Shard: the id's SHA-256, first 8 bytes big-endian, modulo 16.
+async function claimInLedger(env, event, body) {
+  const [idHash, bodyHash] = await Promise.all([sha256(encoder.encode(event.id)), sha256(body)]);
+  const shard = new DataView(idHash).getBigUint64(0) % 16n;
+  const ledger = env.LEDGER.get(env.LEDGER.idFromName(`shard-${shard}`));
+  const ask = async (op, request) => JSON.parse(await ledger.answer(`/${op}`, encoder.encode(JSON.stringify(request))));
+  const id = event.id;
+  const body_sha256 = hex(bodyHash);
+  const done_ttl_ms = Number(env.DEDUP_TTL_SECONDS ?? 172800) * 1000;
+  let claim;
+  try {
+    claim = await ask('claim', { id, body_sha256, lease_ms: Number(env.FORWARD_TIMEOUT_MS ?? 25000) + 5000, done_ttl_ms, event_type: event.type });
+  } catch {
+    return { answer: error(503, 'LEDGER_UNAVAILABLE', { 'retry-after': '5' }) };
+  }
+  if (claim.outcome === 'done') return { answer: reply(200, { status: 'duplicate' }) };
+  if (claim.outcome === 'in_flight') return { answer: error(409, 'IN_FLIGHT', { 'retry-after': '25' }) };
+  if (claim.outcome !== 'claimed') return { answer: error(409, 'CONFLICTING_DUPLICATE') };
+  return {
+    done: () => ask('done', { id, body_sha256, done_ttl_ms }).catch(() => {}),
+    release: () => ask('release', { id, token: claim.token }).catch(() => {}),
+  };
 }
 
 export default {
