@@ -205,7 +205,7 @@ export function summarize(scenario, worker, list) {
   };
 }
 
-/** Prints the rows as a Markdown table, then each target's ratio to `base` (one name or several). */
+/** Prints the rows as a Markdown table, then each target's ratio to each of `bases` (a name or a list). */
 export function report(rows, heading, bases = 'js reference') {
   console.log(`\n${heading}\n`);
   console.log('| scenario | worker | req/s (median) | spread | p50 ms | p99 ms | CPU ms/request | requests | non-2xx | errors |');
@@ -217,16 +217,18 @@ export function report(rows, heading, bases = 'js reference') {
     );
   }
   console.log('');
-  for (const [scenario, base] of [...new Set(rows.map((r) => r.scenario))].flatMap((scenario) => [bases].flat().map((base) => [scenario, base]))) {
+  for (const scenario of new Set(rows.map((r) => r.scenario))) {
     const list = rows.filter((r) => r.scenario === scenario);
-    const reference = list.find((r) => r.worker === base);
-    for (const r of list) {
-      if (r === reference || !reference) continue;
-      console.log(
-        `${scenario}: ${r.worker} / ${base} throughput = ${(r.rps / reference.rps).toFixed(2)}x, ` +
-          `p99 ${r.p99.toFixed(1)} ms vs ${reference.p99.toFixed(1)} ms, ` +
-          `CPU/request ${r.cpuMs.toFixed(2)} ms vs ${reference.cpuMs.toFixed(2)} ms`,
-      );
+    for (const base of [bases].flat()) {
+      const reference = list.find((r) => r.worker === base);
+      for (const r of list) {
+        if (r === reference || !reference) continue;
+        console.log(
+          `${scenario}: ${r.worker} / ${base} throughput = ${(r.rps / reference.rps).toFixed(2)}x, ` +
+            `p99 ${r.p99.toFixed(1)} ms vs ${reference.p99.toFixed(1)} ms, ` +
+            `CPU/request ${r.cpuMs.toFixed(2)} ms vs ${reference.cpuMs.toFixed(2)} ms`,
+        );
+      }
     }
   }
 }

@@ -37,10 +37,17 @@ const common = {
   ratelimits: { RATE_LIMITER: { simple: { limit: 1_000_000_000, period: 60 } } },
   bindings: { WEBHOOK_SECRET: SECRET, FORWARD_URL: origin },
 };
-// One Miniflare per Worker, each with its own workerd, started in turn.
-async function start(worker) {
+// One Miniflare per Worker, each with its own workerd, started in turn: each target is
+// [name, base URL, its workerd's PIDs] (the processes that were not running before it).
+const instances = [];
+const targets = [];
+async function start(name, worker) {
+  const before = new Set(workerdPids());
   const instance = new Miniflare({ host: '127.0.0.1', port: 0, handleStructuredLogs: () => {}, ...common, ...worker });
-  return [instance, String(await instance.ready).replace(/\/$/, '')];
+  instances.push(instance);
+  const base = String(await instance.ready).replace(/\/$/, '');
+  const pids = workerdPids().filter((pid) => !before.has(pid));
+  targets.push([name, base, () => pids]);
 }
 const rustWorker = {
   scriptPath: `${ROOT}build/index.js`,
@@ -48,65 +55,43 @@ const rustWorker = {
   modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
 };
 // As the default wrangler.toml: LEDGER_SINCE "0" (no KV read per new id, docs/performance.md);
-// the class in the ops script, in the same workerd (its CPU counts).
-const [ledgerMf, ledgerBase] = await start({
+// the class in the ops script (`host`), in the same workerd (its CPU counts).
+const deployed = (host, dir = 'build') => ({
   workers: [
-    { ...common, ...rustWorker, name: 'webhook', durableObjects: LEDGER_IN_OPS, bindings: { ...common.bindings, LEDGER_SINCE: '0' } },
-    ledgerHost(common.bindings),
+    { ...common, ...rustWorker, scriptPath: `${ROOT}${dir}/index.js`, name: 'webhook', durableObjects: LEDGER_IN_OPS, bindings: { ...common.bindings, LEDGER_SINCE: '0' } },
+    host,
   ],
 });
-const ledgerPids = workerdPids();
-const [rustMf, rustBase] = await start(rustWorker);
-const rustPids = workerdPids().filter((pid) => !ledgerPids.includes(pid));
-const [jsMf, jsBase] = await start({ scriptPath: `${ROOT}bench/worker/reference/worker.js`, modules: true });
-const jsPids = workerdPids().filter((pid) => !rustPids.includes(pid) && !ledgerPids.includes(pid));
-// The JS reference with the same exactly-once guarantee: its claims and done marks in a JS
-// ledger object (reference/ledger.js), in the same workerd.
-const reference = { ...common, name: 'js', scriptPath: `${ROOT}bench/worker/reference/worker.js`, modules: true, durableObjects: LEDGER_IN_OPS };
-const [jsLedgerMf, jsLedgerBase] = await start({ workers: [reference, jsLedgerHost()] });
-const jsLedgerPids = workerdPids().filter((pid) => ![...rustPids, ...ledgerPids, ...jsPids].includes(pid));
-// BENCH_PAIR=WEBHOOK_DIR:OPS_DIR: also these builds of both scripts, wired as deployed (a
-// change to the calls between them, measured against both as they were before it).
-const pair = process.env.BENCH_PAIR?.split(':');
-const [pairMf, pairBase] = pair
-  ? await start({
-      workers: [
-        { ...common, ...rustWorker, scriptPath: `${ROOT}${pair[0]}/index.js`, name: 'webhook', durableObjects: LEDGER_IN_OPS, bindings: { ...common.bindings, LEDGER_SINCE: '0' } },
-        ledgerHost(common.bindings, pair[1]),
-      ],
-    })
-  : [null, null];
-const pairPids = pair ? workerdPids().filter((pid) => ![...rustPids, ...ledgerPids, ...jsPids, ...jsLedgerPids].includes(pid)) : [];
-// BENCH_JS_LEDGER=1: also the webhook script as built against the JS ledger object (what each
-// side of a forward costs: our webhook script, and our ledger object against the JS one).
-const [rustJsLedgerMf, rustJsLedgerBase] = process.env.BENCH_JS_LEDGER
-  ? await start({ workers: [{ ...common, ...rustWorker, name: 'webhook', durableObjects: LEDGER_IN_OPS, bindings: { ...common.bindings, LEDGER_SINCE: '0' } }, jsLedgerHost()] })
-  : [null, null];
-const rustJsLedgerPids = rustJsLedgerMf ? workerdPids().filter((pid) => ![...rustPids, ...ledgerPids, ...jsPids, ...jsLedgerPids, ...pairPids].includes(pid)) : [];
-// BENCH_HOSTED=DIR: also a build of the webhook script that hosts the EventLedger class itself
-// (the layout before issue 20's last round: node scripts/build-worker.mjs webhook-ledger, DIR
-// target/worker-variants/webhook-ledger), one isolate for the requests and the ledger.
-const hosted = process.env.BENCH_HOSTED;
-const [hostedMf, hostedBase] = hosted
-  ? await start({
+try {
+  await start('rust + LEDGER', deployed(ledgerHost(common.bindings)));
+  await start('rust, KV mode', rustWorker);
+  // BENCH_HOSTED=DIR: also a build of the webhook script that hosts the EventLedger class itself
+  // (the layout before issue 20's last round: node scripts/build-worker.mjs webhook-ledger, DIR
+  // target/worker-variants/webhook-ledger), one isolate for the requests and the ledger.
+  const hosted = process.env.BENCH_HOSTED;
+  if (hosted) {
+    await start('rust + LEDGER, webhook hosts the class', {
       scriptPath: `${ROOT}${hosted}/index.js`,
       modules: true,
       modulesRules: rustWorker.modulesRules,
       durableObjects: { LEDGER: { className: 'EventLedger', useSQLite: true } },
       bindings: { ...common.bindings, LEDGER_SINCE: '0' },
-    })
-  : [null, null];
-const hostedPids = hosted ? workerdPids().filter((pid) => ![...rustPids, ...ledgerPids, ...jsPids, ...jsLedgerPids, ...pairPids, ...rustJsLedgerPids].includes(pid)) : [];
-try {
-  const targets = [
-    ['rust + LEDGER', ledgerBase, () => ledgerPids],
-    ['rust, KV mode', rustBase, () => rustPids],
-    ...(hosted ? [['rust + LEDGER, webhook hosts the class', hostedBase, () => hostedPids]] : []),
-    ...(pair ? [[`rust + LEDGER, ${pair.map((dir) => dir.split('/').pop()).join(' + ')}`, pairBase, () => pairPids]] : []),
-    ...(rustJsLedgerMf ? [['rust webhook script + JS ledger object', rustJsLedgerBase, () => rustJsLedgerPids]] : []),
-    ['js reference + ledger object', jsLedgerBase, () => jsLedgerPids],
-    ['js reference', jsBase, () => jsPids],
-  ];
+    });
+  }
+  // BENCH_PAIR=WEBHOOK_DIR:OPS_DIR: also these builds of both scripts, wired as deployed (a
+  // change to the calls between them, measured against both as they were before it).
+  const pair = process.env.BENCH_PAIR?.split(':');
+  if (pair) {
+    await start(`rust + LEDGER, ${pair.map((dir) => dir.split('/').pop()).join(' + ')}`, deployed(ledgerHost(common.bindings, pair[1]), pair[0]));
+  }
+  // BENCH_JS_LEDGER=1: also the webhook script as built against the JS ledger object (what each
+  // side of a forward costs: our webhook script, and our ledger object against the JS one).
+  if (process.env.BENCH_JS_LEDGER) await start('rust webhook script + JS ledger object', deployed(jsLedgerHost()));
+  // The JS reference with the same exactly-once guarantee: its claims and done marks in a JS
+  // ledger object (reference/ledger.js), in the same workerd.
+  const reference = { scriptPath: `${ROOT}bench/worker/reference/worker.js`, modules: true };
+  await start('js reference + ledger object', { workers: [{ ...common, ...reference, name: 'js', durableObjects: LEDGER_IN_OPS }, jsLedgerHost()] });
+  await start('js reference', reference);
   const rows = await compare(targets);
   report(
     rows,
@@ -115,12 +100,6 @@ try {
     ['js reference', 'js reference + ledger object'],
   );
 } finally {
-  await ledgerMf.dispose();
-  await rustMf.dispose();
-  await jsMf.dispose();
-  await jsLedgerMf.dispose();
-  await pairMf?.dispose();
-  await rustJsLedgerMf?.dispose();
-  await hostedMf?.dispose();
+  for (const instance of instances) await instance.dispose();
   stopOrigin();
 }

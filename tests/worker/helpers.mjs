@@ -65,15 +65,16 @@ export async function waitFor(condition, what, timeoutMs = 15_000) {
 export { freePort } from '../../scripts/lib/free-port.mjs';
 
 /**
- * An origin on 127.0.0.1 recording what it receives. `mode`: 'ok' (200), 'fail' (500),
- * 'hang' (never answers), 'hold' (answers 200 when `release()` is called), 'stall' (sends a
- * 200 and part of a body, never the rest), or a number of ms to wait before a 200.
+ * An origin on 127.0.0.1 recording what it receives, and counting the connections it was
+ * sent them over (`connections`). `mode`: 'ok' (200), 'fail' (500), 'hang' (never answers),
+ * 'hold' (answers 200 when `release()` is called), 'stall' (sends a 200 and part of a body,
+ * never the rest), a number of ms to wait before a 200, or a function answering `res` itself.
  */
 export async function startOrigin() {
   const received = [];
   const hanging = new Set();
   const held = [];
-  const origin = { mode: 'ok', received, held };
+  const origin = { mode: 'ok', received, held, connections: 0 };
   const server = createServer((req, res) => {
     const chunks = [];
     req.on('data', (chunk) => chunks.push(chunk));
@@ -99,9 +100,11 @@ export async function startOrigin() {
         res.end(mode === 'fail' ? '{"error":"origin failure"}' : '{"ok":true}');
       };
       if (typeof mode === 'number') setTimeout(answer, mode);
+      else if (typeof mode === 'function') mode(res);
       else answer();
     });
   });
+  server.on('connection', () => origin.connections++);
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   origin.url = `http://127.0.0.1:${server.address().port}/hook`;
   origin.release = () => {

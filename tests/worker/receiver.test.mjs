@@ -2,7 +2,7 @@
 // on 127.0.0.1. Run `make build-worker` first (`make test-worker` does).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { createServer, request as httpRequest } from 'node:http';
+import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 
@@ -177,32 +177,21 @@ describe("the origin's connection is reused", () => {
   };
   for (const [kind, answer] of Object.entries(answers)) {
     test(`after an answer with ${kind}`, async () => {
-      let connections = 0;
-      let received = 0;
-      const server = createServer((req, res) => {
-        req.resume();
-        req.on('end', () => {
-          received++;
-          answer(res);
-        });
-      });
-      server.keepAliveTimeout = 60_000;
-      server.on('connection', () => connections++);
-      await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const worker = await startWorker({ vars: { WEBHOOK_SECRET: SECRET, FORWARD_URL: `http://127.0.0.1:${server.address().port}/hook` } });
+      const origin = await startOrigin();
+      origin.mode = answer;
+      const worker = await startWorker({ vars: { WEBHOOK_SECRET: SECRET, FORWARD_URL: origin.url } });
       try {
         for (let i = 0; i < 4; i++) {
           assert.equal((await read(await worker.post(eventBody()))).json?.status, 'forwarded');
           // The drain runs after the reply: let it end before the next event.
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
-        assert.equal(received, 4);
+        assert.equal(origin.received.length, 4);
         // A cancelled answer closes its connection: only the read ones are reused.
-        if (!kind.startsWith('a large')) assert.equal(connections, 1, `4 events over ${connections} connections`);
+        if (!kind.startsWith('a large')) assert.equal(origin.connections, 1, `4 events over ${origin.connections} connections`);
       } finally {
         await worker.dispose();
-        server.closeAllConnections();
-        await new Promise((resolve) => server.close(resolve));
+        await origin.close();
       }
     });
   }
